@@ -1,0 +1,80 @@
+/**
+ * The import rules of ARCHITECTURE.md, enforced in `npm run check` (npm run depcheck).
+ * `core/` (the error base, logger and clock types) is the one module every other may import.
+ * @type {import('dependency-cruiser').IConfiguration}
+ */
+const ours = "^(core|crds|template|crypto|protocol|kube|gitops|hub|spoke|cli|devcluster|test|bench)/";
+
+/** A rule that lets `from` import only the listed top-level modules of ours (and itself). */
+function onlyImports(name, from, allowed) {
+  const allowedRe = `^(${[from, "core", ...allowed].join("|")})/`;
+  return {
+    name,
+    severity: "error",
+    comment: `${from}/ may import only ${["core", ...allowed].join(", ")} of ours`,
+    from: { path: `^${from}/`, pathNot: "\\.test\\.ts$" },
+    to: { path: ours, pathNot: allowedRe },
+  };
+}
+
+module.exports = {
+  forbidden: [
+    {
+      name: "core-is-a-leaf",
+      severity: "error",
+      comment: "core/ imports nothing of ours",
+      from: { path: "^core/" },
+      to: { path: ours, pathNot: "^core/" },
+    },
+    onlyImports("crds-is-a-leaf", "crds", []),
+    onlyImports("template-is-a-leaf", "template", []),
+    onlyImports("kube-is-a-leaf", "kube", []),
+    onlyImports("crypto-imports-only-template", "crypto", ["template"]),
+    onlyImports("protocol-imports-only-crds", "protocol", ["crds"]),
+    onlyImports("gitops-imports-crds-template-protocol-kube", "gitops", ["crds", "template", "protocol", "kube"]),
+    onlyImports("devcluster-imports-only-crds", "devcluster", ["crds"]),
+    {
+      name: "hub-never-imports-spoke",
+      severity: "error",
+      from: { path: "^hub/" },
+      to: { path: "^spoke/" },
+    },
+    {
+      name: "hub-never-opens-secrets",
+      severity: "error",
+      comment: "the hub never holds a private key: no crypto/open, no SOPS decryption",
+      from: { path: "^hub/" },
+      to: { path: "^crypto/(open|sops/decrypt|sealed/open)" },
+    },
+    {
+      name: "only-spoke-and-cli-open-secrets",
+      severity: "error",
+      from: { path: ours, pathNot: "^(spoke|cli|crypto|test|bench)/|\\.test\\.ts$" },
+      to: { path: "^crypto/open" },
+    },
+    {
+      name: "spoke-never-imports-hub",
+      severity: "error",
+      from: { path: "^spoke/" },
+      to: { path: "^hub/" },
+    },
+    {
+      name: "production-never-imports-tests",
+      severity: "error",
+      from: { path: ours, pathNot: "^(test|bench)/|\\.test\\.ts$" },
+      to: { path: "^test/" },
+    },
+    {
+      name: "no-circular",
+      severity: "error",
+      from: {},
+      to: { circular: true },
+    },
+  ],
+  options: {
+    doNotFollow: { path: "node_modules" },
+    exclude: { path: "(^|/)(dist|node_modules|coverage|examples)/|^(eslint|vitest)\\.config\\.|^\\.dependency-cruiser" },
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+  },
+};

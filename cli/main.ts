@@ -1,0 +1,31 @@
+#!/usr/bin/env node
+import { createLogger, systemClock, type Logger } from "../core/index.js";
+import { runCli } from "./run-cli.js";
+
+// The only place that reads the real process: argv, env, streams and signals.
+const argv = process.argv.slice(2);
+const controller = new AbortController();
+for (const signal of ["SIGINT", "SIGTERM"] as const) {
+  process.once(signal, () => {
+    controller.abort(new Error(`received ${signal}`));
+  });
+}
+
+function logLevel(): string {
+  const i = argv.indexOf("--log-level");
+  const fromFlag = i >= 0 ? argv[i + 1] : undefined;
+  return fromFlag ?? process.env.FLOTILLA_LOG_LEVEL ?? "info";
+}
+
+let logger: Logger | undefined;
+const code = await runCli(argv, {
+  env: process.env,
+  cwd: process.cwd(),
+  stdin: process.stdin,
+  stdout: process.stdout,
+  stderr: process.stderr,
+  clock: systemClock,
+  logger: () => (logger ??= createLogger({ level: logLevel() })),
+  shutdown: controller.signal,
+});
+process.exitCode = code;

@@ -1,0 +1,56 @@
+import { Command, CommanderError } from "commander";
+import { isFlotillaError } from "../core/index.js";
+import { COMMANDS } from "./commands.js";
+import type { CliContext } from "./context.js";
+import { FLOTILLA_VERSION } from "./flotilla-version.js";
+
+export const EXIT = { ok: 0, userError: 1, usage: 2, internal: 70 } as const;
+
+export function buildProgram(ctx: CliContext): Command {
+  const program = new Command("flotilla")
+    .description("Secrets-aware GitOps for fleets of Kubernetes clusters")
+    .version(FLOTILLA_VERSION, "-v, --version")
+    .option("--debug", "print stack traces for errors")
+    .option("--log-level <level>", "debug, info, warn or error", "info")
+    .showHelpAfterError(false)
+    .exitOverride()
+    .configureOutput({
+      writeOut: (s) => ctx.stdout.write(s),
+      writeErr: (s) => ctx.stderr.write(s),
+      // Commander's own messages already start with "error:"; reprinted in our format below.
+      outputError: () => undefined,
+    });
+  for (const register of COMMANDS) register(program, ctx);
+  for (const sub of program.commands) sub.exitOverride();
+  return program;
+}
+
+/**
+ * Runs the CLI and returns the exit code. User errors print `error[CODE]: message` and no stack;
+ * anything else is an internal error whose stack appears only with --debug.
+ */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const program = buildProgram(ctx);
+  const debug = argv.includes("--debug");
+  try {
+    await program.parseAsync([...argv], { from: "user" });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) {
+      if (err.exitCode === 0) return EXIT.ok; // --help, --version
+      const message = err.message.replace(/^error: /, "");
+      ctx.stderr.write(`error[USAGE]: ${message}\n`);
+      return EXIT.usage;
+    }
+    if (isFlotillaError(err)) {
+      ctx.stderr.write(`error[${err.code}]: ${err.describe()}\n`);
+      if (debug && err.stack !== undefined) ctx.stderr.write(`${err.stack}\n`);
+      return err.userError ? EXIT.userError : EXIT.internal;
+    }
+    const message = err instanceof Error ? err.message : String(err);
+    ctx.stderr.write(`error[INTERNAL]: ${message}\n`);
+    if (debug && err instanceof Error && err.stack !== undefined) ctx.stderr.write(`${err.stack}\n`);
+    else ctx.stderr.write("(run with --debug for details)\n");
+    return EXIT.internal;
+  }
+}

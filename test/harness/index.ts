@@ -1,0 +1,5 @@
+export { startNats, findNatsServer, type NatsServerHandle, type StartNatsOptions } from "./nats-server.js";
+export { makeGitRepo, type GitRepo, type RepoFiles } from "./git-repo.js";
+export { runFlotilla, CLI_PATH, REPO_ROOT, type CliResult, type RunCliOptions } from "./run-cli.js";
+export { freePort } from "./free-port.js";
+export { fixturePath, SHARED_FIXTURES } from "./fixtures.js";
