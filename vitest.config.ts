@@ -9,7 +9,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{core,crds,template,crypto,protocol,kube,gitops,hub,spoke,cli,devcluster}/**/*.test.ts"],
+          include: ["{core,crds,template,crypto,protocol,kube,gitops,hub,spoke,cli,devcluster,demo}/**/*.test.ts"],
           testTimeout: 20_000,
         },
       },
