@@ -48,7 +48,9 @@ export function parseSealingCertificate(pemText: string, options: ParseCertifica
       { file },
     );
   }
-  return describe(cert.publicKey, { notBefore: Date.parse(cert.validFrom), notAfter, subject: cert.subject, pem: certPem }, file);
+  // Node returns undefined (despite its types) for the controller's empty subject.
+  const subject = (cert.subject as string | undefined) ?? "";
+  return describe(cert.publicKey, { notBefore: Date.parse(cert.validFrom), notAfter, subject, pem: certPem }, file);
 }
 
 function describe(

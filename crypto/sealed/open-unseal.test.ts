@@ -30,7 +30,7 @@ describe("unsealSealedSecret against the interop fixtures", () => {
     const onlyA = createKeyRing(keyA);
     expect(() => unsealSealedSecret(sealedFile(name), onlyA)).toThrow(/no key could decrypt secret \(item "old"\)/);
     const both = unsealSealedSecretDetailed(sealedFile(name), createKeyRing([...keyB, ...keyA]));
-    expect(both.openedBy).toEqual({ new: expected.keys["key-a.pem"]!.sshSha256Fingerprint, old: expected.keys["key-b.pem"]!.sshSha256Fingerprint });
+    expect(both.openedBy).toEqual({ new: expected.keys["key-a.pem"].sshSha256Fingerprint, old: expected.keys["key-b.pem"].sshSha256Fingerprint });
   });
 
   it.each(["negative-renamed.sealedsecret.yaml", "negative-missing-scope-annotation.sealedsecret.yaml"])("%s fails with SEALED_NO_KEY_COULD_DECRYPT", (name) => {
@@ -42,7 +42,7 @@ describe("unsealSealedSecret against the interop fixtures", () => {
       caught = err;
     }
     expect(isSealedSecretsError(caught) && caught.code).toBe(SEALED_ERROR.noKeyCouldDecrypt);
-    expect((caught as Error).message).toBe(expected.sealedSecrets[name]!.expectError);
+    expect((caught as Error).message).toBe(expected.sealedSecrets[name].expectError);
     expect(caught).toMatchObject({ file: name });
   });
 
