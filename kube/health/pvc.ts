@@ -1,0 +1,17 @@
+import type { KubeObject } from "../kube-object.js";
+import { str } from "./fields.js";
+import { degraded, healthy, progressing, unknown, type HealthStatus } from "./health-status.js";
+
+/** gitops-engine `pkg/health/health_pvc.go`. */
+export function pvcHealth(obj: KubeObject): HealthStatus {
+  switch (str(obj, "status", "phase")) {
+    case "Lost":
+      return degraded();
+    case "Pending":
+      return progressing();
+    case "Bound":
+      return healthy();
+    default:
+      return unknown();
+  }
+}

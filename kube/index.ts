@@ -1,0 +1,73 @@
+export {
+  type KubeObject,
+  type KubeMetadata,
+  type ObjectRef,
+  groupOf,
+  refOf,
+  refId,
+  parseRefId,
+  refSubject,
+  annotationOf,
+  labelOf,
+  isRecord,
+} from "./kube-object.js";
+export {
+  KUBE_ERROR,
+  KubeError,
+  KubeApiError,
+  isKubeApiError,
+  isKubeError,
+  isNotFound,
+  isConflict,
+  isInvalid,
+  type KubeErrorCode,
+  type KubeVerb,
+} from "./kube-errors.js";
+export type { KubeClient, ListQuery, ObjectList, ApplyOptions, WatchEvent, WatchEventType, WatchOptions } from "./kube-client.js";
+export { ClientNodeKube, loadKubeConfig, type ClientNodeKubeOptions, type RequestCounts } from "./client-node-kube.js";
+export { TokenBucket, type TokenBucketOptions } from "./token-bucket.js";
+export { withRetry, retryDelay, isRetryable, DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, type RetryPolicy } from "./retry-policy.js";
+export {
+  ANNOTATION,
+  SYNC_PHASE,
+  HOOK_DELETE_POLICY,
+  DEFAULT_SYNC_OPTIONS,
+  parseSyncOptions,
+  objectSyncOptions,
+  syncWave,
+  hookTypes,
+  hookDeletePolicies,
+  type SyncOptions,
+  type SyncPhase,
+  type HookType,
+  type HookDeletePolicy,
+} from "./sync-options.js";
+export { KIND_ORDER, kindRank, compareTasks, tasksOf, planSync, pruneOrder, type SyncTask, type SyncStep, type SyncPlan } from "./sync-order.js";
+export { appliedHash, canonicalJson } from "./applied-hash.js";
+export { ACTION, changeSetEntry, changed, formatChangeSet, countActions, type Action, type ChangeSetEntry } from "./change-set.js";
+export {
+  encodeInventory,
+  decodeInventory,
+  staleEntries,
+  mergeEntries,
+  entryRef,
+  INVENTORY_DATA_KEY,
+  type Inventory,
+  type InventoryEntry,
+} from "./inventory.js";
+export { InventoryStore, inventoryName, labelValue, INVENTORY_LABEL, type InventoryStoreOptions } from "./inventory-store.js";
+export { SsaManager, type SsaManagerOptions, type SyncRequest, type SyncResult, type AppliedObject } from "./ssa-manager.js";
+export { diffObjects, hideSecretData, safeDiff, projectOnto, type FieldDiff } from "./object-diff.js";
+export { HEALTH, worstOf, isWorse, type HealthStatus, type HealthStatusCode } from "./health/health-status.js";
+export { resourceHealth, type HealthOptions } from "./health/resource-health.js";
+export { parseHealthRule, applyHealthRule, evaluatePath, parsePath, HEALTH_RULE_ANNOTATION, type HealthRule } from "./health/jsonpath-rule.js";
+export { deploymentHealth } from "./health/deployment.js";
+export { statefulSetHealth } from "./health/stateful-set.js";
+export { daemonSetHealth } from "./health/daemon-set.js";
+export { replicaSetHealth } from "./health/replica-set.js";
+export { jobHealth } from "./health/job.js";
+export { pvcHealth } from "./health/pvc.js";
+export { serviceHealth, ingressHealth } from "./health/service.js";
+export { podHealth } from "./health/pod.js";
+export { sealedSecretHealth } from "./health/sealed-secret.js";
+export { WorkQueue, type WorkQueueOptions } from "./work-queue.js";

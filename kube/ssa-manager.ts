@@ -1,0 +1,481 @@
+import { silentLogger, type Clock, type Logger } from "../core/index.js";
+import { appliedHash, canonicalJson } from "./applied-hash.js";
+import { ACTION, changeSetEntry, type ChangeSetEntry } from "./change-set.js";
+import { HEALTH, type HealthStatus } from "./health/health-status.js";
+import { resourceHealth, type HealthOptions } from "./health/resource-health.js";
+import type { KubeClient } from "./kube-client.js";
+import { isInvalid, KubeError, KUBE_ERROR } from "./kube-errors.js";
+import { entryRef, mergeEntries, staleEntries, type Inventory, type InventoryEntry } from "./inventory.js";
+import type { InventoryStore } from "./inventory-store.js";
+import { deepClone, isRecord, refId, refOf, refSubject, type KubeObject, type ObjectRef } from "./kube-object.js";
+import { projectOnto } from "./object-diff.js";
+import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync-options.js";
+import { planSync, pruneOrder, type SyncStep, type SyncTask } from "./sync-order.js";
+
+export interface SsaManagerOptions {
+  readonly client: KubeClient;
+  readonly inventories: InventoryStore;
+  readonly clock: Clock;
+  readonly logger?: Logger;
+  /** Label put on every applied object, value = app name; prune refuses objects labelled for another app. */
+  readonly appLabel?: string;
+  /** SSA `force` (take over conflicting fields), true like Flux. */
+  readonly forceConflicts?: boolean;
+  /** How long a hook or a wave may take to become ready. */
+  readonly waitTimeoutMs?: number;
+  readonly pollIntervalMs?: number;
+  /** Objects applied at once within a step. */
+  readonly concurrency?: number;
+  readonly health?: HealthOptions;
+}
+
+export interface SyncRequest {
+  readonly app: string;
+  readonly objects: readonly KubeObject[];
+  /** Namespace given to namespaced objects that have none (the app's destination). */
+  readonly namespace?: string | undefined;
+  readonly revision?: string | undefined;
+  readonly generation?: number | undefined;
+  /** The app's `syncPolicy.syncOptions`. */
+  readonly syncOptions?: SyncOptions | undefined;
+  /** Automated prune (Argo `syncPolicy.automated.prune`, Flux `spec.prune`); default true. */
+  readonly prune?: boolean | undefined;
+  /**
+   * Ids whose inventory hash may be trusted (the caller's drift watch has seen no change since the
+   * last apply). For them an unchanged desired hash means no request at all.
+   */
+  readonly trustHash?: ((id: string) => boolean) | undefined;
+  readonly signal?: AbortSignal | undefined;
+}
+
+/** What apply left in the cluster for one object: the baseline drift detection compares against. */
+export interface AppliedObject {
+  readonly id: string;
+  readonly ref: ObjectRef;
+  readonly desired: KubeObject;
+  /** The live object projected onto the desired fields, right after apply (undefined when skipped by hash). */
+  readonly baseline: KubeObject | undefined;
+  readonly hash: string;
+}
+
+export interface SyncResult {
+  readonly app: string;
+  readonly changeSet: readonly ChangeSetEntry[];
+  readonly applied: readonly AppliedObject[];
+  readonly inventory: Inventory;
+  /** Set when a step, hook or wave failed; nothing was pruned then. */
+  readonly error?: Error | undefined;
+  /** Live health of each non-hook object seen during this sync (by id). */
+  readonly health: ReadonlyMap<string, HealthStatus | undefined>;
+}
+
+const DEFINITION_KINDS = new Set(["Namespace", "CustomResourceDefinition"]);
+
+/** Fields a dry-run result and a live object may differ in without the object having changed. */
+function comparable(obj: KubeObject): unknown {
+  const copy: Record<string, unknown> = { ...obj };
+  delete copy.status;
+  if (isRecord(copy.metadata)) {
+    const meta = { ...copy.metadata };
+    for (const key of ["resourceVersion", "managedFields", "generation", "creationTimestamp", "uid"]) delete meta[key];
+    copy.metadata = meta;
+  }
+  return copy;
+}
+
+/**
+ * Flux's ResourceManager (fluxcd/pkg `ssa/manager_apply.go`) with Argo CD's phases, waves and
+ * hooks: dry-run to classify created/configured/unchanged, skip unchanged by applied hash, stage
+ * Namespaces and CRDs before the rest, record an inventory in the cluster, and prune what left.
+ */
+export class SsaManager {
+  readonly #client: KubeClient;
+  readonly #inventories: InventoryStore;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #appLabel: string;
+  readonly #force: boolean;
+  readonly #waitTimeoutMs: number;
+  readonly #pollMs: number;
+  readonly #concurrency: number;
+  readonly #health: HealthOptions;
+
+  constructor(options: SsaManagerOptions) {
+    this.#client = options.client;
+    this.#inventories = options.inventories;
+    this.#clock = options.clock;
+    this.#logger = options.logger ?? silentLogger();
+    this.#appLabel = options.appLabel ?? "flotilla.dev/app";
+    this.#force = options.forceConflicts ?? true;
+    this.#waitTimeoutMs = options.waitTimeoutMs ?? 300_000;
+    this.#pollMs = options.pollIntervalMs ?? 500;
+    this.#concurrency = options.concurrency ?? 8;
+    this.#health = options.health ?? {};
+  }
+
+  get appLabel(): string {
+    return this.#appLabel;
+  }
+
+  /** Fills in the default namespace, drops a namespace from cluster-scoped kinds, adds the app label. */
+  async normalize(app: string, objects: readonly KubeObject[], namespace: string | undefined): Promise<KubeObject[]> {
+    const out: KubeObject[] = [];
+    for (const original of objects) {
+      if (typeof original.apiVersion !== "string" || typeof original.kind !== "string" || typeof original.metadata?.name !== "string") {
+        throw new KubeError(KUBE_ERROR.invalidObject, "object needs apiVersion, kind and metadata.name", { userError: true, field: app });
+      }
+      const obj = deepClone(original);
+      const namespaced = await this.#client.namespaced(obj.apiVersion, obj.kind);
+      if (namespaced === false) delete obj.metadata.namespace;
+      else if ((obj.metadata.namespace ?? "") === "" && namespace !== undefined) obj.metadata.namespace = namespace;
+      obj.metadata.labels = { ...obj.metadata.labels, [this.#appLabel]: app };
+      out.push(obj);
+    }
+    return out;
+  }
+
+  /** Applies one object the Flux way; returns its change-set action and the live result. */
+  async applyOne(obj: KubeObject, options: SyncOptions, trustedHash: string | undefined): Promise<{ entry: ChangeSetEntry; live: KubeObject | undefined; hash: string }> {
+    const hash = appliedHash(obj);
+    if (trustedHash === hash) return { entry: changeSetEntry(obj, ACTION.unchanged), live: undefined, hash };
+    const ref = refOf(obj);
+    const existing = await this.#client.get(ref);
+    if (options.replace) {
+      if (existing !== undefined && canonicalJson(projectOnto(comparable(obj), comparable(existing))) === canonicalJson(comparable(obj))) {
+        return { entry: changeSetEntry(obj, ACTION.unchanged), live: existing, hash };
+      }
+      const live = await this.#replace(obj, options);
+      return { entry: changeSetEntry(obj, existing === undefined ? ACTION.created : ACTION.configured), live, hash };
+    }
+    let dryRun: KubeObject;
+    try {
+      dryRun = await this.#client.apply(obj, { force: this.#force, dryRun: true });
+    } catch (err) {
+      // An immutable field changed: Force=true recreates, as Flux's `force` and Argo's Force=true do.
+      if (existing !== undefined && options.force && isInvalid(err)) {
+        await this.#client.delete(ref);
+        await this.#waitGone(ref);
+        const live = await this.#client.apply(obj, { force: this.#force });
+        return { entry: changeSetEntry(obj, ACTION.configured), live, hash };
+      }
+      throw err;
+    }
+    if (existing !== undefined && canonicalJson(comparable(existing)) === canonicalJson(comparable(dryRun))) {
+      return { entry: changeSetEntry(obj, ACTION.unchanged), live: existing, hash };
+    }
+    const live = await this.#client.apply(obj, { force: this.#force });
+    return { entry: changeSetEntry(obj, existing === undefined ? ACTION.created : ACTION.configured), live, hash };
+  }
+
+  async #replace(obj: KubeObject, options: SyncOptions): Promise<KubeObject> {
+    try {
+      return await this.#client.replace(obj);
+    } catch (err) {
+      if (!options.force || !isInvalid(err)) throw err;
+      await this.#client.delete(refOf(obj));
+      await this.#waitGone(refOf(obj));
+      return this.#client.create(obj);
+    }
+  }
+
+  async #poll<T>(what: string, check: () => Promise<T | undefined>, signal: AbortSignal | undefined): Promise<T> {
+    const deadline = this.#clock.now() + this.#waitTimeoutMs;
+    for (;;) {
+      const value = await check();
+      if (value !== undefined) return value;
+      if (this.#clock.now() >= deadline) throw new KubeError(KUBE_ERROR.waitTimeout, `timed out waiting for ${what}`);
+      if (signal?.aborted === true) throw new KubeError(KUBE_ERROR.aborted, `cancelled waiting for ${what}`);
+      await this.#clock.sleep(this.#pollMs, signal);
+    }
+  }
+
+  async #waitGone(ref: ObjectRef, signal?: AbortSignal): Promise<void> {
+    await this.#poll(`${refSubject(ref)} to be deleted`, async () => ((await this.#client.get(ref)) === undefined ? true : undefined), signal);
+  }
+
+  /** CRDs must be Established and Namespaces Active before objects that need them are applied. */
+  async #waitDefinitions(objs: readonly KubeObject[], signal: AbortSignal | undefined): Promise<void> {
+    for (const obj of objs) {
+      await this.#poll(
+        `${refSubject(refOf(obj))} to be ready`,
+        async () => {
+          const live = await this.#client.get(refOf(obj));
+          if (live === undefined) return undefined;
+          if (obj.kind === "Namespace") {
+            const phase = (live.status as { phase?: unknown } | undefined)?.phase;
+            return phase === undefined || phase === "Active" ? true : undefined;
+          }
+          const conds = (live.status as { conditions?: Array<{ type?: string; status?: string }> } | undefined)?.conditions;
+          // A server that reports no conditions at all (some test servers) is taken as ready.
+          if (!Array.isArray(conds) || conds.length === 0) return true;
+          return conds.some((c) => c.type === "Established" && c.status === "True") ? true : undefined;
+        },
+        signal,
+      );
+    }
+  }
+
+  async #inParallel<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+    const results: R[] = new Array<R>(items.length);
+    let next = 0;
+    let failure: unknown;
+    const worker = async (): Promise<void> => {
+      while (failure === undefined && next < items.length) {
+        const i = next++;
+        try {
+          results[i] = await fn(items[i]);
+        } catch (err) {
+          failure ??= err;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(this.#concurrency, items.length) }, worker));
+    if (failure !== undefined) throw failure instanceof Error ? failure : new Error("step failed");
+    return results;
+  }
+
+  /** Creates a hook, waits for it to finish and applies its delete policy. Throws when it failed. */
+  async #runHook(task: SyncTask, signal: AbortSignal | undefined): Promise<ChangeSetEntry> {
+    const ref = refOf(task.obj);
+    if (task.hookDeletePolicies.includes("BeforeHookCreation") && (await this.#client.delete(ref))) await this.#waitGone(ref, signal);
+    const existing = await this.#client.get(ref);
+    if (existing === undefined) await this.#client.create(task.obj);
+    const outcome = await this.#poll(
+      `hook ${refSubject(ref)}`,
+      async () => {
+        const live = await this.#client.get(ref);
+        const h = resourceHealth(live, this.#health);
+        if (h === undefined || h.status === HEALTH.healthy) return { ok: true, message: h?.message };
+        if (h.status === HEALTH.degraded) return { ok: false, message: h.message };
+        return undefined;
+      },
+      signal,
+    );
+    const deleteIt = outcome.ok ? task.hookDeletePolicies.includes("HookSucceeded") : task.hookDeletePolicies.includes("HookFailed");
+    if (deleteIt) await this.#client.delete(ref);
+    if (!outcome.ok) {
+      throw new KubeError(KUBE_ERROR.hookFailed, `${task.phase} hook ${refSubject(ref)} failed${outcome.message === undefined ? "" : `: ${outcome.message}`}`, {
+        field: refSubject(ref),
+      });
+    }
+    return changeSetEntry(task.obj, existing === undefined ? ACTION.created : ACTION.unchanged);
+  }
+
+  /** Waits until every changed object of a wave is healthy (Argo waits between waves). */
+  async #waitWaveHealthy(objs: readonly KubeObject[], health: Map<string, HealthStatus | undefined>, signal: AbortSignal | undefined): Promise<void> {
+    for (const obj of objs) {
+      const ref = refOf(obj);
+      await this.#poll(
+        `${refSubject(ref)} to be healthy`,
+        async () => {
+          const live = await this.#client.get(ref);
+          const h = resourceHealth(live, this.#health);
+          health.set(refId(ref), h);
+          if (h === undefined || h.status === HEALTH.healthy || h.status === HEALTH.suspended) return true;
+          if (h.status === HEALTH.degraded) {
+            throw new KubeError(KUBE_ERROR.hookFailed, `${refSubject(ref)} is Degraded${h.message === undefined ? "" : `: ${h.message}`}`, { field: refSubject(ref) });
+          }
+          return undefined;
+        },
+        signal,
+      );
+    }
+  }
+
+  async #runStep(step: SyncStep, ctx: StepContext): Promise<void> {
+    const hooks = step.tasks.filter((t) => t.hook);
+    const plain = step.tasks.filter((t) => !t.hook);
+    const definitions = plain.filter((t) => DEFINITION_KINDS.has(t.obj.kind));
+    const rest = plain.filter((t) => !DEFINITION_KINDS.has(t.obj.kind));
+    const changedObjs: KubeObject[] = [];
+    for (const group of [definitions, rest]) {
+      const results = await this.#inParallel(group, async (task) => {
+        const id = refId(refOf(task.obj));
+        const trusted = ctx.trustHash(id) ? ctx.oldHashes.get(id) : undefined;
+        const r = await this.applyOne(task.obj, task.options, trusted);
+        return { task, id, ...r };
+      });
+      for (const r of results) {
+        ctx.changeSet.push(r.entry);
+        ctx.hashes.set(r.id, r.hash);
+        ctx.applied.push({
+          id: r.id,
+          ref: refOf(r.task.obj),
+          desired: r.task.obj,
+          baseline: r.live === undefined ? undefined : (projectOnto(comparable(r.task.obj), r.live) as KubeObject),
+          hash: r.hash,
+        });
+        if (r.live !== undefined) ctx.health.set(r.id, resourceHealth(r.live, this.#health));
+        if (r.entry.action !== ACTION.unchanged) changedObjs.push(r.task.obj);
+      }
+      if (group === definitions && definitions.some((t) => changedObjs.includes(t.obj))) {
+        await this.#waitDefinitions(
+          definitions.map((t) => t.obj).filter((o) => changedObjs.includes(o)),
+          ctx.signal,
+        );
+      }
+    }
+    // Hooks of a wave run after its plain resources, sequentially (Argo creates them, then waits).
+    for (const hook of hooks) ctx.changeSet.push(await this.#runHook(hook, ctx.signal));
+    if (ctx.hasNext && changedObjs.length > 0) await this.#waitWaveHealthy(changedObjs, ctx.health, ctx.signal);
+  }
+
+  /** Syncs one app: plan, pre-record inventory, run steps (SyncFail hooks on failure), prune, record. */
+  async sync(request: SyncRequest): Promise<SyncResult> {
+    const appOptions = request.syncOptions ?? DEFAULT_SYNC_OPTIONS;
+    const objects = await this.normalize(request.app, request.objects, request.namespace);
+    const old = await this.#inventories.read(request.app);
+    const oldEntries = old?.entries ?? [];
+    const oldHashes = new Map(oldEntries.filter((e) => e.hash !== undefined).map((e) => [e.id, e.hash as string]));
+    const plan = planSync(objects, appOptions);
+
+    const plainTasks = plan.steps.flatMap((s) => s.tasks).filter((t) => !t.hook);
+    const desiredEntries = plainTasks.map((t) => entryOf(t, undefined));
+    // Before touching anything: record old ∪ new, dropping hashes of objects about to change, so a
+    // crash mid-apply can neither orphan a new object nor trust a stale hash.
+    const desiredHashes = new Map(plainTasks.map((t) => [refId(refOf(t.obj)), appliedHash(t.obj)]));
+    const pending = mergeEntries(
+      oldEntries.map((e) => (desiredHashes.has(e.id) && desiredHashes.get(e.id) !== e.hash ? withoutHash(e) : e)),
+      desiredEntries.map((e) => {
+        const prior = oldEntries.find((o) => o.id === e.id);
+        return prior?.hash !== undefined && prior.hash === desiredHashes.get(e.id) ? { ...e, hash: prior.hash } : e;
+      }),
+    );
+    await this.#inventories.write({ ...inventoryMeta(request, old), app: request.app, entries: pending });
+
+    const ctx: StepContext = {
+      changeSet: [],
+      applied: [],
+      hashes: new Map(),
+      health: new Map(),
+      oldHashes,
+      trustHash: request.trustHash ?? (() => false),
+      signal: request.signal,
+      hasNext: false,
+    };
+
+    if (appOptions.createNamespace && request.namespace !== undefined) {
+      const ns: KubeObject = { apiVersion: "v1", kind: "Namespace", metadata: { name: request.namespace } };
+      if ((await this.#client.get(refOf(ns))) === undefined) {
+        await this.#client.apply(ns, { force: this.#force });
+        ctx.changeSet.push(changeSetEntry(ns, ACTION.created));
+      }
+    }
+
+    let error: Error | undefined;
+    try {
+      for (const [i, step] of plan.steps.entries()) {
+        if (request.signal?.aborted === true) throw new KubeError(KUBE_ERROR.aborted, "sync cancelled");
+        ctx.hasNext = i < plan.steps.length - 1;
+        await this.#runStep(step, ctx);
+      }
+    } catch (err) {
+      error = err instanceof Error ? err : new Error(String(err));
+      this.#logger.warn({ app: request.app, code: (err as { code?: string }).code }, "sync failed");
+      for (const step of plan.syncFail) {
+        for (const hook of step.tasks) {
+          try {
+            ctx.changeSet.push(await this.#runHook(hook, request.signal));
+          } catch (hookErr) {
+            this.#logger.warn({ app: request.app, hook: refSubject(refOf(hook.obj)), code: (hookErr as { code?: string }).code }, "SyncFail hook failed");
+          }
+        }
+      }
+    }
+
+    const finalEntries = desiredEntries.map((e) => {
+      const h = ctx.hashes.get(e.id);
+      return h === undefined ? e : { ...e, hash: h };
+    });
+    if (error !== undefined) {
+      const inventory: Inventory = { ...inventoryMeta(request, old), app: request.app, entries: mergeEntries(pending, finalEntries) };
+      await this.#inventories.write(inventory);
+      return { app: request.app, changeSet: ctx.changeSet, applied: ctx.applied, inventory, error, health: ctx.health };
+    }
+
+    if (request.prune ?? true) {
+      const stale = staleEntries(pending, finalEntries);
+      ctx.changeSet.push(...(await this.prune(request.app, stale)));
+    }
+    const inventory: Inventory = { app: request.app, entries: finalEntries, revision: request.revision, generation: request.generation };
+    await this.#inventories.write(inventory);
+    return { app: request.app, changeSet: ctx.changeSet, applied: ctx.applied, inventory, health: ctx.health };
+  }
+
+  /**
+   * Deletes stale entries in reverse sync order, PruneLast at the end. Skips `Prune=false`
+   * entries, objects another app's inventory lists, and objects labelled for another app.
+   */
+  async prune(app: string, stale: readonly InventoryEntry[], mode: "sync" | "delete" = "sync"): Promise<ChangeSetEntry[]> {
+    const candidates = stale.filter((e) => (mode === "sync" ? e.prune !== false : e.keepOnDelete !== true));
+    if (candidates.length === 0) return [];
+    const owned = new Set<string>();
+    for (const inv of await this.#inventories.list()) {
+      if (inv.app === app) continue;
+      for (const e of inv.entries) owned.add(e.id);
+    }
+    const items: Array<{ obj: KubeObject; pruneLast: boolean; entry: InventoryEntry }> = candidates
+      .filter((e) => !owned.has(e.id))
+      .map((entry) => {
+        const ref = entryRef(entry);
+        const obj: KubeObject = { apiVersion: ref.apiVersion, kind: ref.kind, metadata: ref.namespace === undefined ? { name: ref.name } : { name: ref.name, namespace: ref.namespace } };
+        return { obj, pruneLast: entry.pruneLast === true, entry };
+      });
+    const out: ChangeSetEntry[] = [];
+    for (const item of pruneOrder(items)) {
+      const ref = refOf(item.obj);
+      const live = await this.#client.get(ref);
+      if (live === undefined) continue;
+      const owner = live.metadata.labels?.[this.#appLabel];
+      if (owner !== undefined && owner !== app) {
+        this.#logger.info({ app, object: refSubject(ref), owner }, "not pruning an object another app owns");
+        continue;
+      }
+      if (await this.#client.delete(ref)) out.push(changeSetEntry(ref, ACTION.deleted));
+    }
+    return out;
+  }
+
+  /** Removes an app: prunes its whole inventory unless `preserveResourcesOnDeletion`, then the inventory. */
+  async deleteApp(app: string, options: { preserveResourcesOnDeletion?: boolean } = {}): Promise<ChangeSetEntry[]> {
+    const inv = await this.#inventories.read(app);
+    if (inv === undefined) return [];
+    const out = options.preserveResourcesOnDeletion === true ? [] : await this.prune(app, inv.entries, "delete");
+    await this.#inventories.delete(app);
+    return out;
+  }
+}
+
+interface StepContext {
+  changeSet: ChangeSetEntry[];
+  applied: AppliedObject[];
+  hashes: Map<string, string>;
+  health: Map<string, HealthStatus | undefined>;
+  oldHashes: ReadonlyMap<string, string>;
+  trustHash: (id: string) => boolean;
+  signal: AbortSignal | undefined;
+  hasNext: boolean;
+}
+
+function entryOf(task: SyncTask, hash: string | undefined): InventoryEntry {
+  return {
+    id: refId(refOf(task.obj)),
+    v: task.obj.apiVersion,
+    ...(hash === undefined ? {} : { hash }),
+    ...(task.options.prune ? {} : { prune: false }),
+    ...(task.options.pruneLast ? { pruneLast: true } : {}),
+    ...(task.options.deleteOnAppDeletion ? {} : { keepOnDelete: true }),
+  };
+}
+
+function withoutHash(e: InventoryEntry): InventoryEntry {
+  const { hash: _hash, ...rest } = e;
+  return rest;
+}
+
+function inventoryMeta(request: SyncRequest, old: Inventory | undefined): { revision?: string; generation?: number } {
+  const revision = old?.revision;
+  const generation = old?.generation;
+  void request;
+  return { ...(revision === undefined ? {} : { revision }), ...(generation === undefined ? {} : { generation }) };
+}
