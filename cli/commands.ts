@@ -1,5 +1,10 @@
 import type { CommandRegistrar } from "./context.js";
 import { registerVersion } from "./version.js";
+import { registerNatsConfig } from "./nats-config.js";
+import { registerSeal } from "./seal.js";
+import { registerUnseal } from "./unseal.js";
+import { registerReseal } from "./reseal.js";
+import { registerKeys } from "./keys.js";
 
 /** Every command of the `flotilla` binary, in help order. Add one line per command file. */
-export const COMMANDS: readonly CommandRegistrar[] = [registerVersion];
+export const COMMANDS: readonly CommandRegistrar[] = [registerVersion, registerNatsConfig, registerSeal, registerUnseal, registerReseal, registerKeys];

@@ -23,6 +23,8 @@ export interface StartNatsOptions {
   readonly configFile?: string;
   readonly port?: number;
   readonly maxPayload?: number;
+  /** With configFile: the file sets its own `jetstream { store_dir }` (as flotilla nats-config writes it), so -sd is not passed. */
+  readonly configHasStoreDir?: boolean;
 }
 
 const INSTALL_HINT = "install it with `apt-get install nats-server` (Debian/Ubuntu) or put it on PATH";
@@ -78,7 +80,7 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
       options.config ?? "",
     ].join("\n");
   await writeFile(confPath, conf);
-  const child = spawn(binary, ["-c", confPath, ...(options.configFile === undefined ? [] : ["-p", String(port), "-sd", join(storeDir, "js")])], {
+  const child = spawn(binary, ["-c", confPath, ...(options.configFile === undefined ? [] : ["-p", String(port), ...(options.configHasStoreDir === true ? [] : ["-sd", join(storeDir, "js")])])], {
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";

@@ -1,0 +1,150 @@
+import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { Kvm, type KV } from "@nats-io/kv";
+import { Objm, type ObjectStore } from "@nats-io/obj";
+import type { NatsConnection } from "@nats-io/transport-node";
+import {
+  DESIRED_BUCKET,
+  STATUS_BUCKET,
+  createNotify,
+  encodeMessage,
+  isProtocolError,
+  parseEnvelope,
+  subjects,
+  type CreatedEnvelope,
+  type DesiredStateEnvelope,
+} from "../protocol/index.js";
+
+/** What the hub remembers of a published entry (restart-safe: rebuilt from the KV on start). */
+export interface PublishedState {
+  readonly cluster: string;
+  readonly generation: number;
+  readonly revision: string;
+  readonly bundleDigest: string;
+  readonly kvRevision: number;
+}
+
+const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+/** Objects kept per cluster bucket: the current bundle and the previous one (a spoke may be mid-read). */
+const KEEP_OBJECTS = 2;
+
+/**
+ * The hub's side of the JetStream layout in docs/protocol.md: creates the buckets, puts envelopes
+ * (bundles over max_payload into `flotilla-bundles-<cluster>` first), sends notifies and keeps the
+ * hub-only `flotilla-status` bucket. Nothing here decides *what* to publish.
+ */
+export class DesiredStateStore {
+  readonly nc: NatsConnection;
+  readonly maxPayload: number;
+  readonly serverVersion: string;
+  readonly #js: JetStreamClient;
+  readonly #desired: KV;
+  readonly #status: KV;
+  readonly #objectBuckets = new Map<string, ObjectStore>();
+  readonly #objectHistory = new Map<string, string[]>();
+
+  private constructor(nc: NatsConnection, js: JetStreamClient, desired: KV, status: KV) {
+    this.nc = nc;
+    this.#js = js;
+    this.#desired = desired;
+    this.#status = status;
+    this.maxPayload = nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+    this.serverVersion = nc.info?.version ?? "unknown";
+  }
+
+  /** Creates (or binds to) both buckets. Works on nats-server 2.9: no compression, metadata or per-key TTL. */
+  static async open(nc: NatsConnection): Promise<DesiredStateStore> {
+    const js = jetstream(nc);
+    const kvm = new Kvm(js);
+    const desired = await kvm.create(DESIRED_BUCKET, { history: 5, allow_direct: true });
+    const status = await kvm.create(STATUS_BUCKET, { history: 1, allow_direct: true });
+    return new DesiredStateStore(nc, js, desired, status);
+  }
+
+  /** Every cluster's current entry (the hub's memory after a restart). Unreadable entries are skipped. */
+  async loadPublished(): Promise<Map<string, PublishedState>> {
+    const out = new Map<string, PublishedState>();
+    const keys: string[] = [];
+    for await (const key of await this.#desired.keys()) keys.push(key);
+    for (const key of keys) {
+      const state = await this.published(key);
+      if (state !== null) out.set(key, state);
+    }
+    return out;
+  }
+
+  async published(cluster: string): Promise<PublishedState | null> {
+    const entry = await this.#desired.get(cluster);
+    if (entry === null || entry.operation !== "PUT") return null;
+    try {
+      const envelope = parseEnvelope(entry.value);
+      return { cluster, generation: envelope.generation, revision: envelope.revision, bundleDigest: envelope.bundleDigest, kvRevision: entry.revision };
+    } catch (err) {
+      if (isProtocolError(err)) return null;
+      throw err;
+    }
+  }
+
+  async envelope(cluster: string): Promise<DesiredStateEnvelope | null> {
+    const entry = await this.#desired.get(cluster);
+    return entry === null || entry.operation !== "PUT" ? null : parseEnvelope(entry.value);
+  }
+
+  /** Puts one envelope (object first, so the KV entry never points at a missing bundle) and returns the KV revision. */
+  async put(created: CreatedEnvelope): Promise<number> {
+    const cluster = created.envelope.cluster;
+    if (created.external !== undefined) {
+      const os = await this.#objectBucket(created.external.bucket);
+      await os.putBlob({ name: created.external.object }, created.external.data);
+      await this.#pruneObjects(cluster, os, created.external.object);
+    }
+    return this.#desired.put(cluster, created.value);
+  }
+
+  notify(fleet: string, envelope: DesiredStateEnvelope): void {
+    const { cluster, generation, revision } = envelope;
+    this.nc.publish(subjects.notify(fleet, cluster), encodeMessage(createNotify({ fleet, cluster, generation, revision })));
+  }
+
+  /** The hub-only status bucket: one JSON record per cluster. */
+  async putStatus(cluster: string, record: unknown): Promise<void> {
+    await this.#status.put(cluster, encodeMessage(record as object));
+  }
+
+  async loadStatus(): Promise<Map<string, unknown>> {
+    const out = new Map<string, unknown>();
+    const keys: string[] = [];
+    for await (const key of await this.#status.keys()) keys.push(key);
+    for (const key of keys) {
+      const entry = await this.#status.get(key);
+      if (entry === null || entry.operation !== "PUT") continue;
+      try {
+        out.set(key, entry.json());
+      } catch {
+        // A corrupt record is dropped; the next report rebuilds it.
+      }
+    }
+    return out;
+  }
+
+  async #objectBucket(name: string): Promise<ObjectStore> {
+    let os = this.#objectBuckets.get(name);
+    if (os === undefined) {
+      os = await new Objm(this.#js).create(name);
+      this.#objectBuckets.set(name, os);
+    }
+    return os;
+  }
+
+  async #pruneObjects(cluster: string, os: ObjectStore, current: string): Promise<void> {
+    let history = this.#objectHistory.get(cluster);
+    if (history === undefined) {
+      history = (await os.list()).filter((info) => !info.deleted).map((info) => info.name);
+    }
+    history = [...history.filter((n) => n !== current), current];
+    while (history.length > KEEP_OBJECTS) {
+      const old = history.shift();
+      if (old !== undefined) await os.delete(old);
+    }
+    this.#objectHistory.set(cluster, history);
+  }
+}

@@ -1,0 +1,207 @@
+import { randomBytes } from "node:crypto";
+import { mkdtemp, readFile, rm, stat } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { jetstream, jetstreamManager } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { Objm } from "@nats-io/obj";
+import { headers, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { DesiredStateStore, connectNats } from "../../hub/index.js";
+import {
+  PROTOCOL_ERROR_CODES,
+  createEnvelope,
+  encodeBundle,
+  encodeMessage,
+  fetchDesiredState,
+  generateSigningKey,
+  isProtocolError,
+  signStatusReport,
+  spokeConnectOptions,
+  subjects,
+  verifyEnvelope,
+  type Bundle,
+} from "../../protocol/index.js";
+import { runFlotilla, startNats, type NatsServerHandle } from "../harness/index.js";
+
+const FLEET = "prod";
+const hubKey = generateSigningKey();
+const spokeKey = generateSigningKey();
+let dir: string;
+let nats: NatsServerHandle;
+let hub: NatsConnection;
+let eu1: NatsConnection;
+let store: DesiredStateStore;
+const bigPayload = randomBytes(6 * 1024 * 1024).toString("base64"); // 8 MiB of text that gzip cannot shrink below max_payload
+let usObject = "";
+let euObject = "";
+
+function bundle(cluster: string, blob: string): Bundle {
+  return { apiVersion: "flotilla.dev/v1", kind: "Bundle", cluster, revision: "r1", apps: [{ name: "blob", namespace: "default", objects: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "blob" }, data: { blob } }] }] };
+}
+
+async function publish(cluster: string, blob: string, generation: number): Promise<ReturnType<typeof createEnvelope>> {
+  const created = createEnvelope({ fleet: FLEET, cluster, generation, revision: "r1", issuedAt: Date.now(), bundle: encodeBundle(bundle(cluster, blob)), signingKey: hubKey, maxPayload: store.maxPayload });
+  await store.put(created);
+  return created;
+}
+
+/** The server logs a violation after answering; poll its log (bounded) rather than sleep. */
+async function expectLogged(pattern: RegExp): Promise<void> {
+  for (let i = 0; i < 100 && !pattern.test(nats.log()); i++) await new Promise((r) => setTimeout(r, 50));
+  expect(nats.log()).toMatch(pattern);
+}
+
+/** A denial is an immediate rejection naming the permission violation (never a timeout). */
+async function expectDenied(promise: Promise<unknown>): Promise<void> {
+  const err: unknown = await promise.then(
+    () => new Error("expected a permission violation, the call succeeded"),
+    (e: unknown) => e,
+  );
+  const text = `${String(err)} ${String((err as Error).cause)}`;
+  expect(text).toMatch(/permissions violation/i);
+}
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "flotilla-natscfg-"));
+  const result = await runFlotilla(["nats-config", "--fleet", FLEET, "--clusters", "eu-1,us-1", "--out", dir, "--listen", "127.0.0.1:4222"]);
+  expect(result.stderr).toBe("");
+  expect(result.code).toBe(0);
+  nats = await startNats({ configFile: await readFile(join(dir, "nats-server.conf"), "utf8"), configHasStoreDir: true });
+  hub = await connectNats({ servers: nats.url, nkeyFile: join(dir, "hub.nk") });
+  store = await DesiredStateStore.open(hub);
+  euObject = (await publish("eu-1", bigPayload, 1)).external?.object ?? "";
+  usObject = (await publish("us-1", randomBytes(1536 * 1024).toString("base64"), 1)).external?.object ?? "";
+  eu1 = await connectNats({ servers: nats.url, nkeyFile: join(dir, "eu-1.nk"), name: "spoke-eu-1", ...spokeConnectOptions("eu-1") });
+});
+
+afterAll(async () => {
+  await eu1?.close();
+  await hub?.close();
+  await nats?.stop();
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("flotilla nats-config", () => {
+  it("writes the seeds with mode 0600", async () => {
+    for (const file of ["hub.nk", "eu-1.nk", "us-1.nk", "nats-server.conf"]) {
+      expect((await stat(join(dir, file))).mode & 0o777).toBe(0o600);
+    }
+    const conf = await readFile(join(dir, "nats-server.conf"), "utf8");
+    expect(conf).not.toMatch(/STREAM\.INFO|STREAM\.MSG\.GET\.KV_|\$JS\.API\.INFO|DELETE|DURABLE/);
+  });
+
+  it("rejects a cluster name that is not one subject token", async () => {
+    const result = await runFlotilla(["nats-config", "--fleet", FLEET, "--clusters", "eu.1", "--out", join(dir, "bad")]);
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain("error[CLUSTER_NAME_INVALID]");
+  });
+});
+
+describe("a spoke user from nats-config", () => {
+  it("fetches and verifies its own 8 MiB bundle through its object bucket", async () => {
+    const fetched = await fetchDesiredState(eu1, { fleet: FLEET, cluster: "eu-1" });
+    expect(fetched?.envelope.bundleRef?.bucket).toBe("flotilla-bundles-eu-1");
+    const verified = verifyEnvelope({ envelope: fetched?.envelope, hubPublicKey: hubKey.publicKey, fleet: FLEET, cluster: "eu-1", minGeneration: 1 });
+    expect(verified.ok).toBe(true);
+    if (!verified.ok) return;
+    expect(verified.bundleBytes.length).toBeGreaterThanOrEqual(8 * 1024 * 1024);
+    const data = (verified.bundle.apps[0]?.objects[0] as unknown as { data: { blob: string } }).data.blob;
+    expect(data === bigPayload).toBe(true);
+  });
+
+  it("publishes its own status and hello, but another cluster's status never reaches the hub", async () => {
+    const received: string[] = [];
+    const sub = hub.subscribe(subjects.allStatus(FLEET));
+    const helloSub = hub.subscribe(subjects.hello(FLEET, "eu-1"), { max: 1 });
+    await hub.flush();
+    const report = (cluster: string) =>
+      encodeMessage(signStatusReport({ fleet: FLEET, cluster, sentAt: new Date().toISOString(), apps: [] }, spokeKey));
+    eu1.publish(subjects.status(FLEET, "us-1"), report("us-1"));
+    eu1.publish(subjects.status(FLEET, "eu-1"), report("eu-1"));
+    eu1.publish(subjects.hello(FLEET, "eu-1"), new Uint8Array([1]));
+    await eu1.flush();
+    for await (const m of sub) {
+      received.push(m.subject);
+      break; // messages of one connection arrive in order: the first one through is the verdict
+    }
+    for await (const m of helloSub) received.push(m.subject);
+    expect(received).toEqual(["flotilla.prod.status.eu-1", "flotilla.prod.hello.eu-1"]);
+    await expectLogged(/Publish Violation.*Subject "flotilla\.prod\.status\.us-1"/);
+  });
+
+  it("receives its own notify and may not subscribe to another cluster's", async () => {
+    const own = eu1.subscribe(subjects.notify(FLEET, "eu-1"), { max: 1 });
+    await eu1.flush();
+    hub.publish(subjects.notify(FLEET, "eu-1"), encodeMessage({ hello: 1 }));
+    for await (const m of own) expect(m.subject).toBe("flotilla.prod.notify.eu-1");
+    const foreign = eu1.subscribe(subjects.notify(FLEET, "us-1"));
+    await expectDenied((async () => {
+      for await (const _ of foreign) return;
+    })());
+  });
+
+  it("cannot read another cluster's key, by direct get, MSG.GET or the direct-get body form", async () => {
+    const js = jetstream(eu1, { checkAPI: false });
+    const kv = await new Kvm(js).open("flotilla-desired", { allow_direct: true });
+    await expectDenied(kv.get("us-1"));
+    const err = await fetchDesiredState(eu1, { fleet: FLEET, cluster: "us-1" }).catch((e: unknown) => e);
+    expect(isProtocolError(err) && err.code).toBe(PROTOCOL_ERROR_CODES.permissionDenied);
+    const viaMsgGet = await new Kvm(js).open("flotilla-desired");
+    await expectDenied(viaMsgGet.get("eu-1"));
+    await expectDenied(eu1.request("$JS.API.DIRECT.GET.KV_flotilla-desired", encodeMessage({ last_by_subj: "$KV.flotilla-desired.us-1" })));
+    await expectDenied(eu1.request("$JS.API.STREAM.MSG.GET.KV_flotilla-desired", encodeMessage({ last_by_subj: "$KV.flotilla-desired.us-1" })));
+  });
+
+  it("cannot read another cluster's bundle", async () => {
+    const js = jetstream(eu1, { checkAPI: false });
+    const os = await new Objm(js).open("flotilla-bundles-us-1", false);
+    expect(usObject).toMatch(/^sha256-/);
+    await expectDenied(os.getBlob(usObject));
+  });
+
+  it("cannot list keys, read stream info or account info", async () => {
+    const js = jetstream(eu1, { checkAPI: false });
+    const kv = await new Kvm(js).open("flotilla-desired", { allow_direct: true });
+    await expectDenied((async () => {
+      for await (const _ of await kv.keys()) return;
+    })());
+    await expectDenied(kv.status());
+    await expectDenied(jetstreamManager(eu1));
+    await expectDenied(eu1.request("$JS.API.STREAM.INFO.KV_flotilla-desired", encodeMessage({ subjects_filter: ">" })));
+    await expectDenied(eu1.request("$JS.API.STREAM.NAMES", encodeMessage({})));
+    await expectDenied(eu1.request("$JS.API.STREAM.INFO.OBJ_flotilla-bundles-eu-1"));
+  });
+
+  it("cannot create consumers the legacy way or delete anything", async () => {
+    await expectDenied(eu1.request("$JS.API.CONSUMER.CREATE.KV_flotilla-desired", encodeMessage({ stream_name: "KV_flotilla-desired", config: {} })));
+    await expectDenied(eu1.request("$JS.API.CONSUMER.CREATE.OBJ_flotilla-bundles-eu-1", encodeMessage({ stream_name: "OBJ_flotilla-bundles-eu-1", config: {} })));
+    await expectDenied(eu1.request("$JS.API.CONSUMER.DURABLE.CREATE.OBJ_flotilla-bundles-eu-1.x", encodeMessage({})));
+    await expectDenied(eu1.request("$JS.API.STREAM.DELETE.KV_flotilla-desired"));
+    await expectDenied(eu1.request("$JS.API.CONSUMER.DELETE.OBJ_flotilla-bundles-eu-1.x"));
+    const os = await new Objm(jetstream(eu1, { checkAPI: false })).open("flotilla-bundles-eu-1", false);
+    expect(euObject).toMatch(/^sha256-/);
+    await expectDenied(os.delete(euObject));
+  });
+
+  it("cannot purge or roll up any bucket; the entries survive the attempts", async () => {
+    const js = jetstream(eu1, { checkAPI: false });
+    const kv = await new Kvm(js).open("flotilla-desired", { allow_direct: true });
+    await expectDenied(kv.purge("us-1"));
+    await expectDenied(kv.put("eu-1", "x"));
+    await expectDenied(eu1.request("$JS.API.STREAM.PURGE.KV_flotilla-desired", encodeMessage({})));
+    await expectDenied(eu1.request("$JS.API.STREAM.PURGE.OBJ_flotilla-bundles-eu-1", encodeMessage({})));
+    const rollup = headers();
+    rollup.set("Nats-Rollup", "all");
+    rollup.set("KV-Operation", "PURGE");
+    eu1.publish("$KV.flotilla-desired.eu-1", new Uint8Array(), { headers: rollup });
+    eu1.publish("$KV.flotilla-status.eu-1", new Uint8Array(), { headers: rollup });
+    eu1.publish("$O.flotilla-bundles-eu-1.M.x", new Uint8Array(), { headers: rollup });
+    await eu1.flush();
+    await expectLogged(/Publish Violation.*Subject "\$KV\.flotilla-status\.eu-1"/);
+    await expectLogged(/Publish Violation.*Subject "\$O\.flotilla-bundles-eu-1\.M\.x"/);
+    expect((await store.published("us-1"))?.generation).toBe(1);
+    expect((await store.published("eu-1"))?.generation).toBe(1);
+    expect(await fetchDesiredState(eu1, { fleet: FLEET, cluster: "eu-1" })).not.toBeNull();
+  });
+});
