@@ -105,12 +105,34 @@ export function evaluatePath(obj: unknown, steps: readonly Step[]): unknown[] {
   return current.filter((v) => v !== undefined && v !== null);
 }
 
+/** Finds `==`/`!=` outside brackets, braces and quotes (a filter has its own `==`). */
+function operatorIndex(text: string): number {
+  let depth = 0;
+  let quote: string | undefined;
+  for (let i = 0; i < text.length - 1; i++) {
+    const ch = text[i] ?? "";
+    if (quote !== undefined) {
+      if (ch === quote) quote = undefined;
+    } else if (ch === '"' || ch === "'") quote = ch;
+    else if (ch === "[" || ch === "{" || ch === "(") depth++;
+    else if (ch === "]" || ch === "}" || ch === ")") depth--;
+    else if (depth === 0 && (ch === "=" || ch === "!") && text[i + 1] === "=") return i;
+  }
+  return -1;
+}
+
 export function parseExpression(text: string, field: string): HealthExpression {
-  const m = /^(.*?)\s*(==|!=)\s*(.+)$/.exec(text.trim());
-  if (m === null) return { path: parsePath(text, field), op: "exists" };
-  const [, path = "", op, literalRaw = ""] = m;
-  const literal = literalRaw.trim().replace(/^"(.*)"$/, "$1").replace(/^'(.*)'$/, "$1");
-  return { path: parsePath(path, field), op: op === "==" ? "==" : "!=", literal };
+  const src = text.trim();
+  const at = operatorIndex(src);
+  if (at < 0) return { path: parsePath(src, field), op: "exists" };
+  const op = src[at] === "=" ? "==" : "!=";
+  const literal = src
+    .slice(at + 2)
+    .trim()
+    .replace(/^"(.*)"$/, "$1")
+    .replace(/^'(.*)'$/, "$1");
+  if (literal === "") fail(`missing value after ${op}`, field);
+  return { path: parsePath(src.slice(0, at), field), op, literal };
 }
 
 export function holds(obj: unknown, expr: HealthExpression): boolean {
