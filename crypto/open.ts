@@ -7,3 +7,8 @@ export { parsePrivateKeys, keysFromObjects, keyFromPem, SEALING_KEY_LABEL, type 
 export { sealingKeySecret, sealingKeyList, parseSealingKeySecrets, type SealingKeySecretOptions } from "./sealed/open-key-secret.js";
 export { generateSealingKey, SEALING_KEY_DEFAULTS, type GenerateSealingKeyOptions, type GeneratedSealingKey } from "./sealed/open-key-generation.js";
 export { backupKeys, restoreKeys, type RestoredKeys } from "./sealed/open-key-backup.js";
+export { resealSealedSecret, resealFleetEntry, whichKeys, fleetEntryWhich, type ResealOptions } from "./sealed/open-reseal.js";
+// SOPS decryption (crypto/sops, issue 6).
+export { decryptSopsText, decryptSopsObject, isSopsEncrypted, type SopsDecryptOptions, type SopsDecryptResult } from "./sops/decrypt.js";
+export { rotateSopsText, updateSopsKeys, type SopsReencryptOptions } from "./sops/encrypt.js";
+export { ResolvedKeyRing as SopsResolvedKeyRing, type SopsKeyRing } from "./sops/key-ring.js";
