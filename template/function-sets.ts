@@ -1,0 +1,102 @@
+import type { Clock } from "../core/index.js";
+import { GO_BUILTINS } from "./go-builtins.js";
+import { goFunc, type FuncMap, type GoFunction } from "./go-function.js";
+import { CONVERSION_FUNCS } from "./sprig/conversion.js";
+import { dateFuncs } from "./sprig/dates.js";
+import { DICT_FUNCS } from "./sprig/dicts.js";
+import { ENCODING_FUNCS } from "./sprig/encoding.js";
+import { fromYaml, fromYamlArray, toYaml } from "./sprig/json.js";
+import { LIST_FUNCS, withMustVariants } from "./sprig/lists.js";
+import { MATH_FUNCS } from "./sprig/math.js";
+import { PATH_FUNCS } from "./sprig/paths.js";
+import { REGEX_FUNCS } from "./sprig/regex.js";
+import { STRING_FUNCS } from "./sprig/strings.js";
+
+export type FunctionSet = "argocd" | "sealed-secrets" | "none";
+
+/**
+ * Sprig's `GenericFuncMap` as far as we implement it. Both Argo CD and Sealed Secrets remove
+ * `env`, `expandenv` and `getHostByName`; we also leave out the functions whose output is random
+ * (`rand*`, `uuidv4`, `shuffle`, key and certificate generators), since a GitOps render must give
+ * the same objects every time, and `semver*`, `url*`, `toDate`. A template using one fails to parse
+ * with `function "NAME" not defined`.
+ */
+function sprig(clock: Clock): Array<readonly [string, GoFunction]> {
+  return [
+    ["hello", goFunc([], () => "Hello!")],
+    ...STRING_FUNCS,
+    ...withMustVariants(LIST_FUNCS, ["push", "append", "prepend", "first", "last", "rest", "initial", "reverse", "uniq", "without", "has", "compact", "slice", "chunk"]),
+    ...DICT_FUNCS,
+    ...MATH_FUNCS,
+    ...CONVERSION_FUNCS,
+    ...ENCODING_FUNCS,
+    ...REGEX_FUNCS,
+    ...PATH_FUNCS,
+    ...dateFuncs(clock),
+  ];
+}
+
+/** Argo CD's `SanitizeName`: lower case, `[^-a-z0-9.]` to `-`, at most 253 characters, trimmed of `-` and `.`. */
+export function sanitizeName(name: string): string {
+  let n = name.toLowerCase().replace(/[^-a-z0-9.]/g, "-");
+  if (n.length > 253) n = n.slice(0, 253);
+  return n.replace(/^[-.]+|[-.]+$/g, "");
+}
+
+/** Argo CD's `slugify [maxSize] [smartTruncate] name` (gosimple/slug over the sanitized name). */
+function slugify(...args: unknown[]): string {
+  let maxSize = 50;
+  let smart = true;
+  let name = "";
+  args.forEach((a, i) => {
+    if (i === args.length - 1) name = typeof a === "string" ? a : "";
+    else if (i === 0 && typeof a === "bigint") maxSize = Number(a);
+    else if (i === 1 && typeof a === "boolean") smart = a;
+  });
+  let slug = sanitizeName(name).replace(/[^a-z0-9]+/g, "-").replace(/^-+|-+$/g, "");
+  if (maxSize > 0 && slug.length > maxSize) {
+    if (smart) {
+      let cut = "";
+      for (const word of slug.split("-")) {
+        const next = cut === "" ? word : `${cut}-${word}`;
+        if (next.length > maxSize) break;
+        cut = next;
+      }
+      slug = cut === "" ? slug.slice(0, maxSize) : cut;
+    } else slug = slug.slice(0, maxSize);
+  }
+  return slug;
+}
+
+const ARGOCD_EXTRAS: ReadonlyArray<readonly [string, GoFunction]> = [
+  ["normalize", goFunc(["string"], sanitizeName)],
+  ["slugify", goFunc([], slugify, "any")],
+  ["toYaml", goFunc(["any"], toYaml)],
+  ["fromYaml", goFunc(["string"], fromYaml)],
+  ["fromYamlArray", goFunc(["string"], fromYamlArray)],
+];
+
+const cache = new WeakMap<Clock, Map<FunctionSet, FuncMap>>();
+
+/** The builtins plus the chosen set, built once per clock. */
+export function functionSet(set: FunctionSet, clock: Clock): FuncMap {
+  let byClock = cache.get(clock);
+  if (byClock === undefined) {
+    byClock = new Map();
+    cache.set(clock, byClock);
+  }
+  let map = byClock.get(set);
+  if (map === undefined) {
+    const entries: Array<readonly [string, GoFunction]> = [...GO_BUILTINS];
+    if (set !== "none") entries.push(...sprig(clock));
+    if (set === "argocd") entries.push(...ARGOCD_EXTRAS);
+    map = new Map(entries);
+    byClock.set(set, map);
+  }
+  return map;
+}
+
+/** Caller-supplied functions: variadic `interface{}` parameters, errors thrown become "error calling". */
+export function userFunction(fn: (...args: unknown[]) => unknown): GoFunction {
+  return { params: [], variadic: "any", fn: fn };
+}

@@ -1,0 +1,5 @@
+export { parseTemplate, renderTemplate, type Template, type TemplateOptions } from "./template.js";
+export { renderFastTemplate } from "./fast-template.js";
+export { TemplateError, isTemplateError, TEMPLATE_ERROR, type TemplateErrorCode } from "./template-errors.js";
+export { sanitizeName, type FunctionSet } from "./function-sets.js";
+export { GoTime } from "./go-time.js";
