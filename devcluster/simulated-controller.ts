@@ -1,0 +1,241 @@
+import type { Clock, Logger } from "../core/index.js";
+import { neverReady, type DevClusterFaults } from "./fault-injection.js";
+import type { KubeApi } from "./kube-api.js";
+import { isPlainObject, jsonEqual, type KubeObject } from "./kube-object.js";
+import type { StoreEvent } from "./object-store.js";
+import type { ResourceType } from "./resource-type.js";
+
+export interface SimulatedControllerOptions {
+  readonly api: KubeApi;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly faults: () => DevClusterFaults;
+  /** How long workloads take to "roll out" after a change. */
+  readonly delayMs: number;
+  /** How long a Terminating namespace stays before it and its contents are removed. */
+  readonly namespaceDeletionDelayMs: number;
+}
+
+type Rec = Record<string, unknown>;
+
+function rec(v: unknown): Rec {
+  return isPlainObject(v) ? v : {};
+}
+
+function int(v: unknown, fallback: number): number {
+  return typeof v === "number" && Number.isInteger(v) ? v : fallback;
+}
+
+interface Condition {
+  readonly type: string;
+  readonly status: "True" | "False";
+  readonly reason: string;
+  readonly message: string;
+}
+
+/** Conditions with transition times kept when type, status and reason did not change (so reconciles settle). */
+function conditions(previous: unknown, wanted: readonly Condition[], now: string, withUpdateTime: boolean): Rec[] {
+  const old = Array.isArray(previous) ? previous.filter(isPlainObject) : [];
+  return wanted.map((c) => {
+    const same = old.find((o) => o.type === c.type && o.status === c.status && o.reason === c.reason);
+    const transition = old.find((o) => o.type === c.type && o.status === c.status);
+    return {
+      type: c.type,
+      status: c.status,
+      ...(withUpdateTime ? { lastUpdateTime: same?.lastUpdateTime ?? now } : {}),
+      lastTransitionTime: transition?.lastTransitionTime ?? now,
+      reason: c.reason,
+      message: c.message,
+    };
+  });
+}
+
+/** Drops zero counters, as the Kubernetes controllers' JSON does (`omitempty`). */
+function compact(status: Rec): Rec {
+  return Object.fromEntries(Object.entries(status).filter(([, v]) => v !== 0 && v !== undefined));
+}
+
+/**
+ * Stands in for kube-controller-manager and friends: after `delayMs`, Deployments, StatefulSets,
+ * DaemonSets and ReplicaSets report all replicas ready (or ProgressDeadlineExceeded when a fault
+ * says so), Jobs complete, Pods run, PVCs bind, LoadBalancer Services get an address, and
+ * Terminating namespaces are emptied and removed. It never creates Pods or ReplicaSets.
+ */
+export class SimulatedController {
+  readonly #o: SimulatedControllerOptions;
+  readonly #pending = new Set<string>();
+  readonly #abort = new AbortController();
+  #unsubscribe: (() => void) | undefined;
+
+  constructor(options: SimulatedControllerOptions) {
+    this.#o = options;
+  }
+
+  start(): void {
+    this.#unsubscribe = this.#o.api.store.subscribe((e) => {
+      this.#observe(e);
+    });
+    this.resyncAll();
+  }
+
+  stop(): void {
+    this.#unsubscribe?.();
+    this.#abort.abort(new Error("devcluster stopped"));
+  }
+
+  /** Re-examines every object (after a fault change, or at start after a reload). */
+  resyncAll(): void {
+    for (const type of this.#o.api.registry.all()) {
+      for (const object of this.#o.api.store.list(type.group, type.resource)) {
+        this.#observe({ type: "MODIFIED", resourceVersion: 0, group: type.group, resource: type.resource, object });
+      }
+    }
+  }
+
+  #observe(e: StoreEvent): void {
+    if (e.type === "DELETED") return;
+    const type = this.#o.api.registry.all().find((t) => t.group === e.group && t.resource === e.resource);
+    if (type === undefined || !type.strategicMerge) return;
+    const o = e.object;
+    const key = `${e.group}/${e.resource}/${o.metadata.namespace ?? ""}/${o.metadata.name ?? ""}`;
+    if (type.kind === "Namespace") {
+      if (o.metadata.deletionTimestamp !== undefined) this.#schedule(key, this.#o.namespaceDeletionDelayMs, () => this.#o.api.finalizeNamespace(o.metadata.name ?? ""));
+      return;
+    }
+    const desired = this.#desiredStatus(type, o);
+    if (desired === undefined || jsonEqual(desired, o.status)) return;
+    this.#schedule(key, this.#o.delayMs, () => {
+      const live = this.#o.api.store.get({ group: type.group, resource: type.resource, namespace: o.metadata.namespace ?? "", name: o.metadata.name ?? "" });
+      if (live === undefined) return;
+      const status = this.#desiredStatus(type, live);
+      if (status !== undefined && !jsonEqual(status, live.status)) this.#o.api.writeStatus(type, live.metadata.namespace, live.metadata.name ?? "", status);
+    });
+  }
+
+  #schedule(key: string, delayMs: number, work: () => void): void {
+    if (this.#pending.has(key)) return;
+    this.#pending.add(key);
+    this.#o.clock.sleep(delayMs, this.#abort.signal).then(
+      () => {
+        this.#pending.delete(key);
+        try {
+          work();
+        } catch (err) {
+          this.#o.logger.warn({ key, err: err instanceof Error ? err.message : String(err) }, "simulated controller step failed");
+        }
+      },
+      () => {
+        this.#pending.delete(key);
+      },
+    );
+  }
+
+  #now(): string {
+    return new Date(this.#o.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
+  }
+
+  #desiredStatus(type: ResourceType, o: KubeObject): Rec | undefined {
+    const spec = rec(o.spec);
+    const status = rec(o.status);
+    const generation = int(o.metadata.generation, 1);
+    const now = this.#now();
+    const name = o.metadata.name ?? "";
+    switch (type.kind) {
+      case "Deployment": {
+        const replicas = int(spec.replicas, 1);
+        const stuck = neverReady(this.#o.faults(), o.metadata.namespace ?? "", name);
+        const rs = `${name}-${(generation * 2654435761 % 4294967296).toString(16).slice(0, 10)}`;
+        const wanted: Condition[] = stuck
+          ? [
+              { type: "Available", status: "False", reason: "MinimumReplicasUnavailable", message: "Deployment does not have minimum availability." },
+              { type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded", message: `ReplicaSet "${rs}" has timed out progressing.` },
+            ]
+          : [
+              { type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "Deployment has minimum availability." },
+              { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable", message: `ReplicaSet "${rs}" has successfully progressed.` },
+            ];
+        const ready = stuck ? 0 : replicas;
+        return compact({
+          observedGeneration: generation,
+          replicas,
+          updatedReplicas: replicas,
+          readyReplicas: ready,
+          availableReplicas: ready,
+          unavailableReplicas: replicas - ready,
+          conditions: conditions(status.conditions, wanted, now, true),
+        });
+      }
+      case "StatefulSet": {
+        const replicas = int(spec.replicas, 1);
+        const revision = `${name}-${generation}`;
+        return compact({
+          observedGeneration: generation,
+          replicas,
+          readyReplicas: replicas,
+          currentReplicas: replicas,
+          updatedReplicas: replicas,
+          availableReplicas: replicas,
+          currentRevision: revision,
+          updateRevision: revision,
+          collisionCount: 0,
+        });
+      }
+      case "DaemonSet":
+        return {
+          observedGeneration: generation,
+          desiredNumberScheduled: 1,
+          currentNumberScheduled: 1,
+          numberReady: 1,
+          updatedNumberScheduled: 1,
+          numberAvailable: 1,
+          numberMisscheduled: 0,
+        };
+      case "ReplicaSet": {
+        const replicas = int(spec.replicas, 1);
+        return compact({ observedGeneration: generation, replicas, fullyLabeledReplicas: replicas, readyReplicas: replicas, availableReplicas: replicas });
+      }
+      case "Job": {
+        const completions = int(spec.completions, 1);
+        const start = typeof status.startTime === "string" ? status.startTime : now;
+        return {
+          startTime: start,
+          completionTime: typeof status.completionTime === "string" ? status.completionTime : now,
+          succeeded: completions,
+          ready: 0,
+          terminating: 0,
+          uncountedTerminatedPods: {},
+          conditions: conditions(
+            status.conditions,
+            [
+              { type: "SuccessCriteriaMet", status: "True", reason: "CompletionsReached", message: "Reached expected number of succeeded pods" },
+              { type: "Complete", status: "True", reason: "CompletionsReached", message: "Reached expected number of succeeded pods" },
+            ],
+            now,
+            false,
+          ).map((c) => ({ ...c, lastProbeTime: c.lastTransitionTime })),
+        };
+      }
+      case "Pod":
+        return {
+          ...status,
+          phase: "Running",
+          conditions: conditions(status.conditions, [{ type: "Ready", status: "True", reason: "", message: "" }], now, false),
+          podIP: typeof status.podIP === "string" ? status.podIP : "10.244.0.10",
+          startTime: typeof status.startTime === "string" ? status.startTime : now,
+        };
+      case "PersistentVolumeClaim": {
+        const resources = rec(spec.resources);
+        return {
+          phase: "Bound",
+          accessModes: Array.isArray(spec.accessModes) ? spec.accessModes : ["ReadWriteOnce"],
+          capacity: rec(resources.requests).storage === undefined ? {} : { storage: rec(resources.requests).storage },
+        };
+      }
+      case "Service":
+        if (spec.type !== "LoadBalancer") return undefined;
+        return { loadBalancer: { ingress: [{ ip: "127.0.0.1", ipMode: "VIP" }] } };
+      default:
+        return undefined;
+    }
+  }
+}
