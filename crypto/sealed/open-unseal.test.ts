@@ -62,3 +62,27 @@ describe("unsealSealedSecret against the interop fixtures", () => {
     expect(ring.privateOperations).toBe(cold);
   });
 });
+
+describe("spec.template.data", () => {
+  it("renders the template vector like the controller (template wins, sees decrypted values)", () => {
+    const name = "template.sealedsecret.yaml";
+    expect(unsealSealedSecret(sealedFile(name), createKeyRing(keyA), { file: name })).toEqual(expected.sealedSecrets[name].expectedSecret);
+  });
+
+  it("fails with SEALED_TEMPLATE_FAILED naming the item, never echoing a decrypted value", () => {
+    const base = sealedFile("template.sealedsecret.yaml");
+    const leaky: SealedSecretManifest = { ...base, spec: { ...base.spec, template: { ...base.spec.template, data: { dsn: "{{ fail .password }}" } } } };
+    let caught: unknown;
+    try {
+      unsealSealedSecret(leaky, createKeyRing(keyA), { file: "t.yaml" });
+    } catch (err) {
+      caught = err;
+    }
+    expect(caught).toMatchObject({ code: SEALED_ERROR.template, file: "t.yaml", item: "dsn" });
+    expect((caught as Error).message).toMatch(/^item "dsn": /);
+    // "p@ss" is the decrypted password of the template vector.
+    expect((caught as Error).message).not.toContain("p@ss");
+    const unknownFn: SealedSecretManifest = { ...base, spec: { ...base.spec, template: { ...base.spec.template, data: { x: "{{ env \"HOME\" }}" } } } };
+    expect(() => unsealSealedSecret(unknownFn, createKeyRing(keyA))).toThrow(/function "env" not defined/);
+  });
+});

@@ -1,14 +1,32 @@
+import { isTemplateError, renderTemplate } from "../../template/index.js";
 import { SEALED_ERROR, SealedSecretsError } from "./sealed-errors.js";
 
 /**
- * Renders one `spec.template.data` value: a Go text/template executed against the decrypted items
- * (as strings) with the Sprig functions the controller allows. Placeholder until template/ lands:
- * fails safe with a clear error instead of emitting an unrendered value.
+ * Renders one `spec.template.data` value the way the controller does: Go text/template named after
+ * the item, Sprig minus env/expandenv/getHostByName, default missingkey (a missing item prints
+ * "<no value>"), executed against the decrypted items as strings.
  */
-export function renderTemplateItem(key: string, source: string, _data: Readonly<Record<string, string>>): string {
-  void source;
-  throw new SealedSecretsError(SEALED_ERROR.template, `item "${key}": spec.template.data needs the Go template engine, which is not available yet`, {
-    item: key,
-    field: `spec.template.data.${key}`,
-  });
+export function renderTemplateItem(key: string, source: string, data: Readonly<Record<string, string>>): string {
+  try {
+    return renderTemplate(source, data, { name: key, functionSet: "sealed-secrets", missingKey: "default" });
+  } catch (err) {
+    if (!isTemplateError(err)) throw err;
+    // A template can put a decrypted value into its own error (`fail`, `required`, printf of a
+    // bad type): scrub every item value before the message leaves this module.
+    throw new SealedSecretsError(SEALED_ERROR.template, `item "${key}": ${scrub(err.message, data)}`, {
+      item: key,
+      field: `spec.template.data.${key}`,
+    });
+  }
+}
+
+function scrub(message: string, data: Readonly<Record<string, string>>): string {
+  let out = message;
+  const values = Object.values(data).filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
+  for (const value of values) {
+    out = out.split(value).join("[REDACTED]");
+    const b64 = Buffer.from(value).toString("base64");
+    out = out.split(b64).join("[REDACTED]");
+  }
+  return out;
 }
