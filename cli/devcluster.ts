@@ -1,0 +1,48 @@
+import { isAbsolute, resolve } from "node:path";
+import { FlotillaError } from "../core/index.js";
+import { startDevCluster } from "../devcluster/index.js";
+import type { CommandRegistrar } from "./context.js";
+
+interface DevclusterFlags {
+  port: string;
+  kubeconfig: string;
+  name: string;
+  data?: string;
+}
+
+function parsePort(text: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new FlotillaError("INVALID_FLAG", `"${text}" is not a TCP port (0-65535)`, { field: "--port" });
+  }
+  return port;
+}
+
+/** `flotilla devcluster`: serves an in-memory Kubernetes API until SIGINT/SIGTERM. */
+export const registerDevcluster: CommandRegistrar = (program, ctx) => {
+  program
+    .command("devcluster")
+    .description("run an in-memory Kubernetes API server that kubectl and client libraries accept (for tests, demos and trials)")
+    .requiredOption("--port <n>", "TCP port on 127.0.0.1 (0 picks a free one)")
+    .requiredOption("--kubeconfig <file>", "where to write the kubeconfig for the cluster")
+    .option("--name <cluster>", "cluster, user and context name in the kubeconfig", "devcluster")
+    .option("--data <file.json>", "persist state to this JSON file and reload it on restart")
+    .action(async (flags: DevclusterFlags) => {
+      const logger = ctx.logger();
+      const path = (p: string): string => (isAbsolute(p) ? p : resolve(ctx.cwd, p));
+      const cluster = await startDevCluster({
+        name: flags.name,
+        port: parsePort(flags.port),
+        kubeconfigPath: path(flags.kubeconfig),
+        ...(flags.data === undefined ? {} : { dataFile: path(flags.data) }),
+        clock: ctx.clock,
+        logger,
+      });
+      ctx.stdout.write(`devcluster ${cluster.name} ready at ${cluster.url} (kubeconfig ${cluster.kubeconfigPath})\n`);
+      if (!ctx.shutdown.aborted) {
+        await new Promise<void>((done) => ctx.shutdown.addEventListener("abort", () => done(), { once: true }));
+      }
+      await cluster.stop();
+      ctx.stdout.write(`devcluster ${cluster.name} stopped\n`);
+    });
+};
