@@ -1,0 +1,148 @@
+import { parse as parseYaml } from "yaml";
+import type { ApplicationSet } from "../crds/index.js";
+import { isFlotillaError } from "../core/index.js";
+import { compileTree, fillEmpty, mergePatch, type CompiledTree } from "./application-template.js";
+import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
+import { generateParams } from "./generators/generate-params.js";
+import type { GeneratorContext } from "./generators/generator-context.js";
+import { isPlainObject, type Params } from "./generators/param-utils.js";
+import type { FleetCluster } from "./fleet-cluster.js";
+import type { RepoSnapshot } from "./repo-snapshot.js";
+import { compileStringTemplate, missingKeyOption, type TemplateMode } from "./template-engine.js";
+
+/** Argo CD's Application, as generated from an ApplicationSet (JSON-shaped). */
+export interface Application {
+  readonly apiVersion: "argoproj.io/v1alpha1";
+  readonly kind: "Application";
+  readonly metadata: {
+    readonly name: string;
+    readonly namespace?: string;
+    readonly labels?: Record<string, string>;
+    readonly annotations?: Record<string, string>;
+    readonly finalizers?: string[];
+    readonly [field: string]: unknown;
+  };
+  readonly spec: Record<string, unknown>;
+}
+
+/** One param set's outcome: the Application, or why it could not be rendered. */
+export type GeneratedApplication =
+  | { readonly params: Params; readonly application: Application; readonly error?: undefined }
+  | { readonly params: Params; readonly application?: undefined; readonly error: GitOpsError };
+
+export interface ExpandResult {
+  readonly applications: readonly GeneratedApplication[];
+  /** Failures of a whole generator entry (unknown generator, merge keys not unique, ...). */
+  readonly generatorErrors: readonly GitOpsError[];
+}
+
+export interface ExpandContext {
+  readonly clusters: readonly FleetCluster[];
+  readonly repo: (repoURL: string, revision: string, field: string) => Promise<RepoSnapshot>;
+  readonly file?: string | undefined;
+}
+
+/** Argo's finalizer, added unless `syncPolicy.preserveResourcesOnDeletion` is set. */
+export const RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io";
+
+/**
+ * Template mode of an ApplicationSet. flotilla.dev: Go templates with missingkey=error unless the
+ * file says otherwise. argoproj.io: exactly Argo's defaults (fasttemplate unless goTemplate: true;
+ * Go's missingkey=default unless goTemplateOptions says otherwise).
+ */
+export function templateModeOf(appSet: ApplicationSet): TemplateMode {
+  const argo = appSet.apiVersion === "argoproj.io/v1alpha1";
+  const goTemplate = appSet.spec.goTemplate ?? !argo;
+  return { goTemplate, missingKey: missingKeyOption(appSet.spec.goTemplateOptions, argo ? "default" : "error") };
+}
+
+/**
+ * Argo's `GenerateApplications`: every generator entry in order, each param set rendered through
+ * the (generator-overridden) template and `templatePatch`. One param set's failure is recorded
+ * for it and never stops the others; a generator entry's failure skips only that entry.
+ */
+export async function expandApplicationSet(appSet: ApplicationSet, context: ExpandContext): Promise<ExpandResult> {
+  const mode = templateModeOf(appSet);
+  const name = appSet.metadata.name;
+  const ctx: GeneratorContext = { mode, clusters: context.clusters, repo: context.repo, file: context.file, appSetName: name };
+  const baseTemplate = (appSet.spec.template ?? {}) as Record<string, unknown>;
+  const compiledBase = compileTree(baseTemplate, mode, { name, field: "spec.template", file: context.file });
+  const patch = appSet.spec.templatePatch === undefined ? undefined : compileStringTemplate(appSet.spec.templatePatch, mode, `${name}:templatePatch`);
+  const preserve = appSet.spec.syncPolicy?.preserveResourcesOnDeletion === true;
+  const applications: GeneratedApplication[] = [];
+  const generatorErrors: GitOpsError[] = [];
+
+  for (let g = 0; g < appSet.spec.generators.length; g++) {
+    const field = `spec.generators[${g}]`;
+    let results;
+    try {
+      results = await generateParams(appSet.spec.generators[g], ctx, field);
+    } catch (err) {
+      generatorErrors.push(asGitOpsError(err, context.file, field));
+      continue;
+    }
+    for (const result of results) {
+      const compiled: CompiledTree =
+        result.template === undefined
+          ? compiledBase
+          : compileTree(fillEmpty(result.template, baseTemplate), mode, { name, field: `${field}.template`, file: context.file });
+      for (const params of result.params) {
+        try {
+          const rendered = compiled(params) as Record<string, unknown>;
+          let app = toApplication(rendered, appSet, preserve);
+          if (patch !== undefined) app = applyTemplatePatch(app, renderPatch(patch, params, context.file), context.file);
+          if (app.metadata.name === "") {
+            throw new GitOpsError(
+              GITOPS_ERROR.invalid,
+              `ApplicationSet ${name} contains an application with no name; a name must be set in the template's metadata.name or via a templatePatch`,
+              { file: context.file, field: "spec.template.metadata.name" },
+            );
+          }
+          applications.push({ params, application: app });
+        } catch (err) {
+          applications.push({ params, error: asGitOpsError(err, context.file, "spec.template") });
+        }
+      }
+    }
+  }
+  return { applications, generatorErrors };
+}
+
+function toApplication(rendered: Record<string, unknown>, appSet: ApplicationSet, preserve: boolean): Application {
+  const meta = isPlainObject(rendered["metadata"]) ? rendered["metadata"] : {};
+  const spec = isPlainObject(rendered["spec"]) ? rendered["spec"] : {};
+  const finalizers = Array.isArray(meta["finalizers"]) ? (meta["finalizers"] as string[]) : [];
+  const metadata: Record<string, unknown> = { ...meta, name: typeof meta["name"] === "string" ? meta["name"] : "" };
+  if (appSet.metadata.namespace !== undefined) metadata["namespace"] = appSet.metadata.namespace;
+  if (!preserve && finalizers.length === 0) metadata["finalizers"] = [RESOURCES_FINALIZER];
+  return { apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: metadata as Application["metadata"], spec };
+}
+
+function renderPatch(patch: { render(params: Params): string }, params: Params, file: string | undefined): string {
+  try {
+    return patch.render(params);
+  } catch (err) {
+    throw asGitOpsError(err, file, "spec.templatePatch");
+  }
+}
+
+function applyTemplatePatch(app: Application, patchText: string, file: string | undefined): Application {
+  let patch: unknown;
+  try {
+    patch = parseYaml(patchText, { maxAliasCount: 100 });
+  } catch (err) {
+    throw new GitOpsError(GITOPS_ERROR.parse, `templatePatch does not parse after rendering: ${(err as Error).message.split("\n")[0]}`, {
+      file,
+      field: "spec.templatePatch",
+    });
+  }
+  if (patch === null || patch === undefined) return app;
+  if (!isPlainObject(patch)) throw new GitOpsError(GITOPS_ERROR.invalid, "templatePatch must render to an object", { file, field: "spec.templatePatch" });
+  return mergePatch(app, patch) as Application;
+}
+
+function asGitOpsError(err: unknown, file: string | undefined, field: string): GitOpsError {
+  if (err instanceof GitOpsError) return err;
+  if (isFlotillaError(err)) return new GitOpsError(GITOPS_ERROR.template, err.message, { file: err.file ?? file, field: err.field ?? field, cause: err });
+  throw err;
+}

@@ -1,0 +1,91 @@
+import { describe, expect, it } from "vitest";
+import { memorySnapshot } from "./repo-snapshot.js";
+import { renderSnapshot } from "./fleet-render.js";
+import { ManifestRenderer } from "./render/manifest-renderer.js";
+import type { KustomizeRunner } from "./render/kustomize-runner.js";
+
+const noKustomize: KustomizeRunner = {
+  build: () => Promise.reject(new Error("kustomize is not used in this test")),
+};
+
+function cluster(name: string, env: string): string {
+  return `apiVersion: flotilla.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: ${name}\n  labels:\n    env: ${env}\nspec:\n  values:\n    replicas: "2"\n`;
+}
+
+const APPSET = `apiVersion: flotilla.dev/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: web
+spec:
+  generators:
+  - clusters:
+      selector:
+        matchLabels:
+          env: prod
+  template:
+    metadata:
+      name: 'web-{{.name}}'
+      labels:
+        env: '{{index .metadata.labels "env"}}'
+    spec:
+      project: default
+      source:
+        repoURL: .
+        path: apps/web
+        targetRevision: HEAD
+      destination:
+        name: '{{.name}}'
+        namespace: web
+      syncPolicy:
+        automated:
+          prune: true
+        syncOptions: [CreateNamespace=true]
+`;
+
+const DEPLOY = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 1
+---
+apiVersion: v1
+kind: Service
+metadata:
+  name: web
+`;
+
+function fleet(extra: Record<string, string> = {}) {
+  return memorySnapshot({
+    "clusters/a.yaml": cluster("prod-a", "prod"),
+    "clusters/b.yaml": cluster("prod-b", "prod"),
+    "clusters/c.yaml": cluster("dev-c", "dev"),
+    "appsets/web.yaml": APPSET,
+    "apps/web/all.yaml": DEPLOY,
+    ...extra,
+  }, { revision: "0123456789abcdef0123456789abcdef01234567", source: "https://git.example.com/fleet.git" });
+}
+
+describe("renderSnapshot", () => {
+  it("renders one bundle per cluster with the apps whose selector matches", async () => {
+    const result = await renderSnapshot(fleet(), { manifests: new ManifestRenderer({ kustomize: noKustomize }) });
+    expect(result.errors).toEqual([]);
+    expect(result.clusters.map((c) => [c.name, c.apps.map((a) => a.name)])).toEqual([
+      ["dev-c", []],
+      ["prod-a", ["web-prod-a"]],
+      ["prod-b", ["web-prod-b"]],
+    ]);
+    const app = result.clusters[1]!.apps[0]!;
+    expect(app.labels).toEqual({ env: "prod" });
+    expect(app.syncPolicy).toEqual({
+      automated: { prune: true, selfHeal: false, allowEmpty: false },
+      prune: true,
+      selfHeal: false,
+      syncOptions: ["CreateNamespace=true"],
+      preserveResourcesOnDeletion: false,
+    });
+    expect(app.objects.map((o) => `${o.kind}/${o.metadata.namespace}/${o.metadata.name}`)).toEqual(["Service/web/web", "Deployment/web/web"]);
+    expect(app.source.revision).toBe("0123456789abcdef0123456789abcdef01234567");
+    expect(app.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
+  });
+});

@@ -1,0 +1,309 @@
+import * as fs from "node:fs";
+import { lstat, readdir, readFile, readlink } from "node:fs/promises";
+import { createHash } from "node:crypto";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import git from "isomorphic-git";
+import http from "isomorphic-git/http/node";
+import { errorMessage, silentLogger, type Logger } from "../core/index.js";
+import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
+import { DEFAULT_LIMITS, SnapshotBuilder, type RepoSnapshot, type SnapshotLimits } from "./repo-snapshot.js";
+
+/** Credentials for an HTTPS remote: a token (sent as the password) or a username and password. */
+export interface GitAuth {
+  readonly token?: string | undefined;
+  readonly username?: string | undefined;
+  readonly password?: string | undefined;
+}
+
+export interface GitSourceOptions {
+  /** An `https://` or `http://` URL, or a local path (a git repository or a plain directory). */
+  readonly url: string;
+  readonly auth?: GitAuth | undefined;
+  /** Where remote clones are kept between fetches; defaults to `<tmp>/flotilla-git-cache`. */
+  readonly cacheDir?: string | undefined;
+  readonly limits?: SnapshotLimits | undefined;
+  readonly logger?: Logger | undefined;
+  /** Resolves relative local paths (the CLI passes its cwd). */
+  readonly cwd?: string | undefined;
+}
+
+/** A repository we can resolve revisions of and check out into memory. */
+export interface GitSource {
+  readonly url: string;
+  /** `git` for a repository, `directory` for a plain folder (its working files are the only revision). */
+  readonly kind: "git" | "directory";
+  /** Fetches new commits from the remote (a no-op for local sources). */
+  fetch(): Promise<void>;
+  /** Resolves a branch, tag, `HEAD` or (abbreviated) commit to a commit oid. */
+  resolve(revision?: string): Promise<string>;
+  /** Reads the tree of `revision` into memory, bounded by the limits. */
+  checkout(revision?: string): Promise<RepoSnapshot>;
+}
+
+export function isRemoteUrl(url: string): boolean {
+  return /^https?:\/\//iu.test(url);
+}
+
+/** Opens a source: clones (or fetches into an existing clone of) a remote, or opens a local path. */
+export async function openGitSource(options: GitSourceOptions): Promise<GitSource> {
+  const logger = options.logger ?? silentLogger();
+  const limits = options.limits ?? DEFAULT_LIMITS;
+  if (isRemoteUrl(options.url)) {
+    const cacheRoot = options.cacheDir ?? join(tmpdir(), "flotilla-git-cache");
+    const dir = join(cacheRoot, createHash("sha256").update(options.url).digest("hex").slice(0, 32));
+    const source = new RemoteGitSource({ url: options.url, dir, auth: options.auth, limits, logger });
+    await source.ensureCloned();
+    return source;
+  }
+  const path = resolve(options.cwd ?? ".", options.url.replace(/^file:\/\//u, ""));
+  let isDir = false;
+  try {
+    isDir = (await lstat(path)).isDirectory();
+  } catch {
+    isDir = false;
+  }
+  if (!isDir) throw new GitOpsError(GITOPS_ERROR.git, `${options.url} is neither a directory nor an http(s) URL`, { field: "repo" });
+  if (fs.existsSync(join(path, ".git"))) return new LocalGitSource({ url: options.url, dir: path, limits, logger });
+  return new DirectorySource({ url: options.url, dir: path, limits });
+}
+
+interface RepoAccess {
+  readonly dir: string;
+  readonly cache: object;
+}
+
+/** Branch → tag → commit, the order `git rev-parse` and Argo's repo server use. */
+async function resolveIn(repo: RepoAccess, revision: string, remote: boolean): Promise<string> {
+  const rev = revision === "" ? "HEAD" : revision;
+  const candidates =
+    rev === "HEAD"
+      ? remote
+        ? ["refs/remotes/origin/HEAD", "HEAD"]
+        : ["HEAD"]
+      : remote
+        ? [`refs/remotes/origin/${rev}`, `refs/tags/${rev}`, `refs/heads/${rev}`, rev]
+        : [`refs/heads/${rev}`, `refs/tags/${rev}`, rev];
+  for (const ref of candidates) {
+    try {
+      const oid = await git.resolveRef({ fs, dir: repo.dir, ref });
+      return await peelToCommit(repo, oid);
+    } catch {
+      // try the next form
+    }
+  }
+  if (/^[0-9a-f]{4,40}$/iu.test(rev)) {
+    try {
+      const oid = await git.expandOid({ fs, dir: repo.dir, oid: rev.toLowerCase(), cache: repo.cache });
+      return await peelToCommit(repo, oid);
+    } catch {
+      // fall through to the error
+    }
+  }
+  throw new GitOpsError(GITOPS_ERROR.revision, `revision ${JSON.stringify(rev)} is not a branch, tag or commit`, {
+    field: "targetRevision",
+  });
+}
+
+async function peelToCommit(repo: RepoAccess, oid: string): Promise<string> {
+  let current = oid;
+  for (let i = 0; i < 8; i++) {
+    const obj = await git.readObject({ fs, dir: repo.dir, oid: current, format: "parsed", cache: repo.cache });
+    if (obj.type === "commit") return current;
+    if (obj.type === "tag") {
+      current = (obj.object as { object: string }).object;
+      continue;
+    }
+    break;
+  }
+  throw new GitOpsError(GITOPS_ERROR.revision, `${oid} is not a commit`, { field: "targetRevision" });
+}
+
+async function checkoutTree(repo: RepoAccess, commit: string, source: string, limits: SnapshotLimits): Promise<RepoSnapshot> {
+  const builder = new SnapshotBuilder(source, limits);
+  const { commit: parsed } = await git.readCommit({ fs, dir: repo.dir, oid: commit, cache: repo.cache });
+  const walkTree = async (treeOid: string, prefix: string): Promise<void> => {
+    const { tree } = await git.readTree({ fs, dir: repo.dir, oid: treeOid, cache: repo.cache });
+    for (const entry of tree) {
+      const path = prefix === "" ? entry.path : `${prefix}/${entry.path}`;
+      if (entry.type === "tree") {
+        await walkTree(entry.oid, path);
+      } else if (entry.type === "blob") {
+        const { blob } = await git.readBlob({ fs, dir: repo.dir, oid: entry.oid, cache: repo.cache });
+        if (entry.mode === "120000") builder.add(path, { kind: "symlink", target: new TextDecoder().decode(blob) });
+        else builder.add(path, { kind: "file", data: blob });
+      }
+      // Submodules ("commit" entries) are not followed.
+    }
+  };
+  await walkTree(parsed.tree, "");
+  return builder.build(commit);
+}
+
+class LocalGitSource implements GitSource {
+  readonly kind = "git" as const;
+  readonly url: string;
+  readonly #repo: RepoAccess;
+  readonly #limits: SnapshotLimits;
+  readonly #logger: Logger;
+
+  constructor(init: { url: string; dir: string; limits: SnapshotLimits; logger: Logger }) {
+    this.url = init.url;
+    this.#repo = { dir: init.dir, cache: {} };
+    this.#limits = init.limits;
+    this.#logger = init.logger;
+  }
+
+  fetch(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  resolve(revision = "HEAD"): Promise<string> {
+    return resolveIn(this.#repo, revision, false);
+  }
+
+  async checkout(revision = "HEAD"): Promise<RepoSnapshot> {
+    const commit = await this.resolve(revision);
+    this.#logger.debug({ repo: this.url, commit }, "checking out local repository");
+    return checkoutTree(this.#repo, commit, this.url, this.#limits);
+  }
+}
+
+class RemoteGitSource implements GitSource {
+  readonly kind = "git" as const;
+  readonly url: string;
+  readonly #repo: RepoAccess;
+  readonly #auth: GitAuth | undefined;
+  readonly #limits: SnapshotLimits;
+  readonly #logger: Logger;
+
+  constructor(init: { url: string; dir: string; auth: GitAuth | undefined; limits: SnapshotLimits; logger: Logger }) {
+    this.url = init.url;
+    this.#repo = { dir: init.dir, cache: {} };
+    this.#auth = init.auth;
+    this.#limits = init.limits;
+    this.#logger = init.logger;
+  }
+
+  #onAuth(): { username: string; password: string } | undefined {
+    const auth = this.#auth;
+    if (auth === undefined) return undefined;
+    if (auth.token !== undefined) return { username: auth.username ?? "x-access-token", password: auth.token };
+    if (auth.username !== undefined) return { username: auth.username, password: auth.password ?? "" };
+    return undefined;
+  }
+
+  #common() {
+    return {
+      fs,
+      http,
+      dir: this.#repo.dir,
+      url: this.url,
+      onAuth: () => this.#onAuth(),
+      // Never retry with other credentials: a wrong token must fail, not loop.
+      onAuthFailure: () => ({ cancel: true }),
+      cache: this.#repo.cache,
+    };
+  }
+
+  async ensureCloned(): Promise<void> {
+    if (fs.existsSync(join(this.#repo.dir, ".git"))) {
+      await this.fetch();
+      return;
+    }
+    this.#logger.info({ repo: redactUrl(this.url) }, "cloning repository");
+    try {
+      await git.clone({ ...this.#common(), noCheckout: true, singleBranch: false, noTags: false });
+    } catch (err) {
+      fs.rmSync(this.#repo.dir, { recursive: true, force: true });
+      throw gitFailure("clone", this.url, err);
+    }
+  }
+
+  async fetch(): Promise<void> {
+    try {
+      await git.fetch({ ...this.#common(), singleBranch: false, tags: true, prune: true });
+    } catch (err) {
+      throw gitFailure("fetch", this.url, err);
+    }
+  }
+
+  resolve(revision = "HEAD"): Promise<string> {
+    return resolveIn(this.#repo, revision, true);
+  }
+
+  async checkout(revision = "HEAD"): Promise<RepoSnapshot> {
+    const commit = await this.resolve(revision);
+    return checkoutTree(this.#repo, commit, redactUrl(this.url), this.#limits);
+  }
+}
+
+/** A plain directory (no `.git`): its files as they are on disk, named by a digest of their content. */
+class DirectorySource implements GitSource {
+  readonly kind = "directory" as const;
+  readonly url: string;
+  readonly #dir: string;
+  readonly #limits: SnapshotLimits;
+
+  constructor(init: { url: string; dir: string; limits: SnapshotLimits }) {
+    this.url = init.url;
+    this.#dir = init.dir;
+    this.#limits = init.limits;
+  }
+
+  fetch(): Promise<void> {
+    return Promise.resolve();
+  }
+
+  async resolve(revision = "HEAD"): Promise<string> {
+    return (await this.checkout(revision)).revision;
+  }
+
+  async checkout(revision = "HEAD"): Promise<RepoSnapshot> {
+    if (revision !== "HEAD" && revision !== "") {
+      throw new GitOpsError(GITOPS_ERROR.revision, `${this.url} is a plain directory, not a git repository: it has no revision ${JSON.stringify(revision)}`, {
+        field: "revision",
+      });
+    }
+    const builder = new SnapshotBuilder(this.url, this.#limits);
+    const hash = createHash("sha256");
+    const walkDir = async (abs: string, rel: string): Promise<void> => {
+      const names = (await readdir(abs)).sort();
+      for (const name of names) {
+        if (rel === "" && name === ".git") continue;
+        const full = join(abs, name);
+        const path = rel === "" ? name : `${rel}/${name}`;
+        const info = await lstat(full);
+        if (info.isDirectory()) await walkDir(full, path);
+        else if (info.isSymbolicLink()) {
+          const target = await readlink(full);
+          builder.add(path, { kind: "symlink", target });
+          hash.update(`${path}\0L${target}\0`);
+        } else if (info.isFile()) {
+          if (!builder.accepts(info.size)) {
+            builder.add(path, { kind: "oversized", size: info.size });
+            hash.update(`${path}\0O${info.size}\0`);
+            continue;
+          }
+          const data = await readFile(full);
+          builder.add(path, { kind: "file", data });
+          hash.update(`${path}\0F${data.byteLength}\0`).update(data);
+        }
+      }
+    };
+    await walkDir(this.#dir, "");
+    return builder.build(`sha256:${hash.digest("hex")}`);
+  }
+}
+
+/** Strips credentials from a URL before it goes into a message or a log. */
+export function redactUrl(url: string): string {
+  return url.replace(/^(https?:\/\/)[^@/]*@/iu, "$1");
+}
+
+function gitFailure(op: string, url: string, err: unknown): GitOpsError {
+  const raw = errorMessage(err);
+  // isomorphic-git messages can echo the URL; never let userinfo or a token through.
+  const message = raw.replace(/https?:\/\/[^@\s/]*@/giu, "https://");
+  return new GitOpsError(GITOPS_ERROR.git, `${op} ${redactUrl(url)} failed: ${message}`, { field: "repoURL", cause: err });
+}

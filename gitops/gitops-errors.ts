@@ -1,0 +1,48 @@
+import { FlotillaError, type FlotillaErrorOptions } from "../core/index.js";
+
+/**
+ * Stable error codes of gitops/. The hub puts them in status and the CLI prints them, so they never
+ * change meaning. Messages name the file and field and never carry file contents.
+ */
+export const GITOPS_ERROR = {
+  /** A YAML or JSON document does not parse (the message has the line and column). */
+  parse: "GITOPS_PARSE",
+  /** A document parses but is not a valid ApplicationSet, Cluster or Argo cluster Secret. */
+  invalid: "GITOPS_INVALID",
+  /** A generator key Flotilla does not implement (scmProvider, pullRequest, plugin, ...). */
+  unknownGenerator: "GITOPS_UNKNOWN_GENERATOR",
+  /** A generator failed (matrix with one child, merge keys not unique, ...). */
+  generator: "GITOPS_GENERATOR",
+  /** A template did not parse or did not execute for one parameter set. */
+  template: "GITOPS_TEMPLATE",
+  /** A path leaves the repository (`..`, absolute, or a symlink pointing outside). */
+  pathEscape: "GITOPS_PATH_ESCAPE",
+  /** A file or a checkout exceeds the configured size or count limits. */
+  tooLarge: "GITOPS_TOO_LARGE",
+  /** A path the app or generator names does not exist at that revision. */
+  notFound: "GITOPS_NOT_FOUND",
+  /** A branch, tag or commit does not resolve. */
+  revision: "GITOPS_REVISION",
+  /** Clone or fetch failed (network, auth, not a repository). */
+  git: "GITOPS_GIT",
+  /** kustomize failed, or neither `kubectl` nor `kustomize` is installed. */
+  kustomize: "GITOPS_KUSTOMIZE",
+  /** An Application's destination matches no known cluster. */
+  destination: "GITOPS_DESTINATION",
+} as const;
+
+export type GitOpsErrorCode = (typeof GITOPS_ERROR)[keyof typeof GITOPS_ERROR];
+
+/** The error family of gitops/: every failure to read, expand or render a fleet repository. */
+export class GitOpsError extends FlotillaError {
+  declare readonly code: GitOpsErrorCode;
+
+  constructor(code: GitOpsErrorCode, message: string, options: FlotillaErrorOptions = {}) {
+    super(code, message, options);
+    this.name = "GitOpsError";
+  }
+}
+
+export function isGitOpsError(err: unknown): err is GitOpsError {
+  return err instanceof GitOpsError;
+}

@@ -1,0 +1,28 @@
+// The gitops module: fleet repository → one rendered bundle per cluster (docs/fleet-repo.md).
+export { renderFleet, type RenderFleetOptions } from "./render-fleet.js";
+export { renderSnapshot, toRenderError, type RenderSnapshotOptions, type RepoResolver } from "./fleet-render.js";
+export type { FleetRender, ClusterRender, AppRender, AppSetRender, AppSyncPolicy, RenderError } from "./fleet-render-types.js";
+export { canonicalJson, canonicalJsonCached, sha256Digest, digestOf } from "./canonical-json.js";
+export { GITOPS_ERROR, GitOpsError, isGitOpsError, type GitOpsErrorCode } from "./gitops-errors.js";
+export { openGitSource, isRemoteUrl, redactUrl, type GitSource, type GitSourceOptions, type GitAuth } from "./git-source.js";
+export { memorySnapshot, DEFAULT_LIMITS, type RepoSnapshot, type SnapshotLimits } from "./repo-snapshot.js";
+export { confinePath } from "./repo-path.js";
+export { loadFleet, DocumentCache, type FleetDefinition, type FleetLayout, type LoadedApplicationSet } from "./fleet-repo.js";
+export { clusterFromObject, isClusterObject, isArgoClusterSecret, defaultServer, ARGO_SECRET_TYPE_LABEL, type FleetCluster } from "./fleet-cluster.js";
+export {
+  expandApplicationSet,
+  templateModeOf,
+  RESOURCES_FINALIZER,
+  type Application,
+  type GeneratedApplication,
+  type ExpandResult,
+  type ExpandContext,
+} from "./expand-application-set.js";
+export { generateApplications, clustersFromFiles, applicationSetFromText } from "./appset-generate.js";
+export { SUPPORTED_GENERATORS, type GeneratorKind } from "./generators/generate-params.js";
+export { sanitizeName, type Params } from "./generators/param-utils.js";
+export { compileLabelSelector, type LabelMatcher } from "./label-selector.js";
+export { ManifestRenderer, type ManifestSource } from "./render/manifest-renderer.js";
+export { commandKustomizeRunner, type KustomizeRunner, type CommandKustomizeOptions } from "./render/kustomize-runner.js";
+export { isEncryptedPassthrough, isClusterScoped, parseManifestFile } from "./render/manifest-objects.js";
+export { parseYamlDocuments, type YamlDocument } from "./yaml-documents.js";

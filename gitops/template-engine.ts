@@ -1,0 +1,90 @@
+import { parseTemplate, renderFastTemplate } from "../template/index.js";
+import type { Params } from "./generators/param-utils.js";
+
+/** Go's `missingkey=` option values. */
+export type MissingKey = "error" | "default" | "zero";
+
+/** How an ApplicationSet's strings are templated. */
+export interface TemplateMode {
+  /** Go `text/template` (goTemplate: true) or Argo's older fasttemplate `{{name}}` replacement. */
+  readonly goTemplate: boolean;
+  readonly missingKey: MissingKey;
+}
+
+/** One string of a template, compiled once and executed per parameter set. */
+export interface StringTemplate {
+  /** True when the string holds no action: rendering returns it unchanged. */
+  readonly constant: boolean;
+  render(params: Params): string;
+}
+
+/** Reads `missingkey=...` out of Argo's `goTemplateOptions`; `fallback` when absent. */
+export function missingKeyOption(options: readonly string[] | undefined, fallback: MissingKey): MissingKey {
+  let result = fallback;
+  for (const option of options ?? []) {
+    const match = /^missingkey=(error|default|invalid|zero)$/u.exec(option.trim());
+    // Go treats "invalid" exactly like "default".
+    if (match !== null) result = match[1] === "invalid" ? "default" : (match[1] as MissingKey);
+  }
+  return result;
+}
+
+// `{{.a.b}}` and `{{ .a.b }}` only: the overwhelming majority of ApplicationSet strings.
+const SIMPLE_ACTION = /\{\{(?!-)\s*((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*(?<!-)\}\}/gu;
+
+/**
+ * Compiles one string. Go templates made only of text and plain field chains take a fast path
+ * that looks the fields up directly; whenever a value is missing or is not a string, the real
+ * text/template engine renders the string instead, so output and errors are exactly Go's.
+ */
+export function compileStringTemplate(source: string, mode: TemplateMode, name: string): StringTemplate {
+  if (!source.includes("{{")) return { constant: true, render: () => source };
+  if (!mode.goTemplate) return { constant: false, render: (params) => renderFastTemplate(source, params as Readonly<Record<string, string>>) };
+  let engine: { execute(data: unknown): string } | undefined;
+  let parseError: unknown;
+  const full = (params: Params): string => {
+    if (engine === undefined && parseError === undefined) {
+      try {
+        engine = parseTemplate(source, { missingKey: mode.missingKey, functionSet: "argocd", name });
+      } catch (err) {
+        parseError = err;
+      }
+    }
+    if (engine === undefined) throw parseError;
+    return engine.execute(params);
+  };
+  const fast = compileFieldChains(source);
+  if (fast === undefined) return { constant: false, render: full };
+  return {
+    constant: false,
+    render: (params) => fast(params) ?? full(params),
+  };
+}
+
+/** Splits `text{{.a.b}}text` into pieces; undefined when the string has any other kind of action. */
+function compileFieldChains(source: string): ((params: Params) => string | undefined) | undefined {
+  const texts: string[] = [];
+  const chains: string[][] = [];
+  let last = 0;
+  for (const match of source.matchAll(SIMPLE_ACTION)) {
+    texts.push(source.slice(last, match.index));
+    chains.push(match[1].slice(1).split("."));
+    last = match.index + match[0].length;
+  }
+  const tail = source.slice(last);
+  if (texts.some((t) => t.includes("{{")) || tail.includes("{{")) return undefined;
+  return (params) => {
+    let out = texts[0];
+    for (let i = 0; i < chains.length; i++) {
+      let value: unknown = params;
+      for (const key of chains[i]) {
+        if (typeof value !== "object" || value === null || Array.isArray(value) || !Object.hasOwn(value, key)) return undefined;
+        value = (value as Record<string, unknown>)[key];
+      }
+      if (typeof value !== "string") return undefined;
+      out += value;
+      out += i + 1 < texts.length ? texts[i + 1] : "";
+    }
+    return out + tail;
+  };
+}

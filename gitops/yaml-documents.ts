@@ -1,0 +1,61 @@
+import { parseAllDocuments } from "yaml";
+import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
+import { isPlainObject } from "./generators/param-utils.js";
+
+/** One YAML document of a file, with the line it starts on (1-based) for messages. */
+export interface YamlDocument {
+  readonly value: Record<string, unknown>;
+  readonly line: number;
+}
+
+/**
+ * Parses a multi-document YAML (or JSON) file. Empty documents are skipped; a syntax error names
+ * the file, line and column; a document that is not a mapping is rejected. Aliases are capped so
+ * a "billion laughs" file cannot blow up memory.
+ */
+export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
+  const lineStarts = lineIndex(text);
+  const out: YamlDocument[] = [];
+  for (const doc of parseAllDocuments(text, { prettyErrors: true })) {
+    const error = doc.errors[0];
+    if (error !== undefined) {
+      const pos = error.linePos?.[0];
+      // The yaml package's first line already ends in "at line L, column C:".
+      const message = (error.message.split("\n")[0] ?? error.message).replace(/:$/u, "");
+      throw new GitOpsError(GITOPS_ERROR.parse, message, { file, field: pos === undefined ? undefined : `line ${pos.line}` });
+    }
+    let value: unknown;
+    try {
+      value = doc.toJS({ maxAliasCount: 100 });
+    } catch (err) {
+      throw new GitOpsError(GITOPS_ERROR.parse, (err as Error).message.split("\n")[0] ?? "invalid YAML", { file });
+    }
+    if (value === null || value === undefined) continue;
+    const line = lineOf(lineStarts, doc.range[0]);
+    if (!isPlainObject(value)) {
+      throw new GitOpsError(GITOPS_ERROR.invalid, `line ${line}: a document must be a mapping, not ${Array.isArray(value) ? "a list" : typeof value}`, {
+        file,
+        field: `line ${line}`,
+      });
+    }
+    out.push({ value, line });
+  }
+  return out;
+}
+
+function lineIndex(text: string): number[] {
+  const starts = [0];
+  for (let i = text.indexOf("\n"); i >= 0; i = text.indexOf("\n", i + 1)) starts.push(i + 1);
+  return starts;
+}
+
+function lineOf(starts: number[], offset: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (starts[mid] <= offset) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo + 1;
+}
