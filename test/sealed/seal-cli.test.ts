@@ -84,7 +84,11 @@ describe("flotilla seal", () => {
       expect(doc.metadata.annotations["flotilla.dev/sealed-by-key"]).toBe(fpA);
       sealedDocs.push(sealed.stdout);
     }
-    const opened = await runFlotilla(["unseal", "--recovery-private-key", F("key-a.pem"), "-o", "yaml"], { input: sealedDocs.join("") });
+    const opened = await runFlotilla(["--log-level", "debug", "unseal", "--recovery-private-key", F("key-a.pem"), "-o", "yaml"], { input: sealedDocs.join("") });
+    // Debug logs name what was opened, never what it holds.
+    expect(opened.stderr).toContain('"msg":"unsealed"');
+    expect(opened.stderr).not.toContain(PLAINTEXT);
+    expect(opened.stderr).not.toContain(Buffer.from(PLAINTEXT).toString("base64"));
     const secrets = parseAllDocuments(opened.stdout).map((d) => d.toJS() as { metadata: { name: string }; data: { password: string } });
     expect(secrets.map((x) => x.metadata.name)).toEqual(["db-strict", "db-namespace-wide", "db-cluster-wide"]);
     for (const x of secrets) expect(Buffer.from(x.data.password, "base64").toString()).toBe(PLAINTEXT);
