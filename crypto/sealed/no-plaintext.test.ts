@@ -48,9 +48,9 @@ describe("no plaintext in errors or logs", () => {
     const secret = { apiVersion: "v1" as const, kind: "Secret" as const, metadata: { name: "canary", namespace: "ns" }, stringData: { password: PLAINTEXT, dsnbase: PLAINTEXT } };
     const sealed = sealSecret(secret, { certificate: certA, random });
     const withTemplate = (data: Record<string, string>): SealedSecretManifest => ({ ...sealed, spec: { ...sealed.spec, template: { ...sealed.spec.template, data } } });
-    const bytes = decodeSealedValue(sealed.spec.encryptedData.password!);
+    const bytes = decodeSealedValue(sealed.spec.encryptedData.password);
     const tampered = Uint8Array.from(bytes);
-    tampered[bytes.length - 3] = tampered[bytes.length - 3]! ^ 0xff;
+    tampered[bytes.length - 3] = tampered[bytes.length - 3] ^ 0xff;
     const withValue = (value: string): SealedSecretManifest => ({ ...sealed, spec: { ...sealed.spec, encryptedData: { ...sealed.spec.encryptedData, password: value } } });
     const identity = await generateIdentity();
     const fss = await sealFleetSecret(secret, { targets: [{ cluster: "a", certificate: certA }], random, recoveryRecipient: await identityToRecipient(identity) });
@@ -58,7 +58,7 @@ describe("no plaintext in errors or logs", () => {
       failureOf(() => unsealSealedSecret(sealed, createKeyRing(keyB))),
       failureOf(() => unsealSealedSecret({ ...sealed, metadata: { ...sealed.metadata, name: "moved" } }, createKeyRing(keyA))),
       failureOf(() => unsealSealedSecret(withValue(encodeSealedValue(tampered)), createKeyRing(keyA))),
-      failureOf(() => unsealSealedSecret(withValue(sealed.spec.encryptedData.password!.slice(0, 40)), createKeyRing(keyA))),
+      failureOf(() => unsealSealedSecret(withValue(sealed.spec.encryptedData.password.slice(0, 40)), createKeyRing(keyA))),
       failureOf(() => unsealSealedSecret(withValue(`${PLAINTEXT}!`), createKeyRing(keyA))),
       failureOf(() => unsealSealedSecret(withTemplate({ x: "{{ fail .password }}" }), createKeyRing(keyA))),
       failureOf(() => unsealSealedSecret(withTemplate({ x: "{{ .password | b64enc | fail }}" }), createKeyRing(keyA))),
