@@ -5,7 +5,8 @@ import { registerSeal } from "./seal.js";
 import { registerUnseal } from "./unseal.js";
 import { registerReseal } from "./reseal.js";
 import { registerKeys } from "./keys.js";
+import { registerSops } from "./sops.js";
 import { registerDevcluster } from "./devcluster.js";
 
 /** Every command of the `flotilla` binary, in help order. Add one line per command file. */
-export const COMMANDS: readonly CommandRegistrar[] = [registerVersion, registerNatsConfig, registerSeal, registerUnseal, registerReseal, registerKeys, registerDevcluster];
+export const COMMANDS: readonly CommandRegistrar[] = [registerVersion, registerNatsConfig, registerSeal, registerUnseal, registerReseal, registerKeys, registerSops, registerDevcluster];

@@ -1,4 +1,4 @@
-import { DecryptCommand, EncryptCommand, KMSClient } from "@aws-sdk/client-kms";
+import type { KMSClient } from "@aws-sdk/client-kms";
 import type { KmsClient, KmsClientFactory, KmsKeyLocation } from "./key-ring.js";
 
 export interface AwsKmsClientOptions {
@@ -17,28 +17,34 @@ export interface AwsKmsClientOptions {
  */
 export function awsKmsClientFactory(opts: AwsKmsClientOptions = {}): KmsClientFactory {
   const clients = new Map<string, KMSClient>();
-  return (loc: KmsKeyLocation): KmsClient => {
-    const region = opts.region ?? loc.region;
-    const id = `${region}|${loc.awsProfile ?? ""}`;
-    let sdk = clients.get(id);
-    if (sdk === undefined) {
-      sdk = new KMSClient({
+  // The SDK is loaded on first use: most runs never touch KMS, and it is large.
+  const sdkFor = async (region: string, profile: string | undefined) => {
+    const sdk = await import("@aws-sdk/client-kms");
+    const id = `${region}|${profile ?? ""}`;
+    let client = clients.get(id);
+    if (client === undefined) {
+      client = new sdk.KMSClient({
         region,
         ...(opts.endpoint === undefined ? {} : { endpoint: opts.endpoint }),
         ...(opts.credentials === undefined ? {} : { credentials: { ...opts.credentials } }),
         maxAttempts: 2,
       });
-      clients.set(id, sdk);
+      clients.set(id, client);
     }
-    const client = sdk;
+    return { sdk, client };
+  };
+  return (loc: KmsKeyLocation): KmsClient => {
+    const region = opts.region ?? loc.region;
     return {
       async encrypt({ keyId, plaintext, context }) {
-        const out = await client.send(new EncryptCommand({ KeyId: keyId, Plaintext: plaintext, EncryptionContext: context ? { ...context } : undefined }));
+        const { sdk, client } = await sdkFor(region, loc.awsProfile);
+        const out = await client.send(new sdk.EncryptCommand({ KeyId: keyId, Plaintext: plaintext, EncryptionContext: context ? { ...context } : undefined }));
         if (out.CiphertextBlob === undefined) throw new Error("KMS returned no ciphertext");
         return out.CiphertextBlob;
       },
       async decrypt({ keyId, ciphertext, context }) {
-        const out = await client.send(new DecryptCommand({ KeyId: keyId, CiphertextBlob: ciphertext, EncryptionContext: context ? { ...context } : undefined }));
+        const { sdk, client } = await sdkFor(region, loc.awsProfile);
+        const out = await client.send(new sdk.DecryptCommand({ KeyId: keyId, CiphertextBlob: ciphertext, EncryptionContext: context ? { ...context } : undefined }));
         if (out.Plaintext === undefined) throw new Error("KMS returned no plaintext");
         return out.Plaintext;
       },

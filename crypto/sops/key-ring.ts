@@ -1,5 +1,5 @@
 import { Decrypter, Encrypter, armor, type Identity } from "age-encryption";
-import * as openpgp from "openpgp";
+import type * as openpgp from "openpgp";
 import { sshIdentity, sshRecipient } from "./age-ssh.js";
 import { SOPS_ERROR, SopsError } from "./sops-errors.js";
 
@@ -33,6 +33,11 @@ export interface SopsKeyRing {
   readonly pgpKeys?: readonly string[] | undefined;
   /** Builds a KMS client for a key; without it, KMS keys are skipped. */
   readonly kms?: KmsClientFactory | undefined;
+}
+
+/** openpgp is large; load it only when a PGP key is actually used. */
+async function loadOpenpgp(): Promise<typeof openpgp> {
+  return import("openpgp");
 }
 
 const KNOWN_AGE_STANZAS = new Set(["X25519", "mlkem768x25519", "ssh-ed25519", "ssh-rsa", "scrypt"]);
@@ -83,7 +88,7 @@ export class ResolvedKeyRing {
     const pgpKeys: openpgp.Key[] = [];
     for (const armored of ring.pgpKeys ?? []) {
       try {
-        pgpKeys.push(...(await openpgp.readKeys({ armoredKeys: armored })));
+        pgpKeys.push(...(await (await loadOpenpgp()).readKeys({ armoredKeys: armored })));
       } catch {
         throw new SopsError(SOPS_ERROR.invalidKey, "a PGP key file does not hold a readable armored key");
       }
@@ -122,7 +127,8 @@ export class ResolvedKeyRing {
   async unwrapPgp(enc: string, fingerprint: string): Promise<Uint8Array | null> {
     const keys = this.#pgpKeys.filter((k): k is openpgp.PrivateKey => k.isPrivate());
     if (keys.length === 0) return null;
-    let message: Awaited<ReturnType<typeof openpgp.readMessage>>;
+    const openpgp = await loadOpenpgp();
+    let message: openpgp.Message<Uint8Array>;
     try {
       message = await openpgp.readMessage({ armoredMessage: enc });
     } catch {
@@ -177,6 +183,7 @@ export class ResolvedKeyRing {
     if (key === undefined) {
       throw new SopsError(SOPS_ERROR.invalidKey, `no PGP key with fingerprint ${fp.slice(0, 64)} was given (pass it with --pgp-key-file)`);
     }
+    const openpgp = await loadOpenpgp();
     const message = await openpgp.createMessage({ binary: dataKey });
     const armored: unknown = await openpgp.encrypt({ message, encryptionKeys: key.toPublic(), format: "armored" });
     if (typeof armored !== "string") throw new SopsError(SOPS_ERROR.invalidKey, "PGP encryption returned no armored message");

@@ -1,0 +1,153 @@
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse as parseYaml } from "yaml";
+import { fixturePath, runFlotilla } from "../harness/index.js";
+import { startFakeKms, type FakeKms } from "./kms-server.js";
+
+const expected = JSON.parse(readFileSync(fixturePath("sops", "expected.json"), "utf8")) as Record<string, { plaintext: unknown }>;
+const fx = (...p: string[]): string => fixturePath("sops", ...p);
+let dir: string;
+let kms: FakeKms;
+// A clean environment: no user keys leak in from HOME, and no real AWS endpoint is reachable.
+const baseEnv = (): Record<string, string | undefined> => ({
+  HOME: dir,
+  XDG_CONFIG_HOME: join(dir, ".config"),
+  SOPS_AGE_KEY: undefined,
+  SOPS_AGE_KEY_FILE: undefined,
+  SOPS_AGE_SSH_PRIVATE_KEY_FILE: undefined,
+  AWS_ENDPOINT_URL_KMS: kms.url,
+  AWS_ACCESS_KEY_ID: "AKIDTEST",
+  AWS_SECRET_ACCESS_KEY: "test-secret",
+  AWS_REGION: "us-east-1",
+});
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), "flotilla-sops-cli-"));
+  kms = await startFakeKms();
+});
+afterAll(async () => {
+  await kms.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe("flotilla sops decrypt (real fixtures through the built CLI)", () => {
+  it("YAML with --age-key-file", async () => {
+    const r = await runFlotilla(["sops", "decrypt", fx("humphd-sops-age", "secret.enc.yaml"), "--age-key-file", fx("humphd-sops-age", "key.txt")], { env: baseEnv() });
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    expect(parseYaml(r.stdout)).toEqual(expected["humphd-sops-age/secret.enc.yaml"]?.plaintext);
+  });
+
+  it("JSON, dotenv, INI and binary with PGP or SOPS_AGE_KEY / SOPS_AGE_KEY_FILE", async () => {
+    const pgp = ["--pgp-key-file", fx("getsops-sops", "sops_functional_tests_key.asc")];
+    const json = await runFlotilla(["sops", "decrypt", fx("getsops-sops", "example.json"), ...pgp], { env: baseEnv() });
+    expect(JSON.parse(json.stdout)).toEqual(expected["getsops-sops/example.json"]?.plaintext);
+    const env = await runFlotilla(["sops", "decrypt", fx("humphd-sops-age", "secret.enc.env")], {
+      env: { ...baseEnv(), SOPS_AGE_KEY: readFileSync(fx("humphd-sops-age", "key.txt"), "utf8") },
+    });
+    expect(env.stdout).toBe("secret=this is a secret\nanother_secret=7\n");
+    const ini = await runFlotilla(["sops", "decrypt", fx("getsops-sops", "functional-tests-format.enc.ini"), ...pgp], { env: baseEnv() });
+    expect(ini.stdout).toBe("[foo]\nbar = baz\n");
+    const bin = await runFlotilla(["sops", "decrypt", fx("flux-kustomize-controller", "files-file.txt")], {
+      env: { ...baseEnv(), SOPS_AGE_KEY_FILE: fx("flux-kustomize-controller", "keys-age.txt") },
+    });
+    expect(bin.stdout).toBe("value");
+  });
+
+  it("--extract and --output-type", async () => {
+    const args = ["sops", "decrypt", fx("humphd-sops-age", "secret.enc.json"), "--age-key-file", fx("humphd-sops-age", "key.txt")];
+    expect((await runFlotilla([...args, "--extract", '["complex"]["value"]'], { env: baseEnv() })).stdout).toBe("this is a secret");
+    const asYaml = await runFlotilla([...args, "--output-type", "yaml"], { env: baseEnv() });
+    expect(parseYaml(asYaml.stdout)).toEqual(expected["humphd-sops-age/secret.enc.json"]?.plaintext);
+  });
+
+  it("no MAC: refused with a clear code, accepted with --ignore-mac", async () => {
+    const args = ["sops", "decrypt", fx("getsops-sops", "functional-tests-no_mac.yaml"), "--pgp-key-file", fx("getsops-sops", "sops_functional_tests_key.asc")];
+    const refused = await runFlotilla(args, { env: baseEnv() });
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toBe("");
+    expect(refused.stderr).toMatch(/^error\[SOPS_MAC_MISMATCH\]: .*functional-tests-no_mac\.yaml: sops\.mac: MAC mismatch/);
+    const ok = await runFlotilla([...args, "--ignore-mac"], { env: baseEnv() });
+    expect(ok.code).toBe(0);
+    expect(parseYaml(ok.stdout)).toEqual(expected["getsops-sops/functional-tests-no_mac.yaml"]?.plaintext);
+  });
+
+  it("wrong key and corrupted value: exit 1, code, file and key path, no plaintext anywhere", async () => {
+    const wrong = await runFlotilla(["sops", "decrypt", fx("isindir-sops-secrets-operator", "02-test-secrets.yaml"), "--age-key-file", fx("humphd-sops-age", "key.txt")], { env: baseEnv() });
+    expect(wrong.code).toBe(1);
+    expect(wrong.stderr).toMatch(/^error\[SOPS_NO_KEY_COULD_DECRYPT\]: .*02-test-secrets\.yaml: could not unwrap the data key/);
+    const bad = await runFlotilla(["sops", "decrypt", fx("isindir-sops-secrets-operator", "01-test-secrets.yaml"), "--age-key-file", fx("isindir-sops-secrets-operator", "key-file.txt")], { env: baseEnv() });
+    expect(bad.code).toBe(1);
+    expect(bad.stderr).toMatch(/error\[SOPS_VALUE_INTEGRITY_FAILED\]: .*01-test-secrets\.yaml: spec\.secretTemplates\.stringData\.username: /);
+    const raw = readFileSync(fx("isindir-sops-secrets-operator", "01-raw-test-secrets.yaml"), "utf8");
+    for (const secret of [...raw.matchAll(/(?:username|password): (\S+)/g)].map((m) => m[1] ?? "")) {
+      expect(bad.stdout + bad.stderr).not.toContain(secret);
+    }
+  });
+});
+
+describe("flotilla sops encrypt / updatekeys / rotate with .sops.yaml", () => {
+  it("encrypts in place from creation rules, then updatekeys and rotate keep the plaintext", async () => {
+    const work = mkdtempSync(join(dir, "repo-"));
+    const recipient1 = "age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29"; // flux keys-age.txt
+    const recipient2 = "age1henwn645drkd3fa34t27t2w2x0nsgw3w4h62gmg5x5xflyjpy38s5cncph"; // flux keys-age-global.txt
+    writeFileSync(join(work, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.yaml$\n    encrypted_regex: ^(data|stringData)$\n    age: ${recipient1}\n`);
+    const plain = "# my secret\napiVersion: v1\nkind: Secret\nmetadata:\n  name: db\nstringData:\n  # rotate monthly\n  password: cli-secret-value\n";
+    writeFileSync(join(work, "secret.yaml"), plain);
+    const enc = await runFlotilla(["sops", "encrypt", "-i", "secret.yaml"], { cwd: work, env: baseEnv() });
+    expect(enc.stderr).toBe("");
+    expect(enc.code).toBe(0);
+    const written = readFileSync(join(work, "secret.yaml"), "utf8");
+    expect(written).not.toContain("cli-secret-value");
+    expect(written).toContain("name: db");
+    expect(written).toContain("encrypted_regex: ^(data|stringData)$");
+    const key1 = { ...baseEnv(), SOPS_AGE_KEY_FILE: fx("flux-kustomize-controller", "keys-age.txt") };
+    const key2 = { ...baseEnv(), SOPS_AGE_KEY_FILE: fx("flux-kustomize-controller", "keys-age-global.txt") };
+    expect((await runFlotilla(["sops", "decrypt", "secret.yaml"], { cwd: work, env: key1 })).stdout).toBe(plain);
+
+    writeFileSync(join(work, ".sops.yaml"), `creation_rules:\n  - path_regex: \\.yaml$\n    encrypted_regex: ^(data|stringData)$\n    age: ${recipient1},${recipient2}\n`);
+    const upd = await runFlotilla(["sops", "updatekeys", "-y", "secret.yaml"], { cwd: work, env: key1 });
+    expect(upd.code).toBe(0);
+    expect(upd.stderr).toContain("keys updated");
+    expect((await runFlotilla(["sops", "decrypt", "secret.yaml"], { cwd: work, env: key2 })).stdout).toBe(plain);
+
+    const before = readFileSync(join(work, "secret.yaml"), "utf8");
+    const rot = await runFlotilla(["sops", "rotate", "-i", "secret.yaml"], { cwd: work, env: key2 });
+    expect(rot.code).toBe(0);
+    const after = readFileSync(join(work, "secret.yaml"), "utf8");
+    expect(after).not.toBe(before);
+    expect((await runFlotilla(["sops", "decrypt", "secret.yaml"], { cwd: work, env: key1 })).stdout).toBe(plain);
+  });
+
+  it("encrypts for an SSH recipient, decrypts with SOPS_AGE_SSH_PRIVATE_KEY_FILE", async () => {
+    const work = mkdtempSync(join(dir, "ssh-"));
+    copyFileSync(fx("humphd-sops-age", "secret.json"), join(work, "secret.json"));
+    const pub = readFileSync(fx("getsops-sops", "age-unit-ssh-ed25519-identity.pub"), "utf8").trim().split(" ").slice(0, 2).join(" ");
+    const enc = await runFlotilla(["sops", "encrypt", "--age", pub, "secret.json"], { cwd: work, env: baseEnv() });
+    expect(enc.code).toBe(0);
+    writeFileSync(join(work, "secret.enc.json"), enc.stdout);
+    const dec = await runFlotilla(["sops", "decrypt", "secret.enc.json"], {
+      cwd: work,
+      env: { ...baseEnv(), SOPS_AGE_SSH_PRIVATE_KEY_FILE: fx("getsops-sops", "age-unit-ssh-ed25519-identity") },
+    });
+    expect(dec.code).toBe(0);
+    expect(JSON.parse(dec.stdout)).toEqual(JSON.parse(readFileSync(fx("humphd-sops-age", "secret.json"), "utf8")));
+  });
+
+  it("encrypts with --kms against the local KMS endpoint (AWS_ENDPOINT_URL_KMS) and decrypts", async () => {
+    const work = mkdtempSync(join(dir, "kms-"));
+    writeFileSync(join(work, "app.env"), "DB_PASSWORD=kms-cli-secret\n# trailing comment\n");
+    const enc = await runFlotilla(["sops", "encrypt", "--kms", kms.keyArn, "--encryption-context", "team:payments", "app.env"], { cwd: work, env: baseEnv() });
+    // The AWS SDK may print a Node version notice; no error may appear.
+    expect(enc.stderr).not.toContain("error[");
+    expect(enc.code).toBe(0);
+    expect(enc.stdout).toContain(`sops_kms__list_0__map_arn=${kms.keyArn}`);
+    expect(enc.stdout).toContain("sops_kms__list_0__map_context__map_team=payments");
+    writeFileSync(join(work, "app.enc.env"), enc.stdout);
+    const dec = await runFlotilla(["sops", "decrypt", "app.enc.env"], { cwd: work, env: baseEnv() });
+    expect(dec.stdout).toBe("DB_PASSWORD=kms-cli-secret\n# trailing comment\n");
+    expect(kms.calls.some((c) => c.op === "Decrypt" && c.context.team === "payments")).toBe(true);
+  });
+});
