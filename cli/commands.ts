@@ -7,6 +7,8 @@ import { registerReseal } from "./reseal.js";
 import { registerKeys } from "./keys.js";
 import { registerSops } from "./sops.js";
 import { registerDevcluster } from "./devcluster.js";
+import { registerRender } from "./render.js";
+import { registerAppset } from "./appset.js";
 
 /** Every command of the `flotilla` binary, in help order. Add one line per command file. */
-export const COMMANDS: readonly CommandRegistrar[] = [registerVersion, registerNatsConfig, registerSeal, registerUnseal, registerReseal, registerKeys, registerSops, registerDevcluster];
+export const COMMANDS: readonly CommandRegistrar[] = [registerVersion, registerNatsConfig, registerSeal, registerUnseal, registerReseal, registerKeys, registerSops, registerDevcluster, registerRender, registerAppset];
