@@ -495,6 +495,8 @@ class Compiler {
       case "dot":
         return (s, dot) => this.validate(s, n, dot, type);
       case "nil":
+        // Go's canBeNil: interfaces and maps take nil; a reflect.Value parameter gets the invalid value.
+        if (type === "value") return () => undefined;
         if (type === undefined || type === "any" || type === "map") return () => null;
         return (s) => { throw this.error(s, n, `cannot assign nil to ${PARAM_TYPE_NAME[type]}`); };
       case "field": {

@@ -77,7 +77,7 @@ function index(item: unknown, ...indexes: unknown[]): unknown {
       if (x >= bytes.length) throw new FuncError(`index out of range: ${x}`);
       cur = BigInt(bytes[x] ?? 0);
     } else if (k === "map") {
-      if (i === undefined || i === null) cur = null;
+      if (i === undefined || i === null) throw new FuncError("value is nil; should be of type string");
       else if (typeof i !== "string") throw new FuncError(`value has type ${typeName(i)}; should be string`);
       else {
         const x = mapGet(cur, i);

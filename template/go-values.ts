@@ -63,6 +63,12 @@ export function mapGet(m: object, key: string): unknown {
   return Object.prototype.hasOwnProperty.call(m, key) ? (m as GoMap)[key] : undefined;
 }
 
+/** Sets a key on a map-like value without ever touching a prototype (`__proto__` is an ordinary key here). */
+export function mapSet(m: object, key: string, value: unknown): void {
+  if (m instanceof Map) (m as Map<unknown, unknown>).set(key, value);
+  else Object.defineProperty(m, key, { value, writable: true, enumerable: true, configurable: true });
+}
+
 export function mapHas(m: object, key: string): boolean {
   if (m instanceof Map) return (m as Map<unknown, unknown>).has(key);
   return Object.prototype.hasOwnProperty.call(m, key);
@@ -295,14 +301,4 @@ export function formatValue(v: unknown): string {
     default:
       return String(v);
   }
-}
-
-/** Shallow conversion of a `Map` into a plain object (JSON encoding, Sprig dict helpers). */
-export function toPlainMap(v: object): GoMap {
-  if (v instanceof Map) {
-    const out: GoMap = {};
-    for (const [k, val] of v as Map<unknown, unknown>) out[String(k)] = val;
-    return out;
-  }
-  return v as GoMap;
 }

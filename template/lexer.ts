@@ -50,7 +50,7 @@ export interface Token {
   readonly line: number;
 }
 
-const KEYWORDS: Readonly<Record<string, TokenType>> = {
+const KEYWORDS: ReadonlyMap<string, TokenType> = new Map<string, TokenType>(Object.entries({
   block: TOKEN.block,
   break: TOKEN.break,
   continue: TOKEN.continue,
@@ -62,7 +62,7 @@ const KEYWORDS: Readonly<Record<string, TokenType>> = {
   nil: TOKEN.nil,
   template: TOKEN.template,
   with: TOKEN.with,
-};
+}));
 
 const LEFT = "{{";
 const RIGHT = "}}";
@@ -283,7 +283,7 @@ export function lex(input: string): Token[] {
         while (isAlphaNumeric(input[pos])) advance(1);
         if (!atTerminator()) return fail(`bad character ${goRuneName(input[pos] ?? "")}`);
         const word = input.slice(start, pos);
-        const kw = KEYWORDS[word];
+        const kw = KEYWORDS.get(word);
         if (kw !== undefined) emit(kw);
         else if (word === "true" || word === "false") emit(TOKEN.bool);
         else emit(TOKEN.identifier);

@@ -426,7 +426,11 @@ class Parser {
       if (s === undefined || cp === undefined || [...s].length !== 1) this.errorf(`malformed character constant: ${text}`);
       return { type: "number", pos: token.pos, text, isInt: true, isFloat: true, int: BigInt(cp), float: cp };
     }
-    if (text.endsWith("i")) this.errorf(`complex numbers are not supported: ${JSON.stringify(text)}`);
+    if (text.endsWith("i")) {
+      const real = text.slice(0, -1);
+      if (parseGoInt(real) !== undefined || parseGoFloat(real) !== undefined) this.errorf(`complex numbers are not supported: ${JSON.stringify(text)}`);
+      this.errorf(`illegal number syntax: ${JSON.stringify(text)}`);
+    }
     const int = parseGoInt(text);
     if (int !== undefined && int >= -(2n ** 63n) && int < 2n ** 63n) {
       return { type: "number", pos: token.pos, text, isInt: true, isFloat: true, int, float: Number(int) };
@@ -456,7 +460,8 @@ function parseGoInt(text: string): bigint | undefined {
   const sign = m[1] === "-" ? -1n : 1n;
   let body = m[2] ?? "";
   if (body.includes("_")) {
-    if (!/^0[xXoObB_]/.test(body) || /__|_$/.test(body)) return undefined;
+    // Go's underscoreOK: only between digits, or between a base prefix and a digit.
+    if (/__|_$/.test(body) || /^0[xXoObB]?_?$/.test(body)) return undefined;
     body = body.replace(/_/g, "");
   }
   if (/^0[0-7]+$/.test(body)) body = "0o" + body.slice(1);

@@ -1,5 +1,5 @@
 import { goFunc, type GoFunction } from "../go-function.js";
-import { isMap, isTrue, kindOf, mapGet, mapHas, sortedKeys, type GoMap } from "../go-values.js";
+import { isMap, isTrue, kindOf, mapGet, mapHas, mapSet, sortedKeys, type GoMap } from "../go-values.js";
 import { strval } from "./cast.js";
 import { deepCopy } from "./reflect.js";
 
@@ -7,8 +7,7 @@ type Dict = GoMap | Map<string, unknown>;
 
 function set(d: Dict | null, key: string, value: unknown): Dict {
   if (d === null) throw new Error("assignment to entry in nil map");
-  if (d instanceof Map) d.set(key, value);
-  else d[key] = value;
+  mapSet(d, key, value);
   return d;
 }
 
@@ -21,7 +20,7 @@ function unset(d: Dict | null, key: string): Dict | null {
 
 function dict(...v: unknown[]): GoMap {
   const out: GoMap = {};
-  for (let i = 0; i < v.length; i += 2) out[strval(v[i])] = i + 1 < v.length ? v[i + 1] : "";
+  for (let i = 0; i < v.length; i += 2) mapSet(out, strval(v[i]), i + 1 < v.length ? v[i + 1] : "");
   return out;
 }
 
@@ -45,7 +44,7 @@ function values(d: Dict | null): unknown[] {
 function pick(d: Dict | null, ...ks: string[]): GoMap {
   const out: GoMap = {};
   if (d === null) return out;
-  for (const k of ks) if (mapHas(d, k)) out[k] = mapGet(d, k);
+  for (const k of ks) if (mapHas(d, k)) mapSet(out, k, mapGet(d, k));
   return out;
 }
 
@@ -53,7 +52,7 @@ function omit(d: Dict | null, ...ks: string[]): GoMap {
   const out: GoMap = {};
   if (d === null) return out;
   const drop = new Set(ks);
-  for (const k of sortedKeys(d)) if (!drop.has(k)) out[k] = mapGet(d, k);
+  for (const k of sortedKeys(d)) if (!drop.has(k)) mapSet(out, k, mapGet(d, k));
   return out;
 }
 
@@ -67,10 +66,7 @@ function mergeInto(dst: Dict, src: Dict, overwrite: boolean): void {
       continue;
     }
     if (s === null && !overwrite) continue;
-    if (overwrite || d === undefined || !isTrue(d)) {
-      if (dst instanceof Map) dst.set(k, s);
-      else dst[k] = s;
-    }
+    if (overwrite || d === undefined || !isTrue(d)) mapSet(dst, k, s);
   }
 }
 

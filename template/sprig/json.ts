@@ -1,6 +1,6 @@
 import { stringify as yamlStringify, parse as yamlParse } from "yaml";
 import { GoTime, formatGoTime } from "../go-time.js";
-import { isMap, kindOf, mapGet, sortedKeys } from "../go-values.js";
+import { isMap, kindOf, mapGet, mapSet, sortedKeys } from "../go-values.js";
 
 /**
  * Go's `encoding/json` Marshal over our value model: map keys sorted, HTML characters escaped
@@ -31,7 +31,7 @@ function toJsonValue(v: unknown): unknown {
       return (v as unknown[]).map(toJsonValue);
     case "map": {
       const out: Record<string, unknown> = {};
-      for (const k of sortedKeys(v as object)) out[k] = toJsonValue(mapGet(v as object, k));
+      for (const k of sortedKeys(v as object)) mapSet(out, k, toJsonValue(mapGet(v as object, k)));
       return out;
     }
     case "time":

@@ -1,5 +1,5 @@
 import type { GoTime } from "../go-time.js";
-import { kindOf, mapGet, sortedKeys, typeName } from "../go-values.js";
+import { kindOf, mapGet, mapSet, sortedKeys, typeName } from "../go-values.js";
 
 /** Go's `reflect.DeepEqual` over our value model (int and float64 are different types). */
 export function deepEqual(a: unknown, b: unknown): boolean {
@@ -33,12 +33,12 @@ export function deepCopy(v: unknown): unknown {
   if (Array.isArray(v)) return v.map(deepCopy);
   if (v instanceof Map) {
     const out: Record<string, unknown> = {};
-    for (const [k, x] of v as Map<unknown, unknown>) out[String(k)] = deepCopy(x);
+    for (const [k, x] of v as Map<unknown, unknown>) mapSet(out, String(k), deepCopy(x));
     return out;
   }
   if (kindOf(v) === "map") {
     const out: Record<string, unknown> = {};
-    for (const k of Object.keys(v as object)) out[k] = deepCopy((v as Record<string, unknown>)[k]);
+    for (const k of Object.keys(v as object)) mapSet(out, k, deepCopy(mapGet(v as object, k)));
     return out;
   }
   return v;

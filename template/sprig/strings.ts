@@ -1,5 +1,5 @@
 import { goFunc, type GoFunction } from "../go-function.js";
-import { goQuote, isAscii } from "../go-values.js";
+import { goQuote, isAscii, mapSet } from "../go-values.js";
 import { strval } from "./cast.js";
 
 const isSpace = (c: string): boolean => /\s/u.test(c);
@@ -250,7 +250,7 @@ function goSplitN(s: string, sep: string, n: number): string[] {
 
 function indexMap(parts: readonly string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  parts.forEach((p, i) => (out[`_${i}`] = p));
+  parts.forEach((p, i) => mapSet(out, `_${i}`, p));
   return out;
 }
 
