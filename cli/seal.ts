@@ -85,7 +85,9 @@ async function sealOne(ctx: CliContext, flags: SealFlags): Promise<void> {
     const mergeFormat = original.trimStart().startsWith("{") ? "json" : "yaml";
     let merged = base;
     for (const secret of secrets) {
-      const update = sealSecret(secret, { ...options, name: base.metadata.name, namespace: base.metadata.namespace });
+      // As kubeseal: the file's name and namespace win over the input Secret's.
+      const retargeted = { ...secret, metadata: { ...secret.metadata, name: base.metadata.name, namespace: base.metadata.namespace } };
+      const update = sealSecret(retargeted, { ...options, namespace: undefined });
       merged = mergeSealedSecrets(merged, update);
     }
     await writeFileAtomic(ctx, flags.mergeInto, formatManifest(merged, flags.format === undefined ? mergeFormat : parseOutputFormat(flags.format)));

@@ -57,8 +57,18 @@ export function prepareSecret(secret: SecretManifest, options: Omit<SealSecretOp
   }
   const metadata: ObjectMeta = { ...secret.metadata };
   if (options.name !== undefined && options.name !== "") metadata.name = options.name;
-  if (options.namespace !== undefined && options.namespace !== "") metadata.namespace = options.namespace;
-  if (options.scope !== undefined) metadata.annotations = withScopeAnnotations(metadata.annotations, options.scope);
+  if (options.namespace !== undefined && options.namespace !== "") {
+    if (typeof metadata.namespace === "string" && metadata.namespace !== "" && metadata.namespace !== options.namespace) {
+      throw new SealedSecretsError(
+        SEALED_ERROR.scopeNeedsName,
+        `namespace mismatch: input secret is in namespace "${metadata.namespace}" but "${options.namespace}" was specified`,
+        { file, field: "--namespace" },
+      );
+    }
+    metadata.namespace = options.namespace;
+  }
+  // As kubeseal: --scope strict is the default and leaves the Secret's own scope annotations alone.
+  if (options.scope !== undefined && options.scope !== "strict") metadata.annotations = withScopeAnnotations(metadata.annotations, options.scope);
   if (metadata.annotations !== undefined && Object.keys(metadata.annotations).length === 0) delete metadata.annotations;
   stringMap(metadata.annotations, "metadata.annotations", file);
   stringMap(metadata.labels, "metadata.labels", file);
