@@ -72,6 +72,7 @@ export async function unwrapDataKey(groups: readonly KeyGroup[], threshold: numb
   throw new SopsError(
     onlyUnsupported ? SOPS_ERROR.unsupportedKeyType : SOPS_ERROR.noKeyCouldDecrypt,
     `could not unwrap the data key${groupsMsg}: ${detail || "no keys in file"}`,
+    { field: "sops" },
   );
 }
 
