@@ -142,7 +142,7 @@ describe("kubectl 1.32 against the devcluster", () => {
 
   it("reports a deployment that never becomes ready (fault) as exceeding its progress deadline", async () => {
     cluster.setFaults({ neverReadyDeployments: ["shop/stuck"] });
-    const stuck = APP.split("---")[1]!.replace("name: web\n  namespace", "name: stuck\n  namespace");
+    const stuck = (APP.split("---")[1] ?? "").replace("name: web\n  namespace", "name: stuck\n  namespace");
     await kubectl.run(["apply", "-f", "-"], stuck);
     const rollout = await kubectl.run(["rollout", "status", "deployment/stuck", "-n", "shop", "--timeout=20s"]);
     expect(rollout.code).toBe(1);
