@@ -1,6 +1,7 @@
 import type { CommandRegistrar } from "./context.js";
 import { registerVersion } from "./version.js";
 import { registerNatsConfig } from "./nats-config.js";
+import { registerHub } from "./hub.js";
 import { registerSeal } from "./seal.js";
 import { registerUnseal } from "./unseal.js";
 import { registerReseal } from "./reseal.js";
@@ -9,6 +10,7 @@ import { registerSops } from "./sops.js";
 import { registerDevcluster } from "./devcluster.js";
 import { registerRender } from "./render.js";
 import { registerAppset } from "./appset.js";
+import { registerStatus } from "./status.js";
 
 /** Every command of the `flotilla` binary, in help order. Add one line per command file. */
-export const COMMANDS: readonly CommandRegistrar[] = [registerVersion, registerNatsConfig, registerSeal, registerUnseal, registerReseal, registerKeys, registerSops, registerDevcluster, registerRender, registerAppset];
+export const COMMANDS: readonly CommandRegistrar[] = [registerVersion, registerHub, registerNatsConfig, registerSeal, registerUnseal, registerReseal, registerKeys, registerSops, registerDevcluster, registerRender, registerAppset, registerStatus];

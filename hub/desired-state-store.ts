@@ -5,6 +5,12 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import {
   DESIRED_BUCKET,
   STATUS_BUCKET,
+  bundleSchema,
+  decompressBundle,
+  parseJson,
+  parseWith,
+  sha256Digest,
+  type Bundle,
   createNotify,
   encodeMessage,
   isProtocolError,
@@ -89,6 +95,37 @@ export class DesiredStateStore {
     return entry === null || entry.operation !== "PUT" ? null : parseEnvelope(entry.value);
   }
 
+  /** The bundle currently published for `cluster`, decoded (the hub's memory of what each cluster runs). */
+  async currentBundle(cluster: string): Promise<{ state: PublishedState; bundle: Bundle } | null> {
+    const entry = await this.#desired.get(cluster);
+    if (entry === null || entry.operation !== "PUT") return null;
+    try {
+      const envelope = parseEnvelope(entry.value);
+      let compressed: Uint8Array | null;
+      if (envelope.bundleRef !== undefined) {
+        compressed = await (await this.#objectBucket(envelope.bundleRef.bucket)).getBlob(envelope.bundleRef.object);
+      } else {
+        compressed = Buffer.from(envelope.bundle ?? "", "base64");
+      }
+      if (compressed === null) return null;
+      const bytes = decompressBundle(compressed, envelope.bundleSize);
+      if (sha256Digest(bytes) !== envelope.bundleDigest) return null;
+      const bundle = parseWith(bundleSchema, parseJson(bytes, "bundle"), "bundle");
+      const state = { cluster, generation: envelope.generation, revision: envelope.revision, bundleDigest: envelope.bundleDigest, kvRevision: entry.revision };
+      return { state, bundle };
+    } catch (err) {
+      if (isProtocolError(err) || err instanceof RangeError || (err instanceof Error && "code" in err && String(err.code).startsWith("Z_"))) return null;
+      throw err;
+    }
+  }
+
+  /** Every key of the desired bucket. */
+  async clusters(): Promise<string[]> {
+    const keys: string[] = [];
+    for await (const key of await this.#desired.keys()) keys.push(key);
+    return keys;
+  }
+
   /** Puts one envelope (object first, so the KV entry never points at a missing bundle) and returns the KV revision. */
   async put(created: CreatedEnvelope): Promise<number> {
     const cluster = created.envelope.cluster;
@@ -110,15 +147,16 @@ export class DesiredStateStore {
     await this.#status.put(cluster, encodeMessage(record as object));
   }
 
-  async loadStatus(): Promise<Map<string, unknown>> {
+  /** Records under a key prefix (`cluster.` or `rollout.`), keyed by the rest of the key. */
+  async loadStatus(prefix: string): Promise<Map<string, unknown>> {
     const out = new Map<string, unknown>();
     const keys: string[] = [];
-    for await (const key of await this.#status.keys()) keys.push(key);
+    for await (const key of await this.#status.keys(`${prefix}>`)) keys.push(key);
     for (const key of keys) {
       const entry = await this.#status.get(key);
       if (entry === null || entry.operation !== "PUT") continue;
       try {
-        out.set(key, entry.json());
+        out.set(key.slice(prefix.length), entry.json());
       } catch {
         // A corrupt record is dropped; the next report rebuilds it.
       }

@@ -1,4 +1,16 @@
+export { startHub, loadAllowlists, type HubConfig, type HubRepoConfig, type HubDeps, type RunningHub } from "./start-hub.js";
+export { HubService, type HubServiceOptions, type SourceStatus } from "./hub-service.js";
+export { buildApi, type ApiOptions } from "./api-server.js";
+export { HUB_ERROR, HubError, type HubErrorCode } from "./hub-errors.js";
 export { renderNatsConfig, type NatsConfigInput } from "./nats-config.js";
+export { spokePermissions, type SpokePermissions } from "./nats-permissions.js";
 export { DesiredStateStore, type PublishedState } from "./desired-state-store.js";
 export { connectNats, type NatsConnectOptions } from "./nats-connect.js";
-export { spokePermissions, type SpokePermissions } from "./nats-permissions.js";
+export { GitFleetSource, type GitFleetSourceOptions } from "./git-fleet-source.js";
+export type { DesiredStateSource } from "./fleet-source.js";
+export { ClusterRegistry, type ClusterEntry, type Connection, type IngestResult, type HelloInfo } from "./cluster-registry.js";
+export { decideRollout, maxUpdateOf, rolloutTarget, type RolloutDecision, type RolloutRecord, type RolloutInput, type RolloutStepSpec, type ClusterRolloutState } from "./rollout.js";
+export { checkAllowlist, policyFor, DEFAULT_POLICY, type Allowlists, type ProjectPolicy, type GroupKind } from "./allowlist.js";
+export { verifyWebhook, signWebhookBody, type WebhookCheck, type WebhookKind } from "./webhook.js";
+export { clusterView, appViews, type ClusterView, type AppView } from "./status-views.js";
+export { mapBounded, jitter } from "./bounded.js";

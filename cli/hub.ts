@@ -1,0 +1,122 @@
+import { readFile } from "node:fs/promises";
+import { resolve } from "node:path";
+import { FlotillaError } from "../core/index.js";
+import { loadAllowlists, startHub, type HubConfig } from "../hub/index.js";
+import { assertClusterName } from "../protocol/index.js";
+import type { CommandRegistrar } from "./context.js";
+
+interface HubOptions {
+  fleet: string;
+  nats: string;
+  repo: string[];
+  revision?: string;
+  appsetPath?: string;
+  clustersPath?: string;
+  nkey?: string;
+  creds?: string;
+  tlsCa?: string;
+  tlsCert?: string;
+  tlsKey?: string;
+  signingKey: string;
+  listen: string;
+  apiTokenFile?: string;
+  webhookSecretFile?: string;
+  pollInterval: string;
+  missedHeartbeats: string;
+  allowlists?: string;
+  autoRollback?: boolean;
+  allowLocalRepos?: boolean;
+  gitCacheDir?: string;
+}
+
+/** `60s`, `5m`, `1500ms` or plain seconds → milliseconds. */
+function parseDuration(value: string, field: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
+  if (m?.[1] === undefined) throw new FlotillaError("INVALID_FLAG", `"${value}" is not a duration like 60s or 5m`, { field });
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"] ?? 1000;
+  return Math.round(Number(m[1]) * unit);
+}
+
+async function secretFile(path: string | undefined, field: string, cwd: string): Promise<string | undefined> {
+  if (path === undefined) return undefined;
+  try {
+    const value = (await readFile(resolve(cwd, path), "utf8")).trim();
+    if (value === "") throw new Error("empty");
+    return value;
+  } catch {
+    throw new FlotillaError("INVALID_FLAG", "cannot read a non-empty secret from the file", { file: path, field });
+  }
+}
+
+function parseListen(value: string): { host: string; port: number } {
+  const i = value.lastIndexOf(":");
+  const port = Number(value.slice(i + 1));
+  if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new FlotillaError("INVALID_FLAG", `"${value}" is not host:port`, { field: "--listen" });
+  return { host: value.slice(0, i).replace(/^\[|\]$/g, "") || "0.0.0.0", port };
+}
+
+export const registerHub: CommandRegistrar = (program, ctx) => {
+  program
+    .command("hub")
+    .description("run the hub: render the fleet repo, publish signed desired state over NATS, serve the API")
+    .requiredOption("--fleet <name>", "fleet name")
+    .requiredOption("--nats <urls>", "NATS server URL(s), comma-separated")
+    .requiredOption("--repo <url>", "fleet repository (https URL or path); repeat for several", (v: string, prev: string[] = []) => [...prev, v])
+    .option("--revision <rev>", "branch, tag or commit to follow", "HEAD")
+    .option("--appset-path <dir>", "where ApplicationSets live in the repo")
+    .option("--clusters-path <dir>", "where Cluster objects live in the repo")
+    .option("--nkey <file>", "NATS nkey seed (flotilla nats-config writes DIR/hub.nk)")
+    .option("--creds <file>", "NATS .creds file")
+    .option("--tls-ca <file>", "CA for the NATS server certificate")
+    .option("--tls-cert <file>", "client certificate for NATS")
+    .option("--tls-key <file>", "client key for NATS")
+    .option("--signing-key <file>", "hub ed25519 signing key (PEM), created if missing", "flotilla-hub-signing.pem")
+    .option("--listen <host:port>", "API listen address", "0.0.0.0:8080")
+    .option("--api-token-file <file>", "bearer token for API mutations (or FLOTILLA_HUB_TOKEN)")
+    .option("--webhook-secret-file <file>", "webhook secret: GitHub/generic HMAC key or GitLab token (or FLOTILLA_WEBHOOK_SECRET)")
+    .option("--poll-interval <duration>", "repository poll period, jittered ±10% (0 = off)", "60s")
+    .option("--missed-heartbeats <n>", "heartbeats missed before a cluster is offline", "3")
+    .option("--allowlists <file>", "YAML: projects/appSets → sourceRepos, destinationNamespaces, kind lists")
+    .option("--auto-rollback", "roll back a degraded RollingSync step unless the ApplicationSet says otherwise")
+    .option("--allow-local-repos", "let apps name local paths as repoURL (development only)")
+    .option("--git-cache-dir <dir>", "where remote repositories are cloned")
+    .action(async (opts: HubOptions) => {
+      const missed = Number(opts.missedHeartbeats);
+      if (!Number.isInteger(missed) || missed < 1) throw new FlotillaError("INVALID_FLAG", "must be a positive integer", { field: "--missed-heartbeats" });
+      const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(ctx.cwd, p));
+      const config: HubConfig = {
+        fleet: assertClusterName(opts.fleet, "fleet"),
+        nats: {
+          servers: opts.nats.split(",").map((s) => s.trim()),
+          nkeyFile: abs(opts.nkey),
+          credsFile: abs(opts.creds),
+          tls: opts.tlsCa === undefined && opts.tlsCert === undefined ? undefined : { caFile: abs(opts.tlsCa), certFile: abs(opts.tlsCert), keyFile: abs(opts.tlsKey) },
+        },
+        signingKeyFile: resolve(ctx.cwd, opts.signingKey),
+        repos: opts.repo.map((url) => ({
+          url: /^https?:\/\//.test(url) ? url : resolve(ctx.cwd, url),
+          revision: opts.revision,
+          appSetPath: opts.appsetPath,
+          clustersPath: opts.clustersPath,
+        })),
+        gitToken: ctx.env.FLOTILLA_GIT_TOKEN,
+        gitCacheDir: abs(opts.gitCacheDir),
+        allowLocalRepos: opts.allowLocalRepos,
+        listen: parseListen(opts.listen),
+        apiToken: (await secretFile(opts.apiTokenFile, "--api-token-file", ctx.cwd)) ?? ctx.env.FLOTILLA_HUB_TOKEN,
+        webhookSecret: (await secretFile(opts.webhookSecretFile, "--webhook-secret-file", ctx.cwd)) ?? ctx.env.FLOTILLA_WEBHOOK_SECRET,
+        pollIntervalMs: parseDuration(opts.pollInterval, "--poll-interval"),
+        missedHeartbeats: missed,
+        autoRollbackDefault: opts.autoRollback,
+        allowlists: opts.allowlists === undefined ? undefined : await loadAllowlists(resolve(ctx.cwd, opts.allowlists)),
+      };
+      const logger = ctx.logger();
+      const hub = await startHub(config, { clock: ctx.clock, logger });
+      ctx.stdout.write(`flotilla hub for fleet ${config.fleet} listening on ${hub.url}\nhub signing key ${hub.publicKey}\n`);
+      await new Promise<void>((done) => {
+        if (ctx.shutdown.aborted) done();
+        else ctx.shutdown.addEventListener("abort", () => done(), { once: true });
+      });
+      await hub.close();
+    });
+};

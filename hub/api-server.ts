@@ -1,0 +1,105 @@
+import { timingSafeEqual } from "node:crypto";
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
+import type { Clock, Logger } from "../core/index.js";
+import { HUB_ERROR } from "./hub-errors.js";
+import type { HubService } from "./hub-service.js";
+import { appViews, clusterNames, clusterView } from "./status-views.js";
+import { verifyWebhook } from "./webhook.js";
+import { dashboardHtml } from "./dashboard.js";
+
+export interface ApiOptions {
+  readonly hub: HubService;
+  /** Bearer token for mutations (POST /api/v1/refresh); without one, mutations are refused. */
+  readonly apiToken?: string | undefined;
+  /** Shared secret for webhooks (GitHub/generic HMAC key, GitLab token); without one the endpoint is off. */
+  readonly webhookSecret?: string | undefined;
+  readonly hubPublicKey: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+}
+
+function tokenMatches(header: string | undefined, token: string | undefined): boolean {
+  if (token === undefined || header === undefined) return false;
+  const given = Buffer.from(header.replace(/^Bearer\s+/i, ""));
+  const want = Buffer.from(token);
+  return header.toLowerCase().startsWith("bearer ") && given.length === want.length && timingSafeEqual(given, want);
+}
+
+function problem(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
+  return reply.code(status).send({ error: { code, message } });
+}
+
+/** The hub's HTTP API (fastify): read models, refresh, webhooks, health and metrics. */
+export function buildApi(options: ApiOptions): FastifyInstance {
+  const { hub, clock } = options;
+  const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+
+  app.get("/healthz", () => ({ status: "ok" }));
+  app.get("/readyz", (_req, reply) =>
+    hub.ready && !hub.store.nc.isClosed() ? { status: "ready" } : problem(reply, 503, "HUB_NOT_READY", "hub is starting or lost NATS"),
+  );
+  app.get("/metrics", async (_req, reply) => {
+    const now = clock.now();
+    const counts = { Online: 0, Offline: 0 };
+    for (const name of clusterNames(hub)) counts[hub.registry.connection(name, now)] += 1;
+    for (const [connection, n] of Object.entries(counts)) hub.metrics.clusters.set({ connection }, n);
+    return reply.type(hub.metrics.registry.contentType).send(await hub.metrics.registry.metrics());
+  });
+  app.get("/", (_req, reply) => reply.type("text/html; charset=utf-8").send(dashboardHtml(hub.fleet)));
+
+  app.get("/api/v1/hub-key", () => ({ publicKey: options.hubPublicKey }));
+  app.get("/api/v1/clusters", () => {
+    const now = clock.now();
+    return { items: clusterNames(hub).map((n) => clusterView(hub, n, now)) };
+  });
+  app.get<{ Params: { name: string } }>("/api/v1/clusters/:name", (req, reply) => {
+    if (!clusterNames(hub).includes(req.params.name)) return problem(reply, 404, HUB_ERROR.notFound, `no cluster ${req.params.name}`);
+    return clusterView(hub, req.params.name, clock.now());
+  });
+  app.get<{ Params: { name: string } }>("/api/v1/clusters/:name/cert", (req, reply) => {
+    const cert = hub.registry.get(req.params.name)?.hello?.sealingCert;
+    if (cert === undefined) return problem(reply, 404, HUB_ERROR.notFound, `cluster ${req.params.name} has not registered a sealing certificate`);
+    return reply.type("application/x-pem-file").send(cert);
+  });
+  app.get<{ Querystring: { cluster?: string; appSet?: string } }>("/api/v1/applications", (req) => {
+    const now = clock.now();
+    const names = req.query.cluster === undefined ? clusterNames(hub) : [req.query.cluster];
+    const items = names.flatMap((n) => appViews(hub, n, now)).filter((a) => req.query.appSet === undefined || a.appSet === req.query.appSet);
+    return { items };
+  });
+  app.get("/api/v1/rollouts", () => ({
+    items: hub.rollouts().map((d) => ({ ...d.record, steps: d.steps })),
+  }));
+  app.get("/api/v1/sources", () => ({ items: hub.sources(), renderErrors: hub.renderErrors() }));
+
+  app.post("/api/v1/refresh", async (req: FastifyRequest, reply) => {
+    if (!tokenMatches(req.headers.authorization, options.apiToken)) {
+      return problem(reply, 401, HUB_ERROR.unauthorized, options.apiToken === undefined ? "mutations are disabled: start the hub with an API token" : "missing or wrong bearer token");
+    }
+    await hub.refresh();
+    return { status: "refreshed", sources: hub.sources() };
+  });
+
+  void app.register((scope, _opts, done) => {
+    // Signatures are over the exact bytes, so this route keeps the raw body.
+    scope.removeAllContentTypeParsers();
+    scope.addContentTypeParser("*", { parseAs: "buffer" }, (_req, body, next) => {
+      next(null, body);
+    });
+    scope.post("/api/webhook", (req, reply) => {
+      if (options.webhookSecret === undefined) return problem(reply, 404, HUB_ERROR.notFound, "webhooks are not configured on this hub");
+      const body = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
+      const check = verifyWebhook(req.headers, body, options.webhookSecret);
+      if (!check.ok) {
+        hub.metrics.webhooks.inc({ result: "rejected" });
+        options.logger.warn({ reason: check.reason }, "webhook rejected");
+        return problem(reply, 401, HUB_ERROR.webhookSignature, check.reason ?? "bad signature");
+      }
+      hub.metrics.webhooks.inc({ result: "accepted" });
+      void hub.refresh();
+      return reply.code(202).send({ status: "accepted", kind: check.kind });
+    });
+    done();
+  });
+  return app;
+}

@@ -1,0 +1,24 @@
+import { FlotillaError, type FlotillaErrorOptions } from "../core/index.js";
+
+/** Stable codes the hub puts in status, API answers and CLI output. */
+export const HUB_ERROR = {
+  config: "HUB_CONFIG_INVALID",
+  source: "HUB_SOURCE_FAILED",
+  allowlist: "ALLOWLIST_VIOLATION",
+  publish: "HUB_PUBLISH_FAILED",
+  webhookSignature: "WEBHOOK_SIGNATURE_INVALID",
+  unauthorized: "HUB_UNAUTHORIZED",
+  notFound: "HUB_NOT_FOUND",
+  statusRejected: "STATUS_REJECTED",
+} as const;
+
+export type HubErrorCode = (typeof HUB_ERROR)[keyof typeof HUB_ERROR];
+
+export class HubError extends FlotillaError {
+  declare readonly code: HubErrorCode;
+
+  constructor(code: HubErrorCode, message: string, options: FlotillaErrorOptions = {}) {
+    super(code, message, options);
+    this.name = "HubError";
+  }
+}

@@ -1,0 +1,393 @@
+import type { NatsConnection, Subscription } from "@nats-io/transport-node";
+import { errorMessage, isFlotillaError, type Clock, type Logger } from "../core/index.js";
+import type { ClusterRender, FleetRender, RenderError } from "../gitops/index.js";
+import {
+  canonicalJson,
+  createEnvelope,
+  encodeBundle,
+  sha256Digest,
+  subjects,
+  type AppBundle,
+  type Bundle,
+  type SigningKey,
+} from "../protocol/index.js";
+import type { Allowlists } from "./allowlist.js";
+import { jitter, mapBounded } from "./bounded.js";
+import { ClusterRegistry } from "./cluster-registry.js";
+import { DesiredStateStore, type PublishedState } from "./desired-state-store.js";
+import { appSetOf, bundleOf, mergeRenders, newAppsFor, observedHealth, type AppIssue } from "./fleet-planner.js";
+import type { DesiredStateSource } from "./fleet-source.js";
+import { HubMetrics } from "./hub-metrics.js";
+import { decideRollout, type RolloutDecision, type RolloutRecord, type RolloutStepSpec } from "./rollout.js";
+
+export interface HubServiceOptions {
+  readonly fleet: string;
+  readonly nc: NatsConnection;
+  readonly signingKey: SigningKey;
+  readonly sources: readonly DesiredStateSource[];
+  readonly allowlists?: Allowlists | undefined;
+  /** Poll period (default 60 s), jittered ±10 %. 0 disables polling (webhooks and refresh only). */
+  readonly pollIntervalMs?: number | undefined;
+  readonly publishConcurrency?: number | undefined;
+  readonly missedHeartbeats?: number | undefined;
+  /** Roll back on a degraded step when the ApplicationSet does not say (`strategy.rollingSync.autoRollback`). */
+  readonly autoRollbackDefault?: boolean | undefined;
+  readonly clock: Clock;
+  readonly random: () => number;
+  readonly logger: Logger;
+}
+
+export interface SourceStatus {
+  readonly id: string;
+  readonly revision?: string | undefined;
+  readonly lastAttempt?: number | undefined;
+  readonly lastSuccess?: number | undefined;
+  readonly error?: RenderError | undefined;
+}
+
+interface AppSetPolicy {
+  readonly steps: readonly RolloutStepSpec[];
+  readonly autoRollback: boolean;
+}
+
+interface ClusterState {
+  published?: PublishedState | undefined;
+  bundle?: Bundle | undefined;
+  publishError?: string | undefined;
+}
+
+/** Content digest of a cluster's apps: ignores source revisions, so a commit that changes nothing publishes nothing. */
+function contentDigest(apps: readonly AppBundle[]): string {
+  const stripped = [...apps]
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .map((a) => {
+      const { digest: _d, source, ...rest } = a;
+      const src = typeof source === "object" && source !== null ? { ...(source as Record<string, unknown>), revision: undefined } : source;
+      return { ...rest, source: src };
+    });
+  return sha256Digest(Buffer.from(canonicalJson(stripped), "utf8"));
+}
+
+function rollingSyncOf(appSet: FleetRender["appSets"][number], autoRollbackDefault: boolean): AppSetPolicy | undefined {
+  if (appSet.strategy.type !== "RollingSync") return undefined;
+  const rolling = appSet.strategy.rollingSync as { steps?: RolloutStepSpec[]; autoRollback?: unknown } | undefined;
+  return { steps: rolling?.steps ?? [], autoRollback: typeof rolling?.autoRollback === "boolean" ? rolling.autoRollback : autoRollbackDefault };
+}
+
+/**
+ * The hub: fetch and render the fleet repos, plan each cluster's bundle (allowlists, rollouts),
+ * publish what changed (signed, bounded concurrency), and keep the registry and status from what
+ * spokes report. All state is rebuilt from Git and the KV buckets on start.
+ */
+export class HubService {
+  readonly fleet: string;
+  readonly registry: ClusterRegistry;
+  readonly metrics = new HubMetrics();
+  readonly store: DesiredStateStore;
+  readonly #o: HubServiceOptions;
+  readonly #clusters = new Map<string, ClusterState>();
+  readonly #sources = new Map<string, SourceStatus>();
+  readonly #renders = new Map<string, FleetRender>();
+  readonly #rollouts = new Map<string, RolloutRecord>();
+  readonly #rolloutViews = new Map<string, RolloutDecision>();
+  /** Per ApplicationSet and cluster: the apps it ran before the rollout gave it the new content. */
+  readonly #previous = new Map<string, Map<string, AppBundle[]>>();
+  #issues: AppIssue[] = [];
+  #render: FleetRender | undefined;
+  #queue: Promise<void> = Promise.resolve();
+  #pendingFetch = false;
+  #pendingPlan = false;
+  #running = false;
+  #ready = false;
+  readonly #subs: Subscription[] = [];
+  readonly #stop = new AbortController();
+  #pollTimer: NodeJS.Timeout | undefined;
+
+  private constructor(options: HubServiceOptions, store: DesiredStateStore) {
+    this.#o = options;
+    this.fleet = options.fleet;
+    this.store = store;
+    this.registry = new ClusterRegistry(options.fleet, { missedHeartbeats: options.missedHeartbeats });
+    for (const s of options.sources) this.#sources.set(s.id, { id: s.id });
+  }
+
+  /** Opens the buckets, restores state from them, subscribes to spokes and starts polling. */
+  static async start(options: HubServiceOptions): Promise<HubService> {
+    const store = await DesiredStateStore.open(options.nc);
+    const hub = new HubService(options, store);
+    await hub.#restore();
+    hub.#subscribe();
+    hub.#ready = true;
+    hub.#schedulePoll(0);
+    return hub;
+  }
+
+  get ready(): boolean {
+    return this.#ready;
+  }
+
+  async #restore(): Promise<void> {
+    for (const cluster of await this.store.clusters()) {
+      const current = await this.store.currentBundle(cluster);
+      if (current !== null) this.#clusters.set(cluster, { published: current.state, bundle: current.bundle });
+    }
+    this.registry.restore(await this.store.loadStatus("cluster."));
+    for (const [name, raw] of await this.store.loadStatus("rollout.")) {
+      const r = raw as { record?: RolloutRecord; previous?: Record<string, AppBundle[]> };
+      if (r.record === undefined) continue;
+      this.#rollouts.set(name, r.record);
+      this.#previous.set(name, new Map(Object.entries(r.previous ?? {})));
+    }
+    this.#o.logger.info({ clusters: this.#clusters.size, server: this.store.serverVersion, maxPayload: this.store.maxPayload }, "hub state restored");
+  }
+
+  #subscribe(): void {
+    for (const subject of [subjects.allStatus(this.fleet), subjects.allHello(this.fleet)]) {
+      const sub = this.#o.nc.subscribe(subject, {
+        callback: (err, msg) => {
+          if (err !== null) {
+            this.#o.logger.error({ err: errorMessage(err) }, "spoke subscription failed");
+            return;
+          }
+          this.#ingest(msg.subject, msg.reply, msg.data);
+        },
+      });
+      this.#subs.push(sub);
+    }
+  }
+
+  #ingest(subject: string, reply: string | undefined, data: Uint8Array): void {
+    const result = this.registry.ingest({ subject, reply, data }, this.#o.clock.now());
+    if (!result.ok) {
+      this.metrics.spokeMessages.inc({ kind: "unknown", result: "rejected" });
+      this.#o.logger.warn({ subject: subject.slice(0, 200), code: result.code, reason: result.reason }, "spoke message dropped");
+      return;
+    }
+    this.metrics.spokeMessages.inc({ kind: result.kind, result: "accepted" });
+    const record = this.registry.snapshot(result.cluster);
+    if (record !== undefined) {
+      this.store.putStatus(`cluster.${result.cluster}`, record).catch((err: unknown) => {
+        this.#o.logger.warn({ cluster: result.cluster, err: errorMessage(err) }, "status record not persisted");
+      });
+    }
+    if (result.kind === "StatusReport" && [...this.#rollouts.values()].some((r) => r.phase === "Progressing")) void this.#enqueue(false);
+  }
+
+  #schedulePoll(delay: number): void {
+    const interval = this.#o.pollIntervalMs ?? 60_000;
+    if (this.#stop.signal.aborted) return;
+    if (delay > 0 && interval === 0) return;
+    this.#pollTimer = setTimeout(() => {
+      void this.#enqueue(true);
+      if (interval > 0) this.#schedulePoll(jitter(interval, 0.1, this.#o.random));
+    }, delay);
+  }
+
+  /** Fetch every source now (webhook, POST /refresh) and resolve when that pass is done. */
+  refresh(): Promise<void> {
+    return this.#enqueue(true);
+  }
+
+  /** Re-plan from the last render (status changed, rollout may advance). */
+  replan(): Promise<void> {
+    return this.#enqueue(false);
+  }
+
+  /** Serialises passes; requests arriving during a pass coalesce into one more pass. */
+  #enqueue(fetch: boolean): Promise<void> {
+    if (fetch) this.#pendingFetch = true;
+    else this.#pendingPlan = true;
+    const run = async (): Promise<void> => {
+      if (!this.#pendingFetch && !this.#pendingPlan) return;
+      const doFetch = this.#pendingFetch;
+      this.#pendingFetch = false;
+      this.#pendingPlan = false;
+      this.#running = true;
+      try {
+        if (doFetch) await this.#fetchAll();
+        await this.#plan();
+        this.metrics.reconciles.inc({ result: "ok" });
+      } catch (err) {
+        this.metrics.reconciles.inc({ result: "error" });
+        this.#o.logger.error({ err: errorMessage(err) }, "reconcile failed");
+      } finally {
+        this.#running = false;
+      }
+    };
+    this.#queue = this.#queue.then(run, run);
+    return this.#queue;
+  }
+
+  async #fetchAll(): Promise<void> {
+    for (const source of this.#o.sources) {
+      const now = this.#o.clock.now();
+      const prev = this.#sources.get(source.id) ?? { id: source.id };
+      try {
+        const render = await source.load(this.#stop.signal);
+        this.#renders.set(source.id, render);
+        this.#sources.set(source.id, { id: source.id, revision: render.revision, lastAttempt: now, lastSuccess: now });
+      } catch (err) {
+        // An unreachable repo or bad credentials: report it and keep serving the last good render.
+        const error: RenderError = isFlotillaError(err)
+          ? { code: err.code, message: err.message, file: err.file, field: err.field }
+          : { code: "HUB_SOURCE_FAILED", message: errorMessage(err) };
+        this.metrics.sourceErrors.inc({ code: error.code });
+        this.#sources.set(source.id, { ...prev, lastAttempt: now, error });
+        this.#o.logger.warn({ source: source.id, code: error.code, message: error.message }, "fleet source failed");
+      }
+    }
+    const renders = [...this.#renders].map(([source, render]) => ({ source, render }));
+    this.#render = renders.length === 0 ? undefined : mergeRenders(renders);
+    if (this.#render !== undefined) this.registry.setRepoClusters(this.#render.clusters);
+  }
+
+  async #plan(): Promise<void> {
+    const render = this.#render;
+    if (render === undefined) return;
+    const started = performance.now();
+    const now = this.#o.clock.now();
+    const issues: AppIssue[] = [];
+    const newApps = new Map<string, Map<string, AppBundle[]>>();
+    for (const c of render.clusters) {
+      const current = this.#clusters.get(c.name)?.bundle?.apps ?? [];
+      const planned = newAppsFor(c, current, this.#o.allowlists);
+      newApps.set(c.name, planned.byAppSet);
+      issues.push(...planned.issues);
+    }
+    this.#issues = issues;
+
+    const policies = new Map<string, AppSetPolicy>();
+    for (const a of render.appSets) {
+      const p = rollingSyncOf(a, this.#o.autoRollbackDefault ?? false);
+      if (p !== undefined) policies.set(a.name, p);
+    }
+    const decisions = new Map<string, RolloutDecision>();
+    for (const [appSet, policy] of policies) decisions.set(appSet, await this.#decide(appSet, policy, render, newApps, now));
+
+    const work: { cluster: string; apps: AppBundle[] }[] = [];
+    for (const c of render.clusters) {
+      const state = this.#clusters.get(c.name);
+      const current = state?.bundle?.apps ?? [];
+      const planned = newApps.get(c.name) ?? new Map<string, AppBundle[]>();
+      const appSets = new Set([...planned.keys(), ...current.map(appSetOf)]);
+      const apps: AppBundle[] = [];
+      for (const appSet of appSets) {
+        const decision = decisions.get(appSet);
+        if (decision === undefined || !policies.has(appSet)) {
+          apps.push(...(planned.get(appSet) ?? []));
+        } else if (decision.record.rolledBack.includes(c.name)) {
+          apps.push(...(this.#previous.get(appSet)?.get(c.name) ?? []));
+        } else if (decision.record.released.includes(c.name)) {
+          apps.push(...(planned.get(appSet) ?? []));
+        } else {
+          apps.push(...current.filter((a) => appSetOf(a) === appSet));
+        }
+      }
+      if (state?.bundle !== undefined && contentDigest(apps) === contentDigest(state.bundle.apps)) continue;
+      work.push({ cluster: c.name, apps });
+    }
+    await mapBounded(work, this.#o.publishConcurrency ?? 256, (w) => this.#publish(w.cluster, render.revision, w.apps));
+    this.metrics.publishSeconds.observe((performance.now() - started) / 1000);
+  }
+
+  async #decide(appSet: string, policy: AppSetPolicy, render: FleetRender, newApps: Map<string, Map<string, AppBundle[]>>, now: number): Promise<RolloutDecision> {
+    const inputs = [];
+    for (const c of render.clusters) {
+      const target = newApps.get(c.name)?.get(appSet);
+      const state = this.#clusters.get(c.name);
+      const currentApps = (state?.bundle?.apps ?? []).filter((a) => appSetOf(a) === appSet);
+      if (target === undefined && currentApps.length === 0) continue;
+      const report = this.registry.get(c.name)?.report;
+      const atPublished = report !== undefined && state?.published !== undefined && (report.generation ?? -1) >= state.published.generation;
+      const appLabels = Object.assign({}, ...(target ?? []).map((a) => (a.labels ?? {}) as Record<string, string>)) as Record<string, string>;
+      inputs.push({
+        cluster: c.name,
+        labels: { ...this.registry.labels(c.name), ...appLabels },
+        targetDigest: contentDigest(target ?? []),
+        currentDigest: state?.bundle === undefined ? null : contentDigest(currentApps),
+        online: this.registry.connection(c.name, now) === "Online",
+        observed: atPublished ? observedHealth(currentApps.map((a) => a.name), report.apps) : null,
+      });
+    }
+    const before = this.#rollouts.get(appSet);
+    const decision = decideRollout({ appSet, revision: render.revision, steps: policy.steps, autoRollback: policy.autoRollback, clusters: inputs, record: before, now });
+    if (before?.target !== decision.record.target) this.#previous.set(appSet, new Map());
+    const previous = this.#previous.get(appSet) ?? new Map<string, AppBundle[]>();
+    for (const cluster of decision.release) {
+      previous.set(cluster, (this.#clusters.get(cluster)?.bundle?.apps ?? []).filter((a) => appSetOf(a) === appSet));
+    }
+    this.#previous.set(appSet, previous);
+    this.#rollouts.set(appSet, decision.record);
+    this.#rolloutViews.set(appSet, decision);
+    if (decision.release.length > 0 || decision.rollback.length > 0) {
+      this.#o.logger.info({ appSet, phase: decision.record.phase, release: decision.release, rollback: decision.rollback }, "rollout step");
+    }
+    if (before === undefined || before.updatedAt !== decision.record.updatedAt || decision.release.length > 0) {
+      await this.store.putStatus(`rollout.${appSet}`, { record: decision.record, previous: Object.fromEntries(previous) });
+    }
+    return decision;
+  }
+
+  async #publish(cluster: string, revision: string, apps: AppBundle[]): Promise<void> {
+    const state = this.#clusters.get(cluster) ?? {};
+    const bundle = bundleOf(cluster, revision, apps);
+    try {
+      const created = createEnvelope({
+        fleet: this.fleet,
+        cluster,
+        generation: (state.published?.generation ?? 0) + 1,
+        revision,
+        issuedAt: this.#o.clock.now(),
+        bundle: encodeBundle(bundle),
+        signingKey: this.#o.signingKey,
+        maxPayload: this.store.maxPayload,
+      });
+      const kvRevision = await this.store.put(created);
+      this.store.notify(this.fleet, created.envelope);
+      const e = created.envelope;
+      this.#clusters.set(cluster, { bundle, published: { cluster, generation: e.generation, revision: e.revision, bundleDigest: e.bundleDigest, kvRevision } });
+      this.metrics.publishes.inc({ result: "ok" });
+    } catch (err) {
+      this.#clusters.set(cluster, { ...state, publishError: errorMessage(err) });
+      this.metrics.publishes.inc({ result: "error" });
+      this.#o.logger.error({ cluster, err: errorMessage(err) }, "publish failed");
+    }
+  }
+
+  // ---- read models for the API ----
+
+  sources(): SourceStatus[] {
+    return [...this.#sources.values()];
+  }
+
+  renderErrors(): FleetRender["errors"] {
+    return this.#render?.errors ?? [];
+  }
+
+  issues(): readonly AppIssue[] {
+    return this.#issues;
+  }
+
+  rollouts(): RolloutDecision[] {
+    return [...this.#rolloutViews.values()];
+  }
+
+  clusterState(name: string): ClusterState | undefined {
+    return this.#clusters.get(name);
+  }
+
+  renderedClusters(): readonly ClusterRender[] {
+    return this.#render?.clusters ?? [];
+  }
+
+  get busy(): boolean {
+    return this.#running;
+  }
+
+  async close(): Promise<void> {
+    this.#stop.abort();
+    if (this.#pollTimer !== undefined) clearTimeout(this.#pollTimer);
+    for (const s of this.#subs) s.unsubscribe();
+    await this.#queue;
+  }
+}

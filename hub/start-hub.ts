@@ -1,0 +1,159 @@
+import { randomInt } from "node:crypto";
+import { readFile, writeFile } from "node:fs/promises";
+import type { AddressInfo } from "node:net";
+import { parse as parseYaml } from "yaml";
+import { z } from "zod";
+import { errorMessage, type Clock, type Logger } from "../core/index.js";
+import { generateSigningKey, loadSigningKey, type SigningKey } from "../protocol/index.js";
+import type { Allowlists } from "./allowlist.js";
+import { buildApi } from "./api-server.js";
+import type { DesiredStateSource } from "./fleet-source.js";
+import { GitFleetSource } from "./git-fleet-source.js";
+import { HUB_ERROR, HubError } from "./hub-errors.js";
+import { HubService } from "./hub-service.js";
+import { connectNats, type NatsConnectOptions } from "./nats-connect.js";
+
+export interface HubRepoConfig {
+  readonly url: string;
+  readonly revision?: string | undefined;
+  readonly appSetPath?: string | undefined;
+  readonly clustersPath?: string | undefined;
+}
+
+/** Everything `flotilla hub` needs, validated once at the edge (cli/hub.ts builds it). */
+export interface HubConfig {
+  readonly fleet: string;
+  readonly nats: NatsConnectOptions;
+  /** PKCS#8 PEM ed25519 key; created (mode 0600) when the file does not exist. */
+  readonly signingKeyFile: string;
+  readonly repos: readonly HubRepoConfig[];
+  /** HTTPS token for the fleet and app repositories. */
+  readonly gitToken?: string | undefined;
+  readonly gitCacheDir?: string | undefined;
+  readonly allowLocalRepos?: boolean | undefined;
+  readonly listen: { readonly host: string; readonly port: number };
+  readonly apiToken?: string | undefined;
+  readonly webhookSecret?: string | undefined;
+  readonly pollIntervalMs?: number | undefined;
+  readonly missedHeartbeats?: number | undefined;
+  readonly publishConcurrency?: number | undefined;
+  readonly autoRollbackDefault?: boolean | undefined;
+  readonly allowlists?: Allowlists | undefined;
+}
+
+export interface HubDeps {
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly random?: (() => number) | undefined;
+  /** Replaces the git sources (tests that feed a FleetRender directly). */
+  readonly sources?: readonly DesiredStateSource[] | undefined;
+}
+
+export interface RunningHub {
+  readonly url: string;
+  readonly service: HubService;
+  readonly publicKey: string;
+  close(): Promise<void>;
+}
+
+const groupKind = z.object({ group: z.string(), kind: z.string() });
+const policy = z.object({
+  sourceRepos: z.array(z.string()).optional(),
+  destinationNamespaces: z.array(z.string()).optional(),
+  clusterResourceWhitelist: z.array(groupKind).optional(),
+  namespaceResourceBlacklist: z.array(groupKind).optional(),
+  namespaceResourceWhitelist: z.array(groupKind).optional(),
+});
+const allowlistsSchema = z.object({ projects: z.record(z.string(), policy).default({}), appSets: z.record(z.string(), policy).optional() });
+
+/** Reads an allowlists YAML file: `projects: {name: policy}`, `appSets: {name: policy}` (AppProject field names). */
+export async function loadAllowlists(file: string): Promise<Allowlists> {
+  let raw: unknown;
+  try {
+    raw = parseYaml(await readFile(file, "utf8"));
+  } catch (err) {
+    throw new HubError(HUB_ERROR.config, `cannot read allowlists: ${errorMessage(err)}`, { file });
+  }
+  const result = allowlistsSchema.safeParse(raw);
+  if (!result.success) {
+    const issue = result.error.issues[0];
+    throw new HubError(HUB_ERROR.config, issue?.message ?? "invalid allowlists", { file, field: issue?.path.map(String).join(".") });
+  }
+  return result.data;
+}
+
+async function signingKeyFrom(file: string, logger: Logger): Promise<SigningKey> {
+  let pem: string | undefined;
+  try {
+    pem = await readFile(file, "utf8");
+  } catch {
+    pem = undefined;
+  }
+  if (pem !== undefined) return loadSigningKey(pem, file);
+  const key = generateSigningKey();
+  await writeFile(file, key.privateKeyPem, { mode: 0o600, flag: "wx" });
+  logger.info({ file, publicKey: key.publicKey }, "created the hub signing key; pin its public key on every spoke");
+  return key;
+}
+
+/** The composition root of `flotilla hub`: NATS, signing key, sources, the service and its API. */
+export async function startHub(config: HubConfig, deps: HubDeps): Promise<RunningHub> {
+  const signingKey = await signingKeyFrom(config.signingKeyFile, deps.logger);
+  const nc = await connectNats(config.nats);
+  const credentials = config.gitToken === undefined ? undefined : () => ({ token: config.gitToken });
+  const sources =
+    deps.sources ??
+    config.repos.map(
+      (r) =>
+        new GitFleetSource({
+          url: r.url,
+          revision: r.revision,
+          appSetPath: r.appSetPath,
+          clustersPath: r.clustersPath,
+          credentials,
+          cacheDir: config.gitCacheDir,
+          allowLocalRepos: config.allowLocalRepos,
+          logger: deps.logger,
+        }),
+    );
+  let service: HubService;
+  try {
+    service = await HubService.start({
+      fleet: config.fleet,
+      nc,
+      signingKey,
+      sources,
+      allowlists: config.allowlists,
+      pollIntervalMs: config.pollIntervalMs,
+      publishConcurrency: config.publishConcurrency,
+      missedHeartbeats: config.missedHeartbeats,
+      autoRollbackDefault: config.autoRollbackDefault,
+      clock: deps.clock,
+      random: deps.random ?? (() => randomInt(0, 1 << 30) / (1 << 30)),
+      logger: deps.logger,
+    });
+  } catch (err) {
+    await nc.close();
+    throw err;
+  }
+  const api = buildApi({ hub: service, apiToken: config.apiToken, webhookSecret: config.webhookSecret, hubPublicKey: signingKey.publicKey, clock: deps.clock, logger: deps.logger });
+  try {
+    await api.listen({ host: config.listen.host, port: config.listen.port });
+  } catch (err) {
+    await service.close();
+    await nc.close();
+    throw new HubError(HUB_ERROR.config, `cannot listen on ${config.listen.host}:${String(config.listen.port)}: ${errorMessage(err)}`, { field: "--listen" });
+  }
+  const address = api.server.address() as AddressInfo;
+  const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  return {
+    url: `http://${host}:${String(address.port)}`,
+    service,
+    publicKey: signingKey.publicKey,
+    close: async () => {
+      await api.close();
+      await service.close();
+      await nc.drain().catch(() => nc.close());
+    },
+  };
+}

@@ -1,0 +1,101 @@
+import type { HealthStatus, SyncStatus } from "../protocol/index.js";
+import type { HubService } from "./hub-service.js";
+import { appSetOf, worstHealth, worstSync } from "./fleet-planner.js";
+
+/** What the API shows of one app on one cluster (Argo's sync and health names). */
+export interface AppView {
+  readonly name: string;
+  readonly appSet: string;
+  readonly cluster: string;
+  readonly sync: SyncStatus;
+  readonly health: HealthStatus;
+  /** The revision the spoke reports applied. */
+  readonly revision: string | null;
+  readonly desiredRevision: string | null;
+  readonly message?: string | undefined;
+  /** The spoke's apply error, or the hub's render/allowlist error for this app. */
+  readonly error?: { readonly code: string; readonly message: string; readonly file?: string | undefined; readonly field?: string | undefined } | undefined;
+  /** Seconds since the cluster's last status report (null: never reported). */
+  readonly freshnessSeconds: number | null;
+}
+
+export interface ClusterView {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly inRepo: boolean;
+  readonly connection: "Online" | "Offline";
+  readonly lastSeen: string | null;
+  readonly spokeVersion: string | null;
+  readonly hasSealingCert: boolean;
+  readonly desired: { readonly generation: number; readonly revision: string; readonly bundleDigest: string } | null;
+  readonly applied: { readonly generation: number | null; readonly revision: string | null } | null;
+  readonly sync: SyncStatus;
+  readonly health: HealthStatus;
+  readonly publishError?: string | undefined;
+  readonly errors: readonly { readonly code: string; readonly message: string }[];
+  readonly apps: readonly AppView[];
+}
+
+const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
+
+export function appViews(hub: HubService, cluster: string, now: number): AppView[] {
+  const entry = hub.registry.get(cluster);
+  const state = hub.clusterState(cluster);
+  const report = entry?.report;
+  const reported = new Map((report?.apps ?? []).map((a) => [a.name, a]));
+  const issues = new Map(hub.issues().filter((i) => i.cluster === cluster).map((i) => [i.app, i]));
+  const desired = new Map((state?.bundle?.apps ?? []).map((a) => [a.name, a]));
+  const rendered = hub.renderedClusters().find((c) => c.name === cluster)?.apps ?? [];
+  const names = new Set([...desired.keys(), ...rendered.map((a) => a.name), ...reported.keys()]);
+  const freshness = entry?.reportAt === undefined ? null : Math.max(0, Math.round((now - entry.reportAt) / 1000));
+  return [...names].sort().map((name) => {
+    const r = reported.get(name);
+    const issue = issues.get(name);
+    const d = desired.get(name);
+    const appSet = d !== undefined ? appSetOf(d) : (rendered.find((a) => a.name === name)?.appSet ?? issue?.appSet ?? "");
+    const error = issue !== undefined ? { ...issue.error } : r?.error;
+    return {
+      name,
+      appSet,
+      cluster,
+      sync: r?.sync ?? (issue !== undefined && d === undefined ? "OutOfSync" : "Unknown"),
+      health: r?.health ?? (issue !== undefined && d === undefined ? "Missing" : "Unknown"),
+      revision: r?.revision ?? report?.revision ?? null,
+      desiredRevision: state?.published?.revision ?? null,
+      message: r?.message,
+      error,
+      freshnessSeconds: freshness,
+    };
+  });
+}
+
+export function clusterView(hub: HubService, name: string, now: number): ClusterView {
+  const entry = hub.registry.get(name);
+  const state = hub.clusterState(name);
+  const apps = appViews(hub, name, now);
+  const report = entry?.report;
+  return {
+    name,
+    labels: hub.registry.labels(name),
+    inRepo: entry?.inRepo ?? false,
+    connection: hub.registry.connection(name, now),
+    lastSeen: iso(entry?.lastSeen),
+    spokeVersion: entry?.hello?.spokeVersion ?? null,
+    hasSealingCert: entry?.hello?.sealingCert !== undefined,
+    desired: state?.published === undefined ? null : { generation: state.published.generation, revision: state.published.revision, bundleDigest: state.published.bundleDigest },
+    applied: report === undefined && entry?.appliedGeneration === undefined ? null : { generation: entry?.appliedGeneration ?? null, revision: report?.revision ?? null },
+    sync: apps.length === 0 ? "Unknown" : worstSync(apps.map((a) => a.sync)),
+    health: apps.length === 0 ? "Unknown" : worstHealth(apps.map((a) => a.health)),
+    publishError: state?.publishError,
+    errors: [
+      ...(report?.errors ?? []).map((e) => ({ code: e.code, message: e.message })),
+      ...hub.issues().filter((i) => i.cluster === name).map((i) => ({ code: i.error.code, message: i.error.message })),
+    ],
+    apps,
+  };
+}
+
+export function clusterNames(hub: HubService): string[] {
+  const names = new Set([...hub.registry.all().map((e) => e.name), ...hub.renderedClusters().map((c) => c.name)]);
+  return [...names].sort();
+}
