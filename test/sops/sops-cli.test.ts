@@ -77,7 +77,7 @@ describe("flotilla sops decrypt (real fixtures through the built CLI)", () => {
   it("wrong key and corrupted value: exit 1, code, file and key path, no plaintext anywhere", async () => {
     const wrong = await runFlotilla(["sops", "decrypt", fx("isindir-sops-secrets-operator", "02-test-secrets.yaml"), "--age-key-file", fx("humphd-sops-age", "key.txt")], { env: baseEnv() });
     expect(wrong.code).toBe(1);
-    expect(wrong.stderr).toMatch(/^error\[SOPS_NO_KEY_COULD_DECRYPT\]: .*02-test-secrets\.yaml: could not unwrap the data key/);
+    expect(wrong.stderr).toMatch(/^error\[SOPS_NO_KEY_COULD_DECRYPT\]: .*02-test-secrets\.yaml: sops: could not unwrap the data key/);
     const bad = await runFlotilla(["sops", "decrypt", fx("isindir-sops-secrets-operator", "01-test-secrets.yaml"), "--age-key-file", fx("isindir-sops-secrets-operator", "key-file.txt")], { env: baseEnv() });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/error\[SOPS_VALUE_INTEGRITY_FAILED\]: .*01-test-secrets\.yaml: spec\.secretTemplates\.stringData\.username: /);
