@@ -56,7 +56,7 @@ export {
   type InventoryEntry,
 } from "./inventory.js";
 export { InventoryStore, inventoryName, labelValue, INVENTORY_LABEL, type InventoryStoreOptions } from "./inventory-store.js";
-export { SsaManager, type SsaManagerOptions, type SyncRequest, type SyncResult, type AppliedObject } from "./ssa-manager.js";
+export { SsaManager, secretStringDataToData, type SsaManagerOptions, type SyncRequest, type SyncResult, type AppliedObject } from "./ssa-manager.js";
 export { diffObjects, hideSecretData, safeDiff, projectOnto, type FieldDiff } from "./object-diff.js";
 export { HEALTH, worstOf, isWorse, type HealthStatus, type HealthStatusCode } from "./health/health-status.js";
 export { resourceHealth, type HealthOptions } from "./health/resource-health.js";

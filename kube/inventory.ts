@@ -25,6 +25,8 @@ export interface Inventory {
   /** The revision and generation the entries were applied from, for status. */
   readonly revision?: string | undefined;
   readonly generation?: number | undefined;
+  /** ApplicationSet `preserveResourcesOnDeletion`: when the app goes away, keep its objects. */
+  readonly preserveResourcesOnDeletion?: boolean | undefined;
 }
 
 export const INVENTORY_DATA_KEY = "inventory.json";
@@ -63,6 +65,7 @@ export function decodeInventory(text: string, where: string): Inventory {
     entries,
     ...(typeof parsed.revision === "string" ? { revision: parsed.revision } : {}),
     ...(typeof parsed.generation === "number" ? { generation: parsed.generation } : {}),
+    ...(parsed.preserveResourcesOnDeletion === true ? { preserveResourcesOnDeletion: true } : {}),
   };
 }
 

@@ -40,6 +40,8 @@ export interface SyncRequest {
   readonly syncOptions?: SyncOptions | undefined;
   /** Automated prune (Argo `syncPolicy.automated.prune`, Flux `spec.prune`); default true. */
   readonly prune?: boolean | undefined;
+  /** Recorded in the inventory so the objects survive the app's removal later. */
+  readonly preserveResourcesOnDeletion?: boolean | undefined;
   /**
    * Ids whose inventory hash may be trusted (the caller's drift watch has seen no change since the
    * last apply). For them an unchanged desired hash means no request at all.
@@ -129,7 +131,7 @@ export class SsaManager {
       if (namespaced === false) delete obj.metadata.namespace;
       else if ((obj.metadata.namespace ?? "") === "" && namespace !== undefined) obj.metadata.namespace = namespace;
       obj.metadata.labels = { ...obj.metadata.labels, [this.#appLabel]: app };
-      out.push(obj);
+      out.push(secretStringDataToData(obj));
     }
     return out;
   }
@@ -397,7 +399,13 @@ export class SsaManager {
       const stale = staleEntries(pending, finalEntries);
       ctx.changeSet.push(...(await this.prune(request.app, stale)));
     }
-    const inventory: Inventory = { app: request.app, entries: finalEntries, revision: request.revision, generation: request.generation };
+    const inventory: Inventory = {
+      app: request.app,
+      entries: finalEntries,
+      revision: request.revision,
+      generation: request.generation,
+      ...(request.preserveResourcesOnDeletion === true ? { preserveResourcesOnDeletion: true } : {}),
+    };
     await this.#inventories.write(inventory);
     return { app: request.app, changeSet: ctx.changeSet, applied: ctx.applied, inventory, health: ctx.health };
   }
@@ -446,6 +454,18 @@ export class SsaManager {
   }
 }
 
+/**
+ * The API server stores a Secret's `stringData` as base64 `data` and never returns `stringData`;
+ * applying `data` directly keeps the applied hash, the drift baseline and the live object comparable.
+ */
+export function secretStringDataToData(obj: KubeObject): KubeObject {
+  if (obj.kind !== "Secret" || obj.apiVersion !== "v1" || !isRecord(obj.stringData)) return obj;
+  const data: Record<string, unknown> = isRecord(obj.data) ? { ...obj.data } : {};
+  for (const [k, v] of Object.entries(obj.stringData)) data[k] = Buffer.from(String(v), "utf8").toString("base64");
+  const { stringData: _stringData, ...rest } = obj;
+  return { ...rest, data };
+}
+
 interface StepContext {
   changeSet: ChangeSetEntry[];
   applied: AppliedObject[];
@@ -473,9 +493,12 @@ function withoutHash(e: InventoryEntry): InventoryEntry {
   return rest;
 }
 
-function inventoryMeta(request: SyncRequest, old: Inventory | undefined): { revision?: string; generation?: number } {
+function inventoryMeta(request: SyncRequest, old: Inventory | undefined): { revision?: string; generation?: number; preserveResourcesOnDeletion?: boolean } {
   const revision = old?.revision;
   const generation = old?.generation;
-  void request;
-  return { ...(revision === undefined ? {} : { revision }), ...(generation === undefined ? {} : { generation }) };
+  return {
+    ...(revision === undefined ? {} : { revision }),
+    ...(generation === undefined ? {} : { generation }),
+    ...(request.preserveResourcesOnDeletion === true ? { preserveResourcesOnDeletion: true } : {}),
+  };
 }

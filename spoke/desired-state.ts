@@ -1,0 +1,47 @@
+import { createHash } from "node:crypto";
+import { canonicalJson, parseSyncOptions, type KubeObject, type SyncOptions } from "../kube/index.js";
+
+/** One app of a bundle as the spoke uses it (normalised from the wire's loose app object). */
+export interface DesiredApp {
+  readonly name: string;
+  readonly namespace: string | undefined;
+  readonly objects: readonly KubeObject[];
+  readonly syncOptions: SyncOptions;
+  /** Argo `syncPolicy.automated.prune`; without `automated`, Flotilla still prunes only when `prune` is set. */
+  readonly prune: boolean;
+  readonly selfHeal: boolean;
+  readonly preserveResourcesOnDeletion: boolean;
+  /** sha256 of the app's canonical JSON, computed by the spoke (the same for the hub and the Git paths). */
+  readonly digest: string;
+}
+
+/** What the spoke enforces: a verified bundle plus where it came from. */
+export interface DesiredState {
+  readonly generation: number;
+  readonly revision: string;
+  readonly bundleDigest: string;
+  readonly apps: readonly DesiredApp[];
+  /** "hub" for a verified envelope, "git" for standalone bootstrap. */
+  readonly source: "hub" | "git";
+}
+
+function rec(v: unknown): Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+}
+
+/** Normalises one wire app (protocol `appBundleSchema`, gitops `AppRender`) into a DesiredApp. */
+export function desiredApp(app: Record<string, unknown>): DesiredApp {
+  const policy = rec(app.syncPolicy);
+  const automated = policy.automated === undefined ? undefined : rec(policy.automated);
+  const syncOptions = Array.isArray(policy.syncOptions) ? policy.syncOptions.filter((s): s is string => typeof s === "string") : [];
+  const objects = (Array.isArray(app.objects) ? app.objects : []) as KubeObject[];
+  const namespace = typeof app.namespace === "string" && app.namespace !== "" ? app.namespace : undefined;
+  const prune = automated?.prune === true || policy.prune === true;
+  const selfHeal = automated?.selfHeal === true || policy.selfHeal === true;
+  const preserve = app.preserveResourcesOnDeletion === true || policy.preserveResourcesOnDeletion === true;
+  const name = String(app.name);
+  const digest = `sha256:${createHash("sha256")
+    .update(canonicalJson({ name, namespace: namespace ?? null, objects, syncOptions, prune, selfHeal, preserve }))
+    .digest("hex")}`;
+  return { name, namespace, objects, syncOptions: parseSyncOptions(syncOptions), prune, selfHeal, preserveResourcesOnDeletion: preserve, digest };
+}

@@ -1,0 +1,171 @@
+import { randomBytes } from "node:crypto";
+import { silentLogger, type Clock, type Logger, type RandomSource } from "../core/index.js";
+import { InventoryStore, SsaManager, WorkQueue, type HealthOptions, type KubeClient } from "../kube/index.js";
+import type { StatusReportInput } from "../protocol/index.js";
+import type { DesiredState } from "./desired-state.js";
+import { DriftWatcher } from "./drift-watcher.js";
+import { KeyCustody } from "./key-custody.js";
+import { jittered } from "./outcome.js";
+import { SecretDecryptor } from "./secret-decryptor.js";
+import { SpokeReconciler, type ReconcileSummary } from "./spoke-reconciler.js";
+
+export interface SpokeRuntimeOptions {
+  readonly fleet: string;
+  readonly cluster: string;
+  readonly client: KubeClient;
+  /** The spoke's namespace: inventories, key Secrets, identity and the envelope cache live here. */
+  readonly namespace: string;
+  readonly clock: Clock;
+  readonly random?: RandomSource;
+  readonly logger?: Logger;
+  /** Flux-style interval for a full pass (cheap: unchanged apps cost no request). */
+  readonly resyncIntervalMs?: number;
+  /** How long hooks and waves may take. */
+  readonly waitTimeoutMs?: number;
+  readonly keyBits?: number;
+  readonly rotateEveryMs?: number;
+  readonly health?: HealthOptions;
+  /** Each status report, to sign and publish. */
+  readonly report?: (report: StatusReportInput) => void;
+  /** Called after every pass (tests, metrics). */
+  readonly onPass?: (summary: ReconcileSummary) => void;
+}
+
+function uniform(random: RandomSource): () => number {
+  return () => {
+    const b = random(4);
+    return ((b[0] ?? 0) * 2 ** 24 + (b[1] ?? 0) * 2 ** 16 + (b[2] ?? 0) * 2 ** 8 + (b[3] ?? 0)) / 2 ** 32;
+  };
+}
+
+/**
+ * Everything the spoke does inside the cluster, with no transport: key custody, decryption,
+ * SSA, drift watch and the work queue driving reconcile passes. `SpokeAgent` adds the NATS
+ * session; `bootstrap` feeds it desired state rendered from Git.
+ */
+export class SpokeRuntime {
+  readonly custody: KeyCustody;
+  readonly reconciler: SpokeReconciler;
+  readonly drift: DriftWatcher;
+  readonly manager: SsaManager;
+  readonly inventories: InventoryStore;
+  readonly decryptor: SecretDecryptor;
+  readonly #o: SpokeRuntimeOptions;
+  readonly #logger: Logger;
+  readonly #queue: WorkQueue;
+  readonly #random: () => number;
+  #running: Promise<void> | undefined;
+  readonly #stop = new AbortController();
+  #passes = 0;
+  #waiters: Array<{ after: number; resolve: (s: ReconcileSummary) => void }> = [];
+  #last: ReconcileSummary | undefined;
+
+  constructor(options: SpokeRuntimeOptions) {
+    this.#o = options;
+    this.#logger = options.logger ?? silentLogger();
+    const random = options.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
+    this.#random = uniform(random);
+    this.inventories = new InventoryStore({ client: options.client, namespace: options.namespace });
+    this.manager = new SsaManager({
+      client: options.client,
+      inventories: this.inventories,
+      clock: options.clock,
+      logger: this.#logger,
+      ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
+      pollIntervalMs: 250,
+      ...(options.health === undefined ? {} : { health: options.health }),
+    });
+    this.custody = new KeyCustody({
+      client: options.client,
+      namespace: options.namespace,
+      clock: options.clock,
+      random,
+      logger: this.#logger,
+      ...(options.keyBits === undefined ? {} : { keyBits: options.keyBits }),
+      ...(options.rotateEveryMs === undefined ? {} : { rotateEveryMs: options.rotateEveryMs }),
+    });
+    this.decryptor = new SecretDecryptor({ cluster: options.cluster, logger: this.#logger });
+    this.#queue = new WorkQueue({ clock: options.clock, baseDelayMs: 1000, maxDelayMs: 120_000 });
+    this.drift = new DriftWatcher({
+      client: options.client,
+      appLabel: this.manager.appLabel,
+      clock: options.clock,
+      random: this.#random,
+      logger: this.#logger,
+      onDrift: (app) => {
+        const delay = this.reconciler.markDrift(app);
+        this.#queue.addAfter("sync", delay);
+      },
+    });
+    this.reconciler = new SpokeReconciler({
+      fleet: options.fleet,
+      cluster: options.cluster,
+      client: options.client,
+      manager: this.manager,
+      inventories: this.inventories,
+      decryptor: this.decryptor,
+      keys: () => this.custody.decryptionKeys(),
+      drift: this.drift,
+      clock: options.clock,
+      logger: this.#logger,
+      ...(options.health === undefined ? {} : { health: options.health }),
+      report: (r) => options.report?.(r),
+    });
+  }
+
+  /** Starts the queue worker. Keys must be ensured first (`custody.ensureSealingKeys()`). */
+  start(): void {
+    if (this.#running !== undefined) return;
+    this.#running = this.#queue.run(
+      async () => {
+        const summary = await this.reconciler.reconcile(this.#stop.signal);
+        this.#passes += 1;
+        this.#last = summary;
+        this.#o.onPass?.(summary);
+        const waiters = this.#waiters.filter((w) => this.#passes > w.after);
+        this.#waiters = this.#waiters.filter((w) => this.#passes <= w.after);
+        for (const w of waiters) w.resolve(summary);
+        const outcome = summary.outcome;
+        const interval = this.#o.resyncIntervalMs ?? 300_000;
+        if (outcome.kind === "retry") this.#queue.addRateLimited("sync");
+        else if (outcome.kind === "wait") this.#queue.addAfter("sync", outcome.after);
+        else {
+          this.#queue.forget("sync");
+          if (interval > 0) this.#queue.addAfter("sync", jittered(interval, this.#random));
+        }
+      },
+      { signal: this.#stop.signal, onError: (_key, err) => this.#logger.error({ code: (err as { code?: string }).code }, "reconcile pass threw") },
+    );
+  }
+
+  /** Installs verified desired state and schedules a pass now. */
+  setDesired(state: DesiredState): void {
+    this.reconciler.setDesired(state);
+    this.#queue.add("sync");
+  }
+
+  /** Schedules a pass now (reconnect, periodic check, status request). */
+  trigger(): void {
+    this.#queue.add("sync");
+  }
+
+  /** Resolves with the summary of the next pass that starts after this call. */
+  nextPass(): Promise<ReconcileSummary> {
+    return new Promise((resolve) => this.#waiters.push({ after: this.#passes, resolve }));
+  }
+
+  get passes(): number {
+    return this.#passes;
+  }
+
+  get lastSummary(): ReconcileSummary | undefined {
+    return this.#last;
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    this.#queue.shutDown();
+    await this.drift.stop();
+    await this.#running;
+  }
+}

@@ -1,0 +1,183 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createLogger, systemClock } from "../../core/index.js";
+import type { DevCluster } from "../../devcluster/index.js";
+import type { ClientNodeKube, KubeObject } from "../../kube/index.js";
+import type { StatusReportInput } from "../../protocol/index.js";
+import { desiredApp, SpokeRuntime, type DesiredState } from "../../spoke/index.js";
+import { kubectl, kubectlJson } from "../kube/kube-fixtures.js";
+import { clusterWithCrds, eventually, expected, fixtureObject, installFixtureSealingKey, installFixtureSopsKey, kubeFor, SPOKE_NS } from "./spoke-fixtures.js";
+import { Writable } from "node:stream";
+
+let cluster: DevCluster;
+let kube: ClientNodeKube;
+let runtime: SpokeRuntime;
+let lastReport: StatusReportInput | undefined;
+const logLines: string[] = [];
+
+const cm = (name: string, data: Record<string, string>, ns = "shop"): KubeObject => ({ apiVersion: "v1", kind: "ConfigMap", metadata: { name, namespace: ns }, data });
+
+function state(generation: number, apps: Array<Record<string, unknown>>): DesiredState {
+  return { generation, revision: `rev-${generation}`, bundleDigest: `sha256:${String(generation).padStart(64, "0")}`, apps: apps.map(desiredApp), source: "hub" };
+}
+
+const strictSealed = (): KubeObject => fixtureObject("sealed-secrets", "strict.sealedsecret.yaml");
+const sopsSecret = (): KubeObject => fixtureObject("sops", "flux-kustomize-controller", "algorithms-age.yaml");
+
+function apps(extra: KubeObject[] = []): Array<Record<string, unknown>> {
+  return [
+    {
+      name: "shop",
+      namespace: "shop",
+      syncPolicy: { automated: { prune: true, selfHeal: true }, syncOptions: ["CreateNamespace=true"] },
+      objects: [cm("settings", { mode: "safe" }), ...extra],
+    },
+    {
+      name: "vault",
+      namespace: "myns",
+      syncPolicy: { automated: { prune: true, selfHeal: false }, syncOptions: ["CreateNamespace=true"] },
+      objects: [strictSealed(), sopsSecret()],
+    },
+  ];
+}
+
+beforeAll(async () => {
+  cluster = await clusterWithCrds("spoke-runtime");
+  await installFixtureSealingKey(cluster);
+  await installFixtureSopsKey(cluster);
+  kube = kubeFor(cluster);
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, cb) {
+      logLines.push(chunk.toString());
+      cb();
+    },
+  });
+  runtime = new SpokeRuntime({
+    fleet: "prod",
+    cluster: "eu-1",
+    client: kube,
+    namespace: SPOKE_NS,
+    clock: systemClock,
+    rotateEveryMs: 0,
+    resyncIntervalMs: 0,
+    logger: createLogger({ level: "debug", destination: sink }),
+    report: (r) => {
+      lastReport = r;
+    },
+  });
+  await runtime.custody.ensureSealingKeys();
+  runtime.start();
+});
+
+afterAll(async () => {
+  await runtime.stop();
+  await cluster.stop();
+});
+
+describe("spoke runtime against devcluster", () => {
+  let firstApplyRequests = 0;
+
+  it("decrypts a SealedSecret and a SOPS Secret locally and applies everything with SSA", async () => {
+    const before = kube.requestTotal();
+    const opsBefore = runtime.custody.privateOperations;
+    const pass = runtime.nextPass();
+    runtime.setDesired(state(1, apps()));
+    const summary = await pass;
+    expect(summary.outcome).toEqual({ kind: "done" });
+    firstApplyRequests = kube.requestTotal() - before;
+    expect(runtime.custody.privateOperations).toBeGreaterThan(opsBefore);
+
+    const secret = await kubectlJson(cluster.kubeconfigPath, ["get", "secret", "mysecret", "-n", "myns"]);
+    expect(secret.data).toEqual(expected("sealed-secrets", "strict.sealedsecret.yaml").expectedSecret.data);
+    const sops = await kubectlJson(cluster.kubeconfigPath, ["get", "secret", "age", "-n", "myns"]);
+    expect(Buffer.from(sops.data.key, "base64").toString()).toBe(expected("sops", "flux-kustomize-controller/algorithms-age.yaml").plaintext.stringData.key);
+    expect(sops.sops).toBeUndefined();
+    // The SealedSecret itself is applied too, with the controller's Synced condition.
+    const ss = await kubectlJson(cluster.kubeconfigPath, ["get", "sealedsecrets", "mysecret", "-n", "myns"]);
+    expect(ss.status?.conditions?.[0]).toMatchObject({ type: "Synced", status: "True" });
+    expect(lastReport?.apps.map((a) => [a.name, a.sync])).toEqual([
+      ["shop", "Synced"],
+      ["vault", "Synced"],
+    ]);
+    expect(lastReport?.generation).toBe(1);
+  });
+
+  it("a warm resync performs 0 RSA operations and at most 5% of the first apply's requests", async () => {
+    const before = kube.requestTotal();
+    const ops = runtime.custody.privateOperations;
+    const pass = runtime.nextPass();
+    // The hub republishes the same content under a new generation.
+    runtime.setDesired(state(2, apps()));
+    await pass;
+    const warm = kube.requestTotal() - before;
+    expect(runtime.custody.privateOperations).toBe(ops);
+    expect(warm).toBeLessThanOrEqual(firstApplyRequests * 0.05);
+    expect(lastReport?.generation).toBe(2);
+  });
+
+  it("an update applies the change with no RSA operation for unchanged ciphertext, and prunes what left", async () => {
+    const ops = runtime.custody.privateOperations;
+    let pass = runtime.nextPass();
+    runtime.setDesired(state(3, apps([cm("extra", { a: "1" })])));
+    let summary = await pass;
+    expect(summary.actions.created).toBe(1);
+    expect(runtime.custody.privateOperations).toBe(ops);
+    pass = runtime.nextPass();
+    runtime.setDesired(state(4, apps()));
+    summary = await pass;
+    expect(summary.actions.deleted).toBe(1);
+    const names = (await kubectlJson(cluster.kubeconfigPath, ["get", "configmaps", "-n", "shop"])).items.map((i: KubeObject) => i.metadata.name);
+    expect(names).toEqual(["settings"]);
+  });
+
+  it("self-heals an out-of-band edit of a managed field (selfHeal: true)", async () => {
+    await kubectl(cluster.kubeconfigPath, ["patch", "configmap", "settings", "-n", "shop", "--type", "merge", "-p", '{"data":{"mode":"yolo"}}']);
+    await eventually(async () => {
+      const live = await kubectlJson(cluster.kubeconfigPath, ["get", "configmap", "settings", "-n", "shop"]);
+      return live.data.mode === "safe" ? true : undefined;
+    }, 15_000, "self-heal");
+  });
+
+  it("reports OutOfSync with a masked diff when selfHeal is off, and never leaks a secret value", async () => {
+    const leaked = "hunter2-out-of-band";
+    await kubectl(cluster.kubeconfigPath, ["patch", "secret", "age", "-n", "myns", "--type", "merge", "-p", JSON.stringify({ data: { key: Buffer.from(leaked).toString("base64") } })]);
+    await kubectl(cluster.kubeconfigPath, ["patch", "secret", "mysecret", "-n", "myns", "--type", "merge", "-p", JSON.stringify({ data: { username: Buffer.from(leaked).toString("base64") } })]);
+    const report = await eventually(() => {
+      runtime.trigger();
+      const r = lastReport;
+      const vault = r?.apps.find((a) => a.name === "vault");
+      return Promise.resolve(vault?.sync === "OutOfSync" && vault.objects?.filter((o) => o.sync === "OutOfSync").length === 2 ? r : undefined);
+    }, 15_000, "OutOfSync report");
+    const vault = report.apps.find((a) => a.name === "vault")!;
+    const drifted = vault.objects!.find((o) => o.name === "age")!;
+    expect(drifted.message).toMatch(/^\.data\.key: \++ → \++$/);
+    // Not healed: the edit is still there.
+    const live = await kubectlJson(cluster.kubeconfigPath, ["get", "secret", "age", "-n", "myns"]);
+    expect(Buffer.from(live.data.key, "base64").toString()).toBe(leaked);
+    const everything = JSON.stringify(report) + logLines.join("");
+    const plaintexts = [leaked, "value", ...Object.values(expected("sealed-secrets", "strict.sealedsecret.yaml").expectedSecret.data as Record<string, string>).filter((v) => v.length > 8)];
+    for (const p of plaintexts) {
+      expect(everything).not.toContain(p);
+      expect(everything).not.toContain(Buffer.from(p).toString("base64"));
+    }
+  });
+
+  it("a tampered SealedSecret fails only its app with a stable code, applies nothing of it, and leaks nothing", async () => {
+    const bad = strictSealed();
+    const enc = (bad.spec as { encryptedData: Record<string, string> }).encryptedData;
+    const b = Buffer.from(enc.password, "base64");
+    b[b.length - 5] = (b[b.length - 5] ?? 0) ^ 0xff;
+    enc.password = b.toString("base64");
+    const broken = apps();
+    broken[1] = { ...broken[1], objects: [bad, sopsSecret(), cm("new-in-vault", { a: "1" }, "myns")] };
+    const pass = runtime.nextPass();
+    runtime.setDesired(state(5, broken));
+    const summary = await pass;
+    expect(summary.outcome.kind).toBe("stalled");
+    const vault = lastReport?.apps.find((a) => a.name === "vault");
+    expect(vault?.error?.code).toBe("SPOKE_DECRYPT_FAILED");
+    expect(vault?.error?.message).toMatch(/SealedSecret\/myns\/mysecret: SEALED_INTEGRITY_CHECK_FAILED/);
+    const names = (await kubectlJson(cluster.kubeconfigPath, ["get", "configmaps", "-n", "myns"])).items.map((i: KubeObject) => i.metadata.name);
+    expect(names).not.toContain("new-in-vault");
+    expect(lastReport?.generation).toBe(4);
+  });
+});
