@@ -162,6 +162,14 @@ describe("sealSecret", () => {
     }
   });
 
+  it("follows kubeseal for --scope strict and --namespace", () => {
+    const annotated = secret("a", "ns", { metadata: { name: "a", namespace: "ns", annotations: { "sealedsecrets.bitnami.com/namespace-wide": "true" } } });
+    // --scope strict is kubeseal's default value: the Secret's own annotation still decides.
+    expect(sealSecret(annotated, { certificate: certA, random, scope: "strict" }).metadata.annotations?.["sealedsecrets.bitnami.com/namespace-wide"]).toBe("true");
+    expect(sealSecret(secret("a", ""), { certificate: certA, random, namespace: "given" }).metadata.namespace).toBe("given");
+    expect(codeOf(() => sealSecret(secret("a", "ns"), { certificate: certA, random, namespace: "other" }))).toBe(SEALED_ERROR.scopeNeedsName);
+  });
+
   it("merges new items into an existing SealedSecret (kubeseal --merge-into)", () => {
     const original = sealSecret(secret("a", "ns"), { certificate: certA, random });
     const update = sealSecret(secret("a", "ns", { stringData: { extra: "e" } }), { certificate: certA, random });

@@ -139,7 +139,8 @@ export function sealedMetadata(input: {
 }): ObjectMeta {
   const annotations = withScopeAnnotations({}, input.scope);
   if (input.fingerprints.length > 0) annotations[SEALED_BY_ANNOTATION] = [...new Set(input.fingerprints)].join(",");
-  const meta: ObjectMeta = { name: input.name, creationTimestamp: null, annotations: sortedRecord(annotations) };
+  const meta: ObjectMeta = { name: input.name, creationTimestamp: null };
+  if (Object.keys(annotations).length > 0) meta.annotations = sortedRecord(annotations);
   if (input.namespace !== "") meta.namespace = input.namespace;
   return orderMeta(meta);
 }

@@ -1,3 +1,5 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -116,6 +118,19 @@ describe("flotilla seal", () => {
     expect(missing.stderr).toBe("error[SEALED_SCOPE_NEEDS_NAME]: --name: must provide the --name flag with --raw and --scope strict\n");
   });
 
+  it("fetches the certificate from an http URL like kubeseal --cert URL", async () => {
+    const server = createServer((_req, res) => res.end(read("cert-a.pem")));
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      const sealed = await runFlotilla(["seal", "--cert", `http://127.0.0.1:${port}/v1/cert.pem`, "-o", "yaml"], { input: secretYaml("url", "prod") });
+      expect(sealed.code).toBe(0);
+      expect((parse(sealed.stdout) as { metadata: { annotations: Record<string, string> } }).metadata.annotations["flotilla.dev/sealed-by-key"]).toBe(fpA);
+    } finally {
+      server.close();
+    }
+  });
+
   it("writes -w FILE.yaml as YAML and merges new items into it with --merge-into", async () => {
     const first = await runFlotilla(["seal", "--cert", F("cert-a.pem"), "-w", at("db.sealed.yaml")], { input: secretYaml("db", "prod") });
     expect(first.code).toBe(0);
@@ -158,6 +173,7 @@ describe("flotilla seal --fleet", () => {
       ["seal", "--fleet", "--cert", `eu-1=${F("cert-a.pem")}`, "--cert", `us-1=${F("cert-b.pem")}`, "--recovery", await identityToRecipient(identity), "-o", "yaml"],
       { input: secretYaml("api", "prod") },
     );
+    expect(sealed.stderr).toBe("");
     expect(sealed.code).toBe(0);
     expectNoLeak(sealed);
     writeFileSync(at("api.fss.yaml"), sealed.stdout);
