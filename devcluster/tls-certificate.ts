@@ -19,8 +19,10 @@ export function createServingCertificate(options: { readonly commonName: string;
   });
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
-  // A positive serial: a leading zero nibble keeps the DER integer positive.
-  cert.serialNumber = `0${randomBytes(15).toString("hex")}`;
+  // DER wants a positive, minimally encoded integer: top bit clear, first byte non-zero.
+  const serial = randomBytes(16);
+  serial[0] = ((serial[0] ?? 0) & 0x7f) | 0x40;
+  cert.serialNumber = serial.toString("hex");
   cert.validity.notBefore = new Date(options.now - 60 * 60 * 1000);
   cert.validity.notAfter = new Date(options.now + 365 * 24 * 60 * 60 * 1000);
   const subject = [{ name: "commonName", value: options.commonName }];
