@@ -1,13 +1,12 @@
 import type { Clock, RandomSource } from "../../core/index.js";
 import { encryptValue } from "./aes-value.js";
 import { EncryptionDecider, normalizeRules, type CryptRules } from "./crypt-rules.js";
-import { specsOf, unwrapDataKey, wrapDataKey, type KeySpec } from "./data-key.js";
-import { decryptStore } from "./decrypt.js";
+import { wrapDataKey, type KeySpec } from "./data-key.js";
 import { ResolvedKeyRing, type SopsKeyRing } from "./key-ring.js";
 import { loadStore } from "./load-store.js";
 import { rfc3339Now } from "./rfc3339.js";
 import { SOPS_ERROR, SopsError, isSopsError } from "./sops-errors.js";
-import { metadataFromPlain, metadataToPlain, type SopsMetadata } from "./sops-metadata.js";
+import { metadataToPlain, type SopsMetadata } from "./sops-metadata.js";
 import type { SopsFormat } from "./sops-store.js";
 import { TreeCipher } from "./tree-cipher.js";
 
@@ -35,7 +34,7 @@ function withFile(err: unknown, file: string | undefined): never {
   throw err;
 }
 
-async function ringOf(keys: SopsKeyRing | ResolvedKeyRing | undefined): Promise<ResolvedKeyRing> {
+export async function ringOf(keys: SopsKeyRing | ResolvedKeyRing | undefined): Promise<ResolvedKeyRing> {
   return keys instanceof ResolvedKeyRing ? keys : ResolvedKeyRing.from(keys ?? {});
 }
 
@@ -82,75 +81,3 @@ export async function encryptSopsText(plaintext: string, opts: SopsEncryptOption
   }
 }
 
-export interface SopsReencryptOptions {
-  readonly format: SopsFormat;
-  readonly keys: SopsKeyRing | ResolvedKeyRing;
-  readonly random: RandomSource;
-  readonly clock: Pick<Clock, "now">;
-  readonly ignoreMac?: boolean | undefined;
-  readonly file?: string | undefined;
-}
-
-/** sops rotate: decrypt, then encrypt again with a new data key for the same keys and rules. */
-export async function rotateSopsText(text: string, opts: SopsReencryptOptions): Promise<string> {
-  try {
-    const store = loadStore(text, opts.format, { encrypted: true });
-    const ring = await ringOf(opts.keys);
-    const { metadata } = await decryptStore(store, { keys: ring, ignoreMac: opts.ignoreMac, file: opts.file });
-    return await encryptSopsText(store.emit(), {
-      format: opts.format,
-      keyGroups: specsOf(metadata.keyGroups),
-      shamirThreshold: metadata.shamirThreshold,
-      rules: metadata,
-      keys: ring,
-      random: opts.random,
-      clock: opts.clock,
-      file: opts.file,
-    });
-  } catch (err) {
-    return withFile(err, opts.file);
-  }
-}
-
-/**
- * sops updatekeys: keep the data key and every value, wrap the data key for a new set of key
- * groups. The MAC and lastmodified stay as they are (the MAC is checked first).
- */
-export async function updateSopsKeys(
-  text: string,
-  opts: SopsReencryptOptions & {
-    readonly keyGroups: readonly (readonly KeySpec[])[];
-    readonly shamirThreshold?: number | undefined;
-  },
-): Promise<{ text: string; changed: boolean }> {
-  try {
-    const ring = await ringOf(opts.keys);
-    const check = loadStore(text, opts.format, { encrypted: true });
-    const { dataKey } = await decryptStore(check, { keys: ring, ignoreMac: opts.ignoreMac, file: opts.file });
-    const store = loadStore(text, opts.format, { encrypted: true });
-    const metadata = metadataFromPlain(store.metadata());
-    const before = JSON.stringify(specsOf(metadata.keyGroups));
-    if (before === JSON.stringify(opts.keyGroups) && (opts.shamirThreshold ?? metadata.shamirThreshold) === metadata.shamirThreshold) {
-      return { text, changed: false };
-    }
-    const wrapped = await wrapDataKey({
-      groups: opts.keyGroups,
-      threshold: opts.shamirThreshold ?? 0,
-      dataKey,
-      ring,
-      random: opts.random,
-      createdAt: rfc3339Now(opts.clock.now()),
-    });
-    store.removeMetadata();
-    store.setMetadata(metadataToPlain({ ...metadata, keyGroups: wrapped.groups, shamirThreshold: wrapped.threshold }));
-    return { text: store.emit(), changed: true };
-  } catch (err) {
-    return withFile(err, opts.file);
-  }
-}
-
-/** Used by callers that only need to know which data key opens a file (tests, key audits). */
-export async function unwrapSopsDataKey(text: string, format: SopsFormat, keys: SopsKeyRing | ResolvedKeyRing): Promise<Uint8Array> {
-  const md = metadataFromPlain(loadStore(text, format, { encrypted: true }).metadata());
-  return unwrapDataKey(md.keyGroups, md.shamirThreshold, await ringOf(keys));
-}

@@ -4,7 +4,8 @@ import * as openpgp from "openpgp";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { decryptSopsText } from "./decrypt.js";
-import { encryptSopsText, rotateSopsText, updateSopsKeys } from "./encrypt.js";
+import { encryptSopsText } from "./encrypt.js";
+import { rotateSopsText, updateSopsKeys } from "./decrypt-rekey.js";
 import type { KeySpec } from "./data-key.js";
 import type { SopsFormat } from "./sops-store.js";
 
