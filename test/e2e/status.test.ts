@@ -1,0 +1,149 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { connect, type NatsConnection } from "@nats-io/transport-node";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { silentLogger } from "../../core/index.js";
+import { ProcessSupervisor } from "../../demo/index.js";
+import { generateSigningKey, signHello, signStatusReport, subjects, type SigningKey } from "../../protocol/index.js";
+import { CLI_PATH, freePort, makeGitRepo, runFlotilla, startNats, type GitRepo, type NatsServerHandle } from "../harness/index.js";
+import { exampleFleetFiles } from "./fleet-files.js";
+
+// `flotilla status` against a real hub process (the built CLI) fed by a real nats-server. The
+// spokes here are the test itself: it signs hello and status reports with protocol/ exactly as a
+// spoke does, so each health state can be produced on demand.
+
+const FLEET = "demo";
+let nats: NatsServerHandle;
+let repo: GitRepo;
+let work: string;
+let hubUrl: string;
+let nc: NatsConnection;
+const supervisor = new ProcessSupervisor({ logger: silentLogger() });
+const spokeKeys = new Map<string, SigningKey>();
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+async function report(cluster: string, health: "Healthy" | "Degraded", revision: string): Promise<void> {
+  let key = spokeKeys.get(cluster);
+  if (key === undefined) {
+    key = generateSigningKey();
+    spokeKeys.set(cluster, key);
+    nc.publish(subjects.hello(FLEET, cluster), JSON.stringify(signHello({ fleet: FLEET, cluster, sentAt: new Date().toISOString(), spokeVersion: "test", heartbeatSeconds: 60 }, key)));
+    await nc.flush();
+  }
+  // Every app the hub planned for the cluster reports Synced; only web carries the given health.
+  const planned = (await (await fetch(`${hubUrl}/api/v1/applications?cluster=${cluster}`)).json()) as { items: { name: string }[] };
+  const apps = planned.items.map(({ name }) =>
+    name === `web-${cluster}`
+      ? { name, sync: "Synced" as const, health, revision, ...(health === "Degraded" ? { message: "Deployment web: 0/3 replicas available" } : {}) }
+      : { name, sync: "Synced" as const, health: "Healthy" as const, revision },
+  );
+  nc.publish(subjects.status(FLEET, cluster), JSON.stringify(signStatusReport({ fleet: FLEET, cluster, sentAt: new Date().toISOString(), generation: 1, revision, apps }, key)));
+  await nc.flush();
+}
+
+async function clusterHealth(name: string): Promise<string | undefined> {
+  const body = (await (await fetch(`${hubUrl}/api/v1/clusters/${name}`)).json()) as { health?: string; connection?: string };
+  return body.connection === "Online" ? body.health : undefined;
+}
+
+beforeAll(async () => {
+  nats = await startNats();
+  work = await mkdtemp(join(tmpdir(), "flotilla-status-"));
+  repo = await makeGitRepo(await exampleFleetFiles());
+  const port = await freePort();
+  const hub = await supervisor.start({
+    name: "hub",
+    command: process.execPath,
+    args: [CLI_PATH, "hub", "--fleet", FLEET, "--nats", nats.url, "--repo", repo.dir, "--allow-local-repos", "--listen", `127.0.0.1:${String(port)}`, "--signing-key", join(work, "hub.pem"), "--poll-interval", "0"],
+    ready: /listening on http/,
+    readyTimeoutMs: 60_000,
+  });
+  hubUrl = /listening on (http\S+)/.exec(hub.readyLine ?? "")?.[1] ?? "";
+  nc = await connect({ servers: nats.url });
+  // The hub renders the repo on start: every cluster of the example fleet is listed.
+  await until("clusters rendered", async () => {
+    const body = (await (await fetch(`${hubUrl}/api/v1/clusters`)).json()) as { items: unknown[] };
+    return body.items.length >= 3 ? true : undefined;
+  });
+});
+
+afterAll(async () => {
+  await nc?.close();
+  await supervisor.stopAll();
+  await nats?.stop();
+  await repo?.remove();
+  if (work !== undefined) await rm(work, { recursive: true, force: true });
+});
+
+describe("flotilla status", () => {
+  it("lists every cluster of the fleet as offline before any spoke connects (exit 0)", async () => {
+    const res = await runFlotilla(["status", "--hub", hubUrl]);
+    expect(res.stderr).toBe("");
+    expect(res.code).toBe(0);
+    const lines = res.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^CLUSTER\s+LABELS\s+CONNECTED\s+APPS\s+SYNC\s+HEALTH\s+REVISION\s+LAST SEEN$/);
+    const prodEu = lines.find((l) => l.startsWith("prod-eu "));
+    expect(prodEu).toMatch(/env=prod,region=eu-west-1\s+false\s+/);
+    expect(prodEu).toMatch(/<never>$/);
+  });
+
+  it("shows reported health, and exits 1 naming the Degraded cluster", async () => {
+    const head = await repo.head();
+    await report("prod-eu", "Healthy", head);
+    await report("prod-us", "Degraded", head);
+    await until("prod-us Degraded on the hub", async () => ((await clusterHealth("prod-us")) === "Degraded" ? true : undefined));
+    await until("prod-eu Healthy on the hub", async () => ((await clusterHealth("prod-eu")) === "Healthy" ? true : undefined));
+
+    const res = await runFlotilla(["status", "--hub", hubUrl]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toBe("error[FLEET_DEGRADED]: 1 cluster(s) Degraded: prod-us\n");
+    const rows = new Map(res.stdout.trimEnd().split("\n").slice(1).map((l) => [l.split(/\s+/)[0], l.split(/\s{3,}/)]));
+    // prod clusters run web, payments and two addons.
+    expect(rows.get("prod-eu")?.slice(2, 7)).toEqual(["true", "4/4", "Synced", "Healthy", head.slice(0, 7)]);
+    expect(rows.get("prod-us")?.slice(2, 7)).toEqual(["true", "4/4", "Synced", "Degraded", head.slice(0, 7)]);
+    expect(rows.get("staging")?.[2]).toBe("false");
+
+    const json = await runFlotilla(["status", "--hub", hubUrl, "-o", "json"]);
+    expect(json.code).toBe(1);
+    const parsed = JSON.parse(json.stdout) as { items: { name: string; health: string; apps: { name: string; message?: string }[] }[] };
+    const prodUs = parsed.items.find((c) => c.name === "prod-us");
+    expect(prodUs?.health).toBe("Degraded");
+    expect(prodUs?.apps.find((a) => a.name === "web-prod-us")?.message).toBe("Deployment web: 0/3 replicas available");
+
+    const wide = await runFlotilla(["status", "--hub", hubUrl, "-o", "wide", "--cluster", "prod-eu"]);
+    expect(wide.code).toBe(0);
+    expect(wide.stdout).toMatch(/DESIRED\s+GENERATION\s+SPOKE\s+ERRORS/);
+    expect(wide.stdout.trimEnd().split("\n")).toHaveLength(2);
+    expect(wide.stdout).toMatch(/\btest\b/);
+  });
+
+  it("exits 0 again once the cluster recovers", async () => {
+    await report("prod-us", "Healthy", await repo.head());
+    await until("prod-us Healthy", async () => ((await clusterHealth("prod-us")) === "Healthy" ? true : undefined));
+    const res = await runFlotilla(["status", "--hub", hubUrl]);
+    expect(res.code).toBe(0);
+    expect(res.stdout).not.toContain("Degraded");
+  });
+
+  it("reports an unreachable hub, a bad output format and an unknown cluster clearly", async () => {
+    const down = await runFlotilla(["status", "--hub", `http://127.0.0.1:${String(await freePort())}`]);
+    expect(down.code).toBe(1);
+    expect(down.stderr).toMatch(/^error\[HUB_UNREACHABLE\]: --hub: cannot reach the hub at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\n$/);
+    const format = await runFlotilla(["status", "--hub", hubUrl, "-o", "yaml"]);
+    expect(format.stderr).toBe('error[INVALID_FLAG]: --output: unknown output format "yaml" (use table, wide, json)\n');
+    const missing = await runFlotilla(["status", "--hub", hubUrl, "--cluster", "nope"]);
+    expect(missing.stderr).toBe('error[CLUSTER_NOT_FOUND]: --cluster: the hub knows no cluster "nope"\n');
+    const viaEnv = await runFlotilla(["status"], { env: { FLOTILLA_HUB: hubUrl } });
+    expect(viaEnv.code).toBe(0);
+  });
+});
