@@ -249,7 +249,7 @@ class Compiler {
           break;
         }
         case "int": {
-          if (decl.length > 1) throw this.error(s, n, `can't use ${formatValue(val)} to iterate over more than one variable`);
+          if (decl.length > 1) throw this.error(s, n, `can't use a value of type ${typeName(val)} to iterate over more than one variable`);
           const count = val as bigint;
           for (let i = 0n; i < count; i++) {
             ran = true;
@@ -261,7 +261,8 @@ class Compiler {
         case "nil":
           break;
         default:
-          throw this.error(s, n, `range can't iterate over ${formatValue(val)}`);
+          // Go prints the value itself; data may be secret (Sealed Secrets templates), so we name only its type.
+          throw this.error(s, n, `range can't iterate over a value of type ${typeName(val)}`);
       }
       let c = NORMAL;
       if (!ran && elseBody !== undefined) c = elseBody(s, dot);
@@ -395,17 +396,21 @@ class Compiler {
     const hasArgs = args.length > 1;
     return (s, dot, final) => {
       let r = receiver(s, dot);
-      for (let i = 0; i < init.length; i++) r = this.field(s, node, init[i], r, false);
+      for (let i = 0; i < init.length; i++) r = this.field(s, node, init[i], r, false, i > 0);
       if (r instanceof GoTime) {
         const argv = methodArgs.map((a) => a(s, dot));
         if (final !== MISSING) argv.push(final);
         return this.timeMethod(s, node, r, last, argv);
       }
-      return this.field(s, node, last, r, hasArgs || final !== MISSING);
+      return this.field(s, node, last, r, hasArgs || final !== MISSING, init.length > 0);
     };
   }
 
-  private field(s: State, node: ArgNode, name: string, receiver: unknown, hasArgs: boolean): unknown {
+  /**
+   * Go's evalField on a map-like receiver. `nested` says the receiver came out of a map, where Go
+   * sees the static type `interface {}` and names that in its errors.
+   */
+  private field(s: State, node: ArgNode, name: string, receiver: unknown, hasArgs: boolean, nested: boolean): unknown {
     if (typeof receiver === "object" && receiver !== null && !Array.isArray(receiver)) {
       if (receiver instanceof GoTime) return this.timeMethod(s, node, receiver, name, []);
       if (isMap(receiver) || receiver instanceof Map) {
@@ -427,7 +432,7 @@ class Compiler {
       return undefined;
     }
     if (receiver === null) throw this.error(s, node, `nil pointer evaluating interface {}.${name}`);
-    throw this.error(s, node, `can't evaluate field ${name} in type ${typeName(receiver)}`);
+    throw this.error(s, node, `can't evaluate field ${name} in type ${nested ? "interface {}" : typeName(receiver)}`);
   }
 
   private timeMethod(s: State, node: ArgNode, t: GoTime, name: string, args: unknown[]): unknown {

@@ -1,7 +1,7 @@
 import { sprint, sprintf, sprintln } from "./go-fmt.js";
 import { goFunc, type GoFunction } from "./go-function.js";
 import { GoTime } from "./go-time.js";
-import { byteLength, formatValue, isAscii, isTrue, kindOf, mapGet, typeName, type GoKind } from "./go-values.js";
+import { byteLength, isAscii, isTrue, kindOf, mapGet, typeName, type GoKind } from "./go-values.js";
 import { FuncError } from "./template-errors.js";
 
 /** The functions every Go template has (text/template/funcs.go), with Go's semantics and errors. */
@@ -170,7 +170,7 @@ function sameNonBasic(a: unknown, b: unknown): boolean {
   const ka = kindOf(a);
   const kb = kindOf(b);
   if (ka !== kb) throw new FuncError(errBadComparison);
-  throw new FuncError(`non-comparable type ${formatValue(b)}: ${typeName(b)}`);
+  throw new FuncError(`non-comparable type ${typeName(b)}`);
 }
 
 function lt(a: unknown, b: unknown): boolean {

@@ -3,3 +3,5 @@ export { renderFastTemplate } from "./fast-template.js";
 export { TemplateError, isTemplateError, TEMPLATE_ERROR, type TemplateErrorCode } from "./template-errors.js";
 export { sanitizeName, type FunctionSet } from "./function-sets.js";
 export { GoTime } from "./go-time.js";
+export { missingKeyFromGoTemplateOptions } from "./go-template-options.js";
+export type { MissingKey } from "./exec.js";

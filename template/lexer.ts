@@ -73,9 +73,13 @@ function isSpace(c: string | undefined): boolean {
   return c === " " || c === "\t" || c === "\r" || c === "\n";
 }
 
+const LETTER_OR_DIGIT = /^[\p{L}\p{Nd}]$/u;
+
 function isAlphaNumeric(c: string | undefined): boolean {
   if (c === undefined) return false;
-  return c === "_" || /^[\p{L}\p{Nd}]$/u.test(c);
+  const code = c.charCodeAt(0);
+  if (code < 0x80) return (code >= 48 && code <= 57) || (code >= 65 && code <= 90) || (code >= 97 && code <= 122) || code === 95;
+  return LETTER_OR_DIGIT.test(c);
 }
 
 function hasLeftTrimMarker(s: string, at: number): boolean {

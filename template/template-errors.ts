@@ -10,6 +10,8 @@ export const TEMPLATE_ERROR = {
   parse: "TEMPLATE_PARSE",
   /** Execution failed: missing key, wrong argument type, a function returned an error, `fail`, `required`. */
   exec: "TEMPLATE_EXEC",
+  /** An unknown Go template option (`goTemplateOptions`). */
+  option: "TEMPLATE_OPTION",
 } as const;
 
 export type TemplateErrorCode = (typeof TEMPLATE_ERROR)[keyof typeof TEMPLATE_ERROR];

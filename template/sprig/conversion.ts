@@ -71,8 +71,9 @@ export const CONVERSION_FUNCS: ReadonlyArray<readonly [string, GoFunction]> = [
   ["mustFromJson", goFunc(["string"], (s: string) => {
     try {
       return fromJson(s);
-    } catch (err) {
-      throw new Error(err instanceof Error ? err.message : String(err));
+    } catch {
+      // JSON.parse quotes the input in its message; the input may be secret.
+      throw new Error("invalid JSON input");
     }
   })],
   ["typeOf", goFunc(["any"], typeOf)],

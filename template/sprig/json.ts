@@ -1,4 +1,4 @@
-import { stringify as yamlStringify, parse as yamlParse } from "yaml";
+import { stringify as yamlStringify, parse as parseYaml, YAMLError } from "yaml";
 import { GoTime, formatGoTime } from "../go-time.js";
 import { isMap, kindOf, mapGet, mapSet, sortedKeys } from "../go-values.js";
 
@@ -39,7 +39,7 @@ function toJsonValue(v: unknown): unknown {
     case "bytes":
       return Buffer.from(v as Uint8Array).toString("base64");
     case "func":
-      throw new Error("json: unsupported type: func()");
+      throw new Error("json: unsupported type: func(...interface {}) interface {}");
     default:
       return v;
   }
@@ -52,21 +52,37 @@ export function fromJson(s: string): unknown {
 
 /** sigs.k8s.io/yaml Marshal (JSON round trip, sorted keys), trailing newline trimmed as Argo's toYaml does. */
 export function toYaml(v: unknown): string {
-  const plain = JSON.parse(goJson(v, { escapeHTML: false })) as unknown;
+  let json: string;
+  try {
+    json = goJson(v, { escapeHTML: false });
+  } catch (err) {
+    throw new Error(`error marshaling into JSON: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const plain = JSON.parse(json) as unknown;
   if (plain === null) return "null";
   return yamlStringify(plain, { sortMapEntries: true, indentSeq: false, lineWidth: 0 }).replace(/\n$/, "");
 }
 
+/** Parses YAML; errors carry the position only, never the (possibly secret) source text. */
+function yamlParse(s: string): unknown {
+  try {
+    return parseYaml(s) as unknown;
+  } catch (err) {
+    const pos = err instanceof YAMLError ? err.linePos?.[0] : undefined;
+    throw new Error(`error converting YAML to JSON: invalid YAML${pos === undefined ? "" : ` at line ${pos.line}, column ${pos.col}`}`);
+  }
+}
+
 /** sigs.k8s.io/yaml Unmarshal into map[string]interface{}. */
 export function fromYaml(s: string): Record<string, unknown> {
-  const v = yamlParse(s) as unknown;
+  const v = yamlParse(s);
   if (v === null || v === undefined) return {};
   if (!isMap(v)) throw new Error(`error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${Array.isArray(v) ? "array" : typeof v} into Go value of type map[string]interface {}`);
   return v;
 }
 
 export function fromYamlArray(s: string): unknown[] {
-  const v = yamlParse(s) as unknown;
+  const v = yamlParse(s);
   if (v === null || v === undefined) return [];
   if (!Array.isArray(v)) throw new Error(`error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${isMap(v) ? "object" : typeof v} into Go value of type []interface {}`);
   return v;
