@@ -235,10 +235,10 @@ function yamlNode(v: unknown): YamlNode {
   return s;
 }
 
-function detectIndent(text: string): number {
-  const m = /^[^\s#][^\n]*:[ \t]*\n( +)[^ \n]/m.exec(text);
-  const n = m?.[1]?.length ?? 4;
-  return n >= 2 && n <= 8 ? n : 4;
+function detectIndent(text: string, fallback: number): number {
+  const m = /^[^\s#][^\n]*:[ \t]*\n( +)[^ \n-]/m.exec(text);
+  const n = m?.[1]?.length ?? fallback;
+  return n >= 2 && n <= 8 ? n : fallback;
 }
 
 /** The YAML store: all documents of a stream, edited in place with the `yaml` Document API. */
@@ -247,10 +247,14 @@ export class YamlStore implements SopsStore {
   readonly #docs: Document[];
   readonly #src: string;
   readonly #indent: number;
+  readonly #indentSeq: boolean;
 
   constructor(text: string) {
     this.#src = text;
-    this.#indent = detectIndent(text);
+    // `key:\n- item` (sequence at the key's column) is kept; otherwise sequences are indented.
+    this.#indentSeq = !/^( *)[^\s#-][^\n]*:[ \t]*\n\1- /m.test(text);
+    // sops writes 4 spaces; a file that shows its own indentation keeps it.
+    this.#indent = detectIndent(text, this.#indentSeq ? 4 : 2);
     const docs = parseAllDocuments(text, { schema: "failsafe", uniqueKeys: true, prettyErrors: false });
     if (!Array.isArray(docs)) {
       this.#docs = [];
@@ -314,7 +318,7 @@ export class YamlStore implements SopsStore {
   emit(): string {
     return this.#docs
       .map((doc, i) => {
-        const text = doc.toString({ indent: this.#indent, indentSeq: true, lineWidth: 0 });
+        const text = doc.toString({ indent: this.#indent, indentSeq: this.#indentSeq, lineWidth: 0 });
         return i === 0 || text.startsWith("---") ? text : `---\n${text}`;
       })
       .join("");
