@@ -69,6 +69,13 @@ describe("spec.template.data", () => {
     expect(unsealSealedSecret(sealedFile(name), createKeyRing(keyA), { file: name })).toEqual(expected.sealedSecrets[name].expectedSecret);
   });
 
+  it("uses the injected clock for Sprig's now", () => {
+    const base = sealedFile("template.sealedsecret.yaml");
+    const dated: SealedSecretManifest = { ...base, spec: { ...base.spec, template: { ...base.spec.template, data: { year: '{{ now | date "2006" }}' } } } };
+    const clock = { now: () => Date.parse("2031-05-01T00:00:00Z"), sleep: () => Promise.resolve() };
+    expect(unsealSealedSecret(dated, createKeyRing(keyA), { clock }).data?.year).toBe(Buffer.from("2031").toString("base64"));
+  });
+
   it("fails with SEALED_TEMPLATE_FAILED naming the item, never echoing a decrypted value", () => {
     const base = sealedFile("template.sealedsecret.yaml");
     const leaky: SealedSecretManifest = { ...base, spec: { ...base.spec, template: { ...base.spec.template, data: { dsn: "{{ fail .password }}" } } } };

@@ -1,3 +1,4 @@
+import type { Clock } from "../../core/index.js";
 import type { ObjectMeta, SealedSecretManifest, SecretManifest, SecretTemplateSpec } from "./manifests.js";
 import { SEALED_BY_ANNOTATION, SEALED_SECRET_API_VERSION } from "./manifests.js";
 import { decodeSealedValue } from "./hybrid-format.js";
@@ -16,6 +17,8 @@ export interface UnsealOptions {
    * controller's ownerReference. A Secret decrypted from Git has no live owner, so none is added.
    */
   readonly ownerUid?: string | undefined;
+  /** Time for Sprig's `now`/`date` in spec.template.data (default: the system clock). */
+  readonly clock?: Clock | undefined;
 }
 
 export interface UnsealResult {
@@ -76,7 +79,16 @@ export function unsealSealedSecretDetailed(sealed: SealedSecretManifest, keyRing
       errors.push(err);
     }
   }
-  const secret = assembleSecret({ name, namespace, template: sealed.spec.template ?? undefined, items, errors, file: options.file, owner: ownerOf(sealed, options) });
+  const secret = assembleSecret({
+    name,
+    namespace,
+    template: sealed.spec.template ?? undefined,
+    items,
+    errors,
+    file: options.file,
+    owner: ownerOf(sealed, options),
+    clock: options.clock,
+  });
   return { secret, openedBy };
 }
 
@@ -100,6 +112,7 @@ export interface AssembleInput {
   readonly errors: readonly SealedSecretsError[];
   readonly file: string | undefined;
   readonly owner?: { readonly name: string; readonly uid: string } | undefined;
+  readonly clock?: Clock | undefined;
 }
 
 /** Builds the Secret: template metadata, type and immutable; decrypted items; rendered template data. */
@@ -112,7 +125,7 @@ export function assembleSecret(input: AssembleInput): SecretManifest {
   for (const [key, source] of Object.entries(input.template?.data ?? {})) {
     if (errors.length > 0) break;
     try {
-      data[key] = Buffer.from(renderTemplateItem(key, source, strings), "utf8").toString("base64");
+      data[key] = Buffer.from(renderTemplateItem(key, source, strings, input.clock), "utf8").toString("base64");
     } catch (err) {
       if (!isSealedSecretsError(err)) throw err;
       errors.push(err);

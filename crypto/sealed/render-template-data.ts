@@ -1,3 +1,4 @@
+import type { Clock } from "../../core/index.js";
 import { isTemplateError, renderTemplate } from "../../template/index.js";
 import { SEALED_ERROR, SealedSecretsError } from "./sealed-errors.js";
 
@@ -6,9 +7,9 @@ import { SEALED_ERROR, SealedSecretsError } from "./sealed-errors.js";
  * the item, Sprig minus env/expandenv/getHostByName, default missingkey (a missing item prints
  * "<no value>"), executed against the decrypted items as strings.
  */
-export function renderTemplateItem(key: string, source: string, data: Readonly<Record<string, string>>): string {
+export function renderTemplateItem(key: string, source: string, data: Readonly<Record<string, string>>, clock?: Clock): string {
   try {
-    return renderTemplate(source, data, { name: key, functionSet: "sealed-secrets", missingKey: "default" });
+    return renderTemplate(source, data, { name: key, functionSet: "sealed-secrets", missingKey: "default", ...(clock === undefined ? {} : { clock }) });
   } catch (err) {
     if (!isTemplateError(err)) throw err;
     // A template can put a decrypted value into its own error (`fail`, `required`, printf of a
