@@ -6,17 +6,28 @@ export interface ServingCertificate {
   readonly keyPem: string;
 }
 
+let keyPair: { privateKey: string; publicKey: string } | undefined;
+
+/**
+ * One RSA key per process: generating 2048-bit keys costs seconds on a busy machine and tests start
+ * many clusters. Each cluster still gets its own certificate and bearer token.
+ */
+function processKeyPair(): { privateKey: string; publicKey: string } {
+  keyPair ??= generateKeyPairSync("rsa", {
+    modulusLength: 2048,
+    publicKeyEncoding: { type: "spki", format: "pem" },
+    privateKeyEncoding: { type: "pkcs1", format: "pem" },
+  });
+  return keyPair;
+}
+
 /**
  * A self-signed serving certificate that is its own CA, valid for 127.0.0.1 and localhost.
  * Go's TLS stack (kubectl) ignores the Common Name, so the SANs carry the names.
  * RSA keys come from node:crypto (node-forge is slow at that); forge only builds the X.509.
  */
 export function createServingCertificate(options: { readonly commonName: string; readonly now: number }): ServingCertificate {
-  const { privateKey, publicKey } = generateKeyPairSync("rsa", {
-    modulusLength: 2048,
-    publicKeyEncoding: { type: "spki", format: "pem" },
-    privateKeyEncoding: { type: "pkcs1", format: "pem" },
-  });
+  const { privateKey, publicKey } = processKeyPair();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey);
   // DER wants a positive, minimally encoded integer: top bit clear, first byte non-zero.
