@@ -27,9 +27,10 @@ export const GO_BUILTINS: ReadonlyMap<string, GoFunction> = new Map<string, GoFu
   ["ge", goFunc(["value", "value"], (a: unknown, b: unknown) => !lt(a, b))],
 ]);
 
+/** Go's evalArgs for html/js/urlquery: a lone string as is, else Sprint with nil shown as "<no value>". */
 function evalArgs(args: readonly unknown[]): string {
   if (args.length === 1 && typeof args[0] === "string") return args[0];
-  return sprint(args);
+  return sprint(args.map((a) => (a === undefined || a === null ? "<no value>" : a)));
 }
 
 function length(v: unknown): bigint {

@@ -144,6 +144,8 @@ describe("Sprig functions (Argo CD set)", () => {
 
   it("reports a Sprig panic as an error calling the function", () => {
     expect(() => run("{{ first 3 }}")).toThrow("error calling first: Cannot find first on type int");
+    // Sprig's slice replaces Go's builtin in Argo CD and Sealed Secrets, and refuses strings.
+    expect(() => run('{{ slice "abc" 1 }}')).toThrow("error calling slice: Cannot slice on type string");
   });
 
   it("refuses the functions Argo CD removes, and random ones", () => {
