@@ -287,6 +287,9 @@ export class HubService {
       work.push({ cluster: c.name, apps });
     }
     await mapBounded(work, this.#o.publishConcurrency ?? 256, (w) => this.#publish(w.cluster, render.revision, w.apps));
+    // Shown only once published, so the API never reports a step the clusters have not been sent.
+    for (const appSet of this.#rolloutViews.keys()) if (!decisions.has(appSet)) this.#rolloutViews.delete(appSet);
+    for (const [appSet, decision] of decisions) this.#rolloutViews.set(appSet, decision);
     this.metrics.publishSeconds.observe((performance.now() - started) / 1000);
   }
 
@@ -318,7 +321,6 @@ export class HubService {
     }
     this.#previous.set(appSet, previous);
     this.#rollouts.set(appSet, decision.record);
-    this.#rolloutViews.set(appSet, decision);
     if (decision.release.length > 0 || decision.rollback.length > 0) {
       this.#o.logger.info({ appSet, phase: decision.record.phase, release: decision.release, rollback: decision.rollback }, "rollout step");
     }

@@ -183,7 +183,7 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
           released.add(c.cluster);
         }
       }
-      const offline = members.filter((_, i) => states[i] === "Offline").map((c) => c.cluster);
+      const offline = members.filter((c) => stateOf(c, released.has(c.cluster), false) === "Offline").map((c) => c.cluster);
       message = `step ${String(step + 1)} of ${String(specs.length)}${offline.length > 0 ? `: waiting for offline ${offline.join(", ")}` : ""}`;
       break;
     }

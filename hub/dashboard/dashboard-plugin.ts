@@ -1,0 +1,95 @@
+import { createHash } from "node:crypto";
+import type { ServerResponse } from "node:http";
+import type { FastifyInstance, FastifyReply } from "fastify";
+import type { DashboardViews } from "./dashboard-views.js";
+import { layout } from "./html.js";
+import { clusterFragment, fleetFragment, rolloutsFragment } from "./pages.js";
+
+export interface DashboardOptions {
+  readonly views: DashboardViews;
+  /** How often the views are checked for changes to push over SSE (default 1 s). */
+  readonly pollMs?: number;
+  /** A change event is sent at least this often so ages ("12s ago") stay current (default 5 s). */
+  readonly refreshMs?: number;
+}
+
+/** What changes the page: everything but the ages, which the periodic refresh covers. */
+function viewsDigest(views: DashboardViews): string {
+  const clusters = views.clusters().map((c) => ({ ...c, lastSeen: c.lastSeen === null }));
+  return createHash("sha256").update(JSON.stringify([clusters, views.rollouts()])).digest("base64url");
+}
+
+function html(reply: FastifyReply, body: string): FastifyReply {
+  return reply.type("text/html; charset=utf-8").header("cache-control", "no-store").send(body);
+}
+
+/**
+ * The hub's web dashboard as a fastify plugin: `/` (clusters × applications), `/clusters/:name`
+ * (apps and objects), `/rollouts` (RollingSync steps), and `/events` (server-sent events telling
+ * the page to fetch its fragment again). Server-rendered HTML, a few lines of vanilla JS, no
+ * secret values: it only ever renders the statuses in `views`.
+ */
+export function registerDashboard(app: FastifyInstance, options: DashboardOptions): void {
+  const { views } = options;
+  const pollMs = options.pollMs ?? 1000;
+  const refreshMs = options.refreshMs ?? 5000;
+  const clients = new Set<ServerResponse>();
+  let timer: NodeJS.Timeout | undefined;
+  let lastDigest = "";
+  let lastSent = 0;
+
+  const page = (title: string, url: string, fragment: boolean, body: string): string => (fragment ? body : layout({ fleet: views.fleet, title, fragmentUrl: `${url}?fragment=1`, body }));
+
+  app.get<{ Querystring: { fragment?: string } }>("/", (req, reply) => html(reply, page("Fleet", "/", req.query.fragment !== undefined, fleetFragment(views.clusters(), views.now()))));
+
+  app.get<{ Params: { name: string }; Querystring: { fragment?: string } }>("/clusters/:name", (req, reply) => {
+    const cluster = views.clusters().find((c) => c.name === req.params.name);
+    if (cluster === undefined) return html(reply.code(404), page("Not found", "/", false, `<p>No cluster named <code>${req.params.name.replace(/[^a-z0-9-]/g, "")}</code>. <a href="/">Back to the fleet</a></p>`));
+    const url = `/clusters/${encodeURIComponent(cluster.name)}`;
+    return html(reply, page(cluster.name, url, req.query.fragment !== undefined, clusterFragment(cluster, views.now())));
+  });
+
+  app.get<{ Querystring: { fragment?: string } }>("/rollouts", (req, reply) => html(reply, page("Rollouts", "/rollouts", req.query.fragment !== undefined, rolloutsFragment(views.rollouts()))));
+
+  const broadcast = (): void => {
+    for (const res of clients) res.write(`event: change\ndata: ${JSON.stringify({ at: views.now() })}\n\n`);
+    lastSent = views.now();
+  };
+  const tick = (): void => {
+    let digest: string;
+    try {
+      digest = viewsDigest(views);
+    } catch {
+      return;
+    }
+    if (digest !== lastDigest || views.now() - lastSent >= refreshMs) {
+      lastDigest = digest;
+      broadcast();
+    }
+  };
+
+  app.get("/events", (req, reply) => {
+    reply.hijack();
+    const res = reply.raw;
+    res.writeHead(200, { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-store", connection: "keep-alive", "x-accel-buffering": "no" });
+    res.write("retry: 2000\n\n");
+    clients.add(res);
+    timer ??= setInterval(tick, pollMs);
+    req.raw.once("close", () => {
+      clients.delete(res);
+      if (clients.size === 0 && timer !== undefined) {
+        clearInterval(timer);
+        timer = undefined;
+      }
+    });
+  });
+
+  // Open event streams would keep the server from closing.
+  app.addHook("preClose", (done) => {
+    if (timer !== undefined) clearInterval(timer);
+    timer = undefined;
+    for (const res of clients) res.end();
+    clients.clear();
+    done();
+  });
+}

@@ -1,0 +1,61 @@
+/**
+ * What the dashboard shows, as plain data. The hub fills it from its status views (hub-views.ts);
+ * tests and other hosts can supply their own. Nothing here carries a secret value: statuses,
+ * names, revisions and scrubbed messages only.
+ */
+export interface DashboardObject {
+  readonly kind: string;
+  readonly namespace?: string | undefined;
+  readonly name: string;
+  readonly sync: string;
+  readonly health: string;
+  readonly message?: string | undefined;
+}
+
+export interface DashboardApp {
+  readonly name: string;
+  readonly appSet: string;
+  readonly sync: string;
+  readonly health: string;
+  readonly revision: string | null;
+  readonly desiredRevision: string | null;
+  readonly message?: string | undefined;
+  readonly errorCode?: string | undefined;
+  readonly objects: readonly DashboardObject[];
+}
+
+export interface DashboardCluster {
+  readonly name: string;
+  readonly labels: Readonly<Record<string, string>>;
+  readonly online: boolean;
+  readonly sync: string;
+  readonly health: string;
+  readonly appliedRevision: string | null;
+  readonly desiredRevision: string | null;
+  /** Epoch ms of the last message from the spoke; null when it never connected. */
+  readonly lastSeen: number | null;
+  readonly errors: readonly { readonly code: string; readonly message: string }[];
+  readonly apps: readonly DashboardApp[];
+}
+
+export interface DashboardRolloutStep {
+  readonly index: number;
+  readonly clusters: readonly { readonly cluster: string; readonly state: string }[];
+}
+
+export interface DashboardRollout {
+  readonly appSet: string;
+  readonly revision: string;
+  readonly phase: string;
+  readonly currentStep: number;
+  readonly message?: string | undefined;
+  readonly steps: readonly DashboardRolloutStep[];
+}
+
+/** The small read interface the dashboard plugin needs from its host. */
+export interface DashboardViews {
+  readonly fleet: string;
+  clusters(): readonly DashboardCluster[];
+  rollouts(): readonly DashboardRollout[];
+  now(): number;
+}

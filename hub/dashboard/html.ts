@@ -1,0 +1,58 @@
+const ENTITIES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+
+/** Escapes text for HTML element content and quoted attribute values. */
+export function esc(value: unknown): string {
+  return String(value ?? "").replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
+}
+
+/** A class-safe token for a status word (Healthy, OutOfSync, …). */
+export function token(value: string): string {
+  return value.replace(/[^A-Za-z0-9-]/g, "");
+}
+
+const STYLE = `
+:root{--ok:#127a2a;--bad:#b3261e;--warn:#8a6100;--dim:#6b6b6b;--line:#e3e3e3}
+*{box-sizing:border-box}body{font:14px/1.45 system-ui,-apple-system,sans-serif;margin:0;color:#1d1d1d;background:#fafafa}
+header{display:flex;gap:1.5rem;align-items:baseline;padding:.8rem 1.5rem;background:#14213d;color:#fff}
+header a{color:#cfd8ff;text-decoration:none}header h1{font-size:1.1rem;margin:0}
+main{padding:1rem 1.5rem}table{border-collapse:collapse;background:#fff;margin-bottom:1.2rem}
+th,td{padding:.35rem .7rem;border-bottom:1px solid var(--line);text-align:left;vertical-align:top}
+th{font-weight:600;font-size:.85rem;color:#444}code{font-size:.85rem}
+.badge{display:inline-block;padding:0 .45rem;border-radius:.6rem;font-size:.8rem;border:1px solid currentColor}
+.Healthy,.Synced,.online,.Completed{color:var(--ok)}
+.Degraded,.OutOfSync,.Missing,.Halted,.RolledBack{color:var(--bad)}
+.Progressing,.Pending,.Waiting,.Suspended{color:var(--warn)}
+.Unknown,.offline,.NotSelected{color:var(--dim)}
+tr.offline td{background:#f1f1f1}.muted{color:var(--dim)}.err{color:var(--bad);font-size:.85rem}
+`;
+
+const SCRIPT = `
+(() => {
+  const main = document.getElementById("live");
+  if (!main || !window.EventSource) return;
+  const source = new EventSource("/events");
+  let busy = false;
+  source.addEventListener("change", async () => {
+    if (busy) return;
+    busy = true;
+    try {
+      const res = await fetch(main.dataset.fragment, { headers: { accept: "text/html" } });
+      if (res.ok) main.innerHTML = await res.text();
+    } finally {
+      busy = false;
+    }
+  });
+})();
+`;
+
+/** The whole page around a live fragment; the fragment URL is fetched again on every SSE change. */
+export function layout(input: { fleet: string; title: string; fragmentUrl: string; body: string }): string {
+  const fleet = esc(input.fleet);
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>${esc(input.title)} · Flotilla ${fleet}</title><style>${STYLE}</style></head>
+<body><header><h1>Flotilla · ${fleet}</h1><nav><a href="/">Fleet</a> · <a href="/rollouts">Rollouts</a></nav></header>
+<main id="live" data-fragment="${esc(input.fragmentUrl)}">${input.body}</main>
+<script>${SCRIPT}</script></body></html>
+`;
+}

@@ -1,0 +1,100 @@
+import type { DashboardApp, DashboardCluster, DashboardRollout } from "./dashboard-views.js";
+import { esc, token } from "./html.js";
+
+const HEALTH_ORDER = ["Healthy", "Suspended", "Progressing", "Missing", "Unknown", "Degraded"];
+
+function worst(values: readonly string[], order: readonly string[]): string {
+  return values.reduce((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), values[0] ?? "Unknown");
+}
+
+function badge(value: string): string {
+  return `<span class="badge ${token(value)}">${esc(value)}</span>`;
+}
+
+const short = (rev: string | null): string => (rev === null ? "—" : esc(rev.slice(0, 7)));
+
+/** kubectl-style age. */
+export function age(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000));
+  if (s < 120) return `${String(s)}s`;
+  const m = Math.floor(s / 60);
+  if (m < 180) return `${String(m)}m`;
+  const h = Math.floor(m / 60);
+  return h < 48 ? `${String(h)}h` : `${String(Math.floor(h / 24))}d`;
+}
+
+function freshness(c: DashboardCluster, now: number): string {
+  return c.lastSeen === null ? `<span class="muted">never</span>` : `${esc(age(now - c.lastSeen))} ago`;
+}
+
+function connection(c: DashboardCluster): string {
+  return c.online ? `<span class="badge online">online</span>` : `<span class="badge offline">offline</span>`;
+}
+
+function cell(apps: readonly DashboardApp[]): string {
+  if (apps.length === 0) return `<td class="muted">—</td>`;
+  const health = worst(apps.map((a) => a.health), HEALTH_ORDER);
+  const sync = apps.every((a) => a.sync === "Synced") ? "Synced" : apps.some((a) => a.sync === "OutOfSync") ? "OutOfSync" : "Unknown";
+  const title = apps.map((a) => `${a.name}: ${a.sync}/${a.health}`).join("\n");
+  const count = apps.length > 1 ? ` <span class="muted">×${String(apps.length)}</span>` : "";
+  return `<td data-health="${esc(health)}" data-sync="${esc(sync)}" title="${esc(title)}">${badge(health)} ${badge(sync)}${count}</td>`;
+}
+
+/** The fleet at a glance: clusters × ApplicationSets, with connection, revision and freshness. */
+export function fleetFragment(clusters: readonly DashboardCluster[], now: number): string {
+  if (clusters.length === 0) return `<p class="muted">No clusters yet: the hub has not rendered a fleet repository.</p>`;
+  const appSets = [...new Set(clusters.flatMap((c) => c.apps.map((a) => a.appSet)))].sort();
+  const online = clusters.filter((c) => c.online).length;
+  const healthy = clusters.filter((c) => c.online && c.health === "Healthy" && c.sync === "Synced").length;
+  const head = ["Cluster", "Connection", ...appSets.map((s) => s === "" ? "(other)" : s), "Revision", "Last seen"].map((h) => `<th>${esc(h)}</th>`).join("");
+  const rows = clusters
+    .map((c) => {
+      const cells = appSets.map((s) => cell(c.apps.filter((a) => a.appSet === s))).join("");
+      const labels = Object.entries(c.labels).map(([k, v]) => `${k}=${v}`).join(", ");
+      const rev = c.appliedRevision === c.desiredRevision || c.desiredRevision === null ? short(c.appliedRevision) : `${short(c.appliedRevision)} → ${short(c.desiredRevision)}`;
+      return `<tr class="${c.online ? "online-row" : "offline"}" data-cluster="${esc(c.name)}" data-online="${String(c.online)}" data-health="${esc(c.health)}" data-sync="${esc(c.sync)}">
+<td><a href="/clusters/${encodeURIComponent(c.name)}">${esc(c.name)}</a><br><span class="muted">${esc(labels)}</span></td><td>${connection(c)}</td>${cells}<td><code>${rev}</code></td><td>${freshness(c, now)}</td></tr>`;
+    })
+    .join("\n");
+  return `<p><strong>${String(healthy)}/${String(clusters.length)}</strong> clusters Synced and Healthy · ${String(online)} online</p>
+<table id="fleet"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+/** One cluster: its apps with revision, errors and the objects each app manages. */
+export function clusterFragment(c: DashboardCluster, now: number): string {
+  const labels = Object.entries(c.labels).map(([k, v]) => `<code>${esc(k)}=${esc(v)}</code>`).join(" ");
+  const errors = c.errors.length === 0 ? "" : `<ul>${c.errors.map((e) => `<li class="err"><code>${esc(e.code)}</code> ${esc(e.message)}</li>`).join("")}</ul>`;
+  const apps = c.apps
+    .map((a) => {
+      const objects =
+        a.objects.length === 0
+          ? `<p class="muted">No objects reported yet.</p>`
+          : `<table class="objects"><thead><tr><th>Kind</th><th>Namespace</th><th>Name</th><th>Sync</th><th>Health</th><th>Message</th></tr></thead><tbody>${a.objects
+              .map((o) => `<tr><td>${esc(o.kind)}</td><td>${esc(o.namespace ?? "")}</td><td>${esc(o.name)}</td><td>${badge(o.sync)}</td><td>${badge(o.health)}</td><td>${esc(o.message ?? "")}</td></tr>`)
+              .join("")}</tbody></table>`;
+      const problem = a.errorCode === undefined ? (a.message === undefined ? "" : `<p class="muted">${esc(a.message)}</p>`) : `<p class="err"><code>${esc(a.errorCode)}</code> ${esc(a.message ?? "")}</p>`;
+      return `<section class="app" data-app="${esc(a.name)}" data-health="${esc(a.health)}" data-sync="${esc(a.sync)}"><h3>${esc(a.name)} <span class="muted">(${esc(a.appSet)})</span> ${badge(a.sync)} ${badge(a.health)} <code>${short(a.revision)}</code></h3>${problem}${objects}</section>`;
+    })
+    .join("\n");
+  return `<h2>${esc(c.name)} ${connection(c)} ${badge(c.sync)} ${badge(c.health)}</h2>
+<p>${labels} · applied <code>${short(c.appliedRevision)}</code> · desired <code>${short(c.desiredRevision)}</code> · last seen ${freshness(c, now)}</p>${errors}
+${apps === "" ? `<p class="muted">No applications target this cluster.</p>` : apps}`;
+}
+
+/** RollingSync rollouts: phase, message and each step's clusters. */
+export function rolloutsFragment(rollouts: readonly DashboardRollout[]): string {
+  if (rollouts.length === 0) return `<p class="muted">No RollingSync rollouts.</p>`;
+  return rollouts
+    .map((r) => {
+      const steps = r.steps
+        .map((s) => {
+          const clusters = s.clusters.map((c) => `${esc(c.cluster)} ${badge(c.state)}`).join(" · ");
+          const current = s.index === r.currentStep && r.phase === "Progressing" ? " (current)" : "";
+          return `<tr data-step="${String(s.index)}"><td>step ${String(s.index + 1)}${current}</td><td>${clusters === "" ? `<span class="muted">no clusters</span>` : clusters}</td></tr>`;
+        })
+        .join("");
+      return `<section class="rollout" data-app-set="${esc(r.appSet)}" data-phase="${esc(r.phase)}"><h2>${esc(r.appSet)} ${badge(r.phase)} <code>${short(r.revision)}</code></h2>
+${r.message === undefined ? "" : `<p>${esc(r.message)}</p>`}<table><tbody>${steps}</tbody></table></section>`;
+    })
+    .join("\n");
+}
