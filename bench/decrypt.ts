@@ -29,12 +29,17 @@ const blocks = Array.from({ length: UNWRAPS }, (_, i) => {
 
 const ring = createKeyRing(parsePrivateKeys(keyPem), { unwrapCacheSize: 0 });
 const started = performance.now();
+const cpuStarted = process.cpuUsage();
 for (const block of blocks) if (ring.unwrap(block.rsa, block.label) === null) throw new Error("unwrap failed");
 const nodeSeconds = (performance.now() - started) / 1000;
+const cpu = process.cpuUsage(cpuStarted);
+// CPU seconds of this (single-threaded) process: the per-core rate even on a busy machine.
+const nodeCpuSeconds = (cpu.user + cpu.system) / 1e6;
 const nodeRate = UNWRAPS / nodeSeconds;
 
 const forgeKey = forge.pki.privateKeyFromPem(keyPem);
 const forgeStarted = performance.now();
+const forgeCpuStarted = process.cpuUsage();
 for (const block of blocks.slice(0, FORGE_SAMPLE)) {
   forgeKey.decrypt(Buffer.from(block.rsa).toString("binary"), "RSA-OAEP", {
     md: forge.md.sha256.create(),
@@ -43,6 +48,8 @@ for (const block of blocks.slice(0, FORGE_SAMPLE)) {
   });
 }
 const forgeRate = FORGE_SAMPLE / ((performance.now() - forgeStarted) / 1000);
+const forgeCpu = process.cpuUsage(forgeCpuStarted);
+const forgeCpuRate = FORGE_SAMPLE / ((forgeCpu.user + forgeCpu.system) / 1e6);
 
 const warmRing = createKeyRing(parsePrivateKeys(keyPem));
 const sealed = parseManifests(read("strict.sealedsecret.yaml"))[0] as unknown as SealedSecretManifest;
@@ -51,6 +58,11 @@ const cold = warmRing.privateOperations;
 unsealSealedSecret(sealed, warmRing);
 const warm = warmRing.privateOperations - cold;
 
-console.log(`decrypt: ${nodeRate.toFixed(0)} unwraps/s/core with node:crypto (${UNWRAPS} RSA-4096 OAEP unwraps in ${nodeSeconds.toFixed(2)} s; target >= 250)`);
-console.log(`decrypt: baseline node-forge ${forgeRate.toFixed(1)} unwraps/s (${FORGE_SAMPLE} sampled); ratio ${(nodeRate / forgeRate).toFixed(1)}x`);
+const nodeCpuRate = UNWRAPS / nodeCpuSeconds;
+console.log(
+  `decrypt: ${nodeCpuRate.toFixed(0)} unwraps per CPU-second (one core) with node:crypto; ${nodeRate.toFixed(0)}/s wall (${UNWRAPS} RSA-4096 OAEP unwraps in ${nodeSeconds.toFixed(2)} s); target >= 250/s/core`,
+);
+console.log(
+  `decrypt: baseline node-forge ${forgeCpuRate.toFixed(1)} per CPU-second, ${forgeRate.toFixed(1)}/s wall (${FORGE_SAMPLE} sampled); ratio ${(nodeCpuRate / forgeCpuRate).toFixed(1)}x CPU, ${(nodeRate / forgeRate).toFixed(1)}x wall`,
+);
 console.log(`decrypt: cold open of strict.sealedsecret.yaml = ${cold} RSA ops, warm resync = ${warm} RSA ops (target 0)`);
