@@ -41,8 +41,11 @@ function tokenize(path: string): Tok[] {
   return toks;
 }
 
-/** Unflattens `[key, value]` entries back into nested plain data. */
+/** Unflattens `[key, value]` entries back into nested plain data (errors like sops' place/convert). */
 export function unflattenMetadata(entries: readonly [string, string][]): Record<string, unknown> {
+  const mismatch = (): never => {
+    throw new SopsError(SOPS_ERROR.invalidMetadata, "flattened metadata has conflicting or duplicate keys");
+  };
   const root: Record<string, unknown> = {};
   for (const [key, value] of entries) {
     const toks = tokenize(key);
@@ -50,17 +53,27 @@ export function unflattenMetadata(entries: readonly [string, string][]): Record<
     toks.forEach((tok, i) => {
       const last = i === toks.length - 1;
       const next = toks[i + 1];
-      const make = (): Record<string, unknown> | unknown[] => (next !== undefined && "list" in next ? [] : {});
+      const isList = next !== undefined && "list" in next;
+      const step = (existing: unknown): Record<string, unknown> | unknown[] => {
+        if (last) return mismatch();
+        if (existing === undefined) return isList ? [] : {};
+        if (isList ? !Array.isArray(existing) : typeof existing !== "object" || existing === null || Array.isArray(existing)) return mismatch();
+        return existing as Record<string, unknown> | unknown[];
+      };
       if ("map" in tok) {
-        if (Array.isArray(cur)) throw new SopsError(SOPS_ERROR.invalidMetadata, "flattened metadata mixes lists and maps");
+        if (Array.isArray(cur)) return mismatch();
         const obj: Record<string, unknown> = cur;
-        if (last) obj[tok.map] = value;
-        else cur = (obj[tok.map] ??= make()) as Record<string, unknown> | unknown[];
+        if (last) {
+          if (obj[tok.map] !== undefined) mismatch();
+          obj[tok.map] = value;
+        } else cur = obj[tok.map] = step(obj[tok.map]);
       } else {
-        if (!Array.isArray(cur)) throw new SopsError(SOPS_ERROR.invalidMetadata, "flattened metadata mixes lists and maps");
+        if (!Array.isArray(cur) || !Number.isInteger(tok.list) || tok.list < 0 || tok.list > 1000) return mismatch();
         const arr: unknown[] = cur;
-        if (last) arr[tok.list] = value;
-        else cur = (arr[tok.list] ??= make()) as Record<string, unknown> | unknown[];
+        if (last) {
+          if (arr[tok.list] !== undefined) mismatch();
+          arr[tok.list] = value;
+        } else cur = arr[tok.list] = step(arr[tok.list]);
       }
     });
   }

@@ -1,9 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { readFileSync } from "node:fs";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import fc from "fast-check";
 import { beforeAll, describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as yamlStringify } from "yaml";
+import { fixturePath } from "../../test/harness/index.js";
 import { decryptSopsText } from "./decrypt.js";
+import { isSopsError } from "./sops-errors.js";
 import { encryptSopsText } from "./encrypt.js";
 import { ResolvedKeyRing } from "./key-ring.js";
 
@@ -55,4 +58,30 @@ describe("property: encrypt then decrypt is the identity", () => {
       { numRuns: 25 },
     );
   });
+});
+
+describe("property: damaged files fail with a SopsError, never a crash or plaintext", () => {
+  const files: [string, "yaml" | "json" | "dotenv" | "ini"][] = [
+    ["humphd-sops-age/secret.enc.yaml", "yaml"],
+    ["humphd-sops-age/secret.enc.json", "json"],
+    ["humphd-sops-age/secret.enc.env", "dotenv"],
+  ];
+  for (const [file, format] of files) {
+    it(file, async () => {
+      const src = readFileSync(fixturePath("sops", file), "utf8");
+      const keys = await ResolvedKeyRing.from({ ageIdentities: [readFileSync(fixturePath("sops", "humphd-sops-age", "key.txt"), "utf8")] });
+      await fc.assert(
+        fc.asyncProperty(fc.nat({ max: src.length - 1 }), fc.constantFrom(..."aZ09+/=:,[]{}\"'#\n -"), async (at, ch) => {
+          const damaged = src.slice(0, at) + ch + src.slice(at + 1);
+          try {
+            await decryptSopsText(damaged, { format, keys });
+          } catch (err) {
+            expect(isSopsError(err)).toBe(true);
+            expect((err as Error).message).not.toContain("this is a secret");
+          }
+        }),
+        { numRuns: 60 },
+      );
+    });
+  }
 });
