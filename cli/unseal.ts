@@ -34,7 +34,14 @@ export async function runUnseal(ctx: CliContext, flags: UnsealFlags): Promise<vo
       if (identities !== undefined) secret = await recoverFleetSealedSecret(fss, identities, { file: input.name });
       else {
         const ringNow = await keyRing();
-        const cluster = flags.cluster ?? fss.spec.clusters.find((c) => ringNow.has(c.keyFingerprint))?.cluster ?? "";
+        const cluster = flags.cluster ?? fss.spec.clusters.find((c) => ringNow.has(c.keyFingerprint))?.cluster;
+        if (cluster === undefined) {
+          throw new FlotillaError(
+            "SEALED_FLEET_NO_ENTRY",
+            `none of the given keys was used for an entry (entries: ${fss.spec.clusters.map((c) => `${c.cluster}=${c.keyFingerprint}`).join(", ")}); pass --cluster to try one anyway`,
+            { file: input.name, field: "spec.clusters" },
+          );
+        }
         secret = unsealFleetSealedSecret(fss, cluster, ringNow, { file: input.name });
       }
     } else {
