@@ -5,6 +5,7 @@ import { ApiStatusError, isApiStatusError } from "./api-status.js";
 import { apiGroup, apiGroupList, apiResourceList, coreApiVersions, versionInfo } from "./discovery.js";
 import { injectedFailure, type DevClusterFaults } from "./fault-injection.js";
 import type { ApiRequest, KubeApi, WatchEvent } from "./kube-api.js";
+import { apiVersionOf } from "./resource-type.js";
 import type { ServingCertificate } from "./tls-certificate.js";
 
 export interface HttpServerOptions {
@@ -18,6 +19,8 @@ export interface HttpServerOptions {
   readonly random: () => number;
   /** `host:port` clients reach the server at (for `/api`'s serverAddressByClientCIDRs). */
   readonly serverAddress: () => string;
+  /** How often watches that allow bookmarks get a BOOKMARK event. */
+  readonly bookmarkIntervalMs: number;
 }
 
 interface RouteParams {
@@ -180,6 +183,14 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
     }
     const timeout = Number(apiReq.query.timeoutSeconds ?? "0");
     if (timeout > 0) timers.push(setTimeout(() => entry.end(), timeout * 1000));
+    if (apiReq.query.allowWatchBookmarks === "true") {
+      const type = api.resolve(apiReq);
+      const bookmark = (): void => {
+        send({ type: "BOOKMARK", object: { kind: type.kind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(api.store.resourceVersion) } } });
+        timers.push(setTimeout(bookmark, options.bookmarkIntervalMs));
+      };
+      timers.push(setTimeout(bookmark, options.bookmarkIntervalMs));
+    }
     const drop = options.faults().dropWatchesAfterMs;
     if (drop !== undefined) timers.push(setTimeout(() => entry.end(), drop));
   };

@@ -166,6 +166,25 @@ describe("KubeApi", () => {
   });
 });
 
+describe("KubeApi watch selectors", () => {
+  it("reports an object that stops matching the label selector as DELETED and one that starts as ADDED", () => {
+    const { api } = setup();
+    api.handle(req({ verb: "POST", resource: "configmaps", body: '{"metadata":{"name":"m","labels":{"tier":"web"}}}' }));
+    const events: string[] = [];
+    api.watch(req({ verb: "GET", resource: "configmaps", query: { labelSelector: "tier=web" } }), {
+      send: (e) => events.push(`${e.type} ${(e.object as KubeObject).metadata.labels?.tier ?? ""}`),
+      close: () => undefined,
+    });
+    const relabel = (tier: string): void => {
+      api.handle(req({ verb: "PATCH", resource: "configmaps", name: "m", contentType: "application/merge-patch+json", body: JSON.stringify({ metadata: { labels: { tier } } }) }));
+    };
+    relabel("db");
+    relabel("cache");
+    relabel("web");
+    expect(events).toEqual(["ADDED web", "DELETED db", "ADDED web"]);
+  });
+});
+
 describe("SimulatedController", () => {
   it("reports a deployment available after the delay, and a terminating namespace is emptied then removed", async () => {
     const { api, store, clock } = setup();

@@ -561,14 +561,20 @@ export class KubeApi {
     const namespace = type.namespaced ? req.namespace : undefined;
     const nameFilter = req.name;
     const render = (o: KubeObject): unknown => (table ? toTable(type, [o], { ...this.#tableOptions(req), resourceVersion: o.metadata.resourceVersion ?? "" }) : o);
-    const relevant = (e: StoreEvent): boolean =>
-      e.group === type.group &&
-      e.resource === type.resource &&
-      (namespace === undefined || e.object.metadata.namespace === namespace) &&
-      (nameFilter === undefined || e.object.metadata.name === nameFilter) &&
-      match(this.#present(type, e.object));
+    const selected = (o: KubeObject): boolean =>
+      (namespace === undefined || o.metadata.namespace === namespace) &&
+      (nameFilter === undefined || o.metadata.name === nameFilter) &&
+      match(this.#present(type, o));
+    // An object that starts or stops matching the selectors is ADDED or DELETED for this watch.
     const deliver = (e: StoreEvent): void => {
-      if (relevant(e)) sink.send({ type: e.type, object: render(this.#present(type, e.object)) });
+      if (e.group !== type.group || e.resource !== type.resource) return;
+      const now = selected(e.object);
+      const before = e.previous === undefined ? now : selected(e.previous);
+      let kind: WatchEvent["type"] | undefined;
+      if (e.type !== "MODIFIED") kind = now ? e.type : undefined;
+      else if (now) kind = before ? "MODIFIED" : "ADDED";
+      else if (before) kind = "DELETED";
+      if (kind !== undefined) sink.send({ type: kind, object: render(this.#present(type, e.object)) });
     };
     const rv = req.query.resourceVersion;
     if (rv === undefined || rv === "" || rv === "0") {

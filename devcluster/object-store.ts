@@ -17,6 +17,8 @@ export interface StoreEvent {
   readonly resource: string;
   /** A copy of the object after the change (for DELETED: the last state, with the delete's rv). */
   readonly object: KubeObject;
+  /** For MODIFIED: the object before the change (watches use it to see objects leave a selector). */
+  readonly previous?: KubeObject;
 }
 
 export type EventsSince = { readonly expired: false; readonly events: readonly StoreEvent[] } | { readonly expired: true; readonly oldest: number };
@@ -88,12 +90,16 @@ export class ObjectStore {
       items = new Map();
       this.#types.set(typeKey(group, resource), items);
     }
-    const existed = items.has(itemKey(namespace, name));
+    const previous = items.get(itemKey(namespace, name));
     const stored = deepClone(object);
     this.#resourceVersion += 1;
     stored.metadata.resourceVersion = String(this.#resourceVersion);
     items.set(itemKey(namespace, name), stored);
-    this.#record({ type: existed ? "MODIFIED" : "ADDED", resourceVersion: this.#resourceVersion, group, resource, object: deepClone(stored) });
+    this.#record(
+      previous === undefined
+        ? { type: "ADDED", resourceVersion: this.#resourceVersion, group, resource, object: deepClone(stored) }
+        : { type: "MODIFIED", resourceVersion: this.#resourceVersion, group, resource, object: deepClone(stored), previous },
+    );
     return deepClone(stored);
   }
 

@@ -104,6 +104,7 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
     latencyMs: () => latency,
     random,
     serverAddress: () => `127.0.0.1:${port}`,
+    bookmarkIntervalMs: 10_000,
   });
   try {
     await app.listen({ host: "127.0.0.1", port });

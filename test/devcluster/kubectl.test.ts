@@ -148,6 +148,9 @@ describe("kubectl 1.32 against the devcluster", () => {
     expect(rollout.code).toBe(1);
     expect(rollout.stderr).toContain('deployment "stuck" exceeded its progress deadline');
     cluster.setFaults({});
+    // The controller needs its delay to notice; wait for it rather than racing it.
+    const available = await kubectl.run(["wait", "--for=condition=Available", "deployment/stuck", "-n", "shop", "--timeout=20s"]);
+    expect(available.stdout).toContain("condition met");
     const recovered = await kubectl.run(["rollout", "status", "deployment/stuck", "-n", "shop", "--timeout=20s"]);
     expect(recovered.stdout).toContain("successfully rolled out");
   });
