@@ -4,7 +4,7 @@ import { canonicalJson, canonicalJsonCached, sha256Digest } from "./canonical-js
 import type { Application } from "./expand-application-set.js";
 import type { AppRender, AppSyncPolicy, RenderError } from "./fleet-render-types.js";
 import { isPlainObject } from "./generators/param-utils.js";
-import { isClusterScoped, isEncryptedPassthrough } from "./render/manifest-objects.js";
+import { deepFreeze, isClusterScoped, isEncryptedPassthrough } from "./render/manifest-objects.js";
 
 /** The fields of an AppRender that come from the Application alone (no manifests yet). */
 export type AppHeader = Omit<AppRender, "objects" | "digest" | "error">;
@@ -13,8 +13,19 @@ function str(value: unknown, fallback = ""): string {
   return typeof value === "string" ? value : fallback;
 }
 
-function stringMap(value: unknown): Record<string, string> {
-  if (!isPlainObject(value)) return {};
+const NO_LABELS: Readonly<Record<string, string>> = Object.freeze({});
+
+/** The string entries of a map; the map itself when it holds only strings (no copy per app). */
+function stringMap(value: unknown): Readonly<Record<string, string>> {
+  if (!isPlainObject(value)) return NO_LABELS;
+  let allStrings = true;
+  for (const k in value) {
+    if (typeof value[k] !== "string") {
+      allStrings = false;
+      break;
+    }
+  }
+  if (allStrings) return value as Record<string, string>;
   const out: Record<string, string> = {};
   for (const [k, v] of Object.entries(value)) if (typeof v === "string") out[k] = v;
   return out;
@@ -28,8 +39,31 @@ export function applicationSource(app: Application): Record<string, unknown> | u
   return undefined;
 }
 
+const syncPolicyCache = new WeakMap<object, AppSyncPolicy[]>();
+const EMPTY_POLICY = Object.freeze({});
+
+/**
+ * Normalised sync policy. A template's constant `syncPolicy` is the same object for every app of
+ * an ApplicationSet, so the result is cached per object and frozen (its canonical JSON is then
+ * computed once too).
+ */
 export function syncPolicyOf(app: Application, preserveResourcesOnDeletion: boolean): AppSyncPolicy {
-  const policy = isPlainObject(app.spec["syncPolicy"]) ? app.spec["syncPolicy"] : {};
+  const raw = app.spec["syncPolicy"];
+  const key = isPlainObject(raw) ? raw : EMPTY_POLICY;
+  let cached = syncPolicyCache.get(key);
+  if (cached === undefined) {
+    cached = [];
+    syncPolicyCache.set(key, cached);
+  }
+  const index = preserveResourcesOnDeletion ? 1 : 0;
+  const hit = cached[index];
+  if (hit !== undefined) return hit;
+  const computed = deepFreeze(buildSyncPolicy(key, preserveResourcesOnDeletion));
+  cached[index] = computed;
+  return computed;
+}
+
+function buildSyncPolicy(policy: Record<string, unknown>, preserveResourcesOnDeletion: boolean): AppSyncPolicy {
   const automatedRaw = policy["automated"];
   const automated = isPlainObject(automatedRaw) && automatedRaw["enabled"] !== false
     ? { prune: automatedRaw["prune"] === true, selfHeal: automatedRaw["selfHeal"] === true, allowEmpty: automatedRaw["allowEmpty"] === true }
@@ -60,9 +94,11 @@ export function appHeader(app: Application, appSet: string, preserveResourcesOnD
       revision: "",
     },
     syncPolicy: syncPolicyOf(app, preserveResourcesOnDeletion),
-    ignoreDifferences: Array.isArray(app.spec["ignoreDifferences"]) ? (app.spec["ignoreDifferences"] as unknown[]) : [],
+    ignoreDifferences: Array.isArray(app.spec["ignoreDifferences"]) ? deepFreeze(app.spec["ignoreDifferences"] as unknown[]) : NO_DIFFERENCES,
   };
 }
+
+const NO_DIFFERENCES: readonly unknown[] = Object.freeze([]);
 
 const patchedCache = new WeakMap<KubeObject, Map<string, KubeObject>>();
 
@@ -103,16 +139,76 @@ export function sortObjects(objects: readonly KubeObject[]): KubeObject[] {
 
 /** Completes an AppRender: objects placed and sorted, digest computed. */
 export function finishApp(header: AppHeader, revision: string, objects: readonly KubeObject[], error?: RenderError): AppRender {
-  const placed = sortObjects(objects.map((o) => placeInNamespace(o, header.namespace)));
-  const app = { ...header, source: { ...header.source, revision }, objects: placed, ...(error === undefined ? {} : { error }) };
-  const { objects: _objects, ...rest } = app;
-  let text = canonicalJson(rest);
-  text += "\n";
-  for (const obj of placed) text += canonicalJsonCached(obj);
-  return { ...app, digest: sha256Digest(text) };
+  const ns = header.namespace;
+  const placed = objects.length === 1 ? [placeInNamespace(objects[0], ns)] : sortObjects(objects.map((o) => placeInNamespace(o, ns)));
+  const h = header.source;
+  // One object literal of a fixed shape: this runs once per app and cluster (100 000 times).
+  const app: { -readonly [K in keyof AppRender]: AppRender[K] } = {
+    name: header.name,
+    appSet: header.appSet,
+    namespace: ns,
+    project: header.project,
+    labels: header.labels,
+    source: { repoURL: h.repoURL, path: h.path, targetRevision: h.targetRevision, revision },
+    syncPolicy: header.syncPolicy,
+    ignoreDifferences: header.ignoreDifferences,
+    objects: placed,
+    digest: "",
+  };
+  if (error !== undefined) app.error = error;
+  // Digest input: canonical JSON of everything but the objects and the digest, then each object's
+  // own digest in order. Objects are frozen and shared between clusters, so each is hashed once.
+  let text = headerJson(app);
+  for (const obj of placed) text += `\n${objectDigest(obj)}`;
+  app.digest = sha256Digest(text);
+  return app;
 }
 
-/** The digest of a cluster's whole bundle: app names, digests and errors in order. */
+const objectDigests = new WeakMap<KubeObject, string>();
+
+/** sha256 of an object's canonical JSON, remembered for frozen (shared) objects. */
+export function objectDigest(obj: KubeObject): string {
+  const hit = objectDigests.get(obj);
+  if (hit !== undefined) return hit;
+  const digest = sha256Digest(canonicalJsonCached(obj));
+  if (Object.isFrozen(obj)) objectDigests.set(obj, digest);
+  return digest;
+}
+
+const q = JSON.stringify;
+
+function flatStringMap(map: Readonly<Record<string, string>>): string {
+  const keys = Object.keys(map);
+  if (keys.length === 0) return "{}";
+  keys.sort();
+  let out = "{";
+  for (let i = 0; i < keys.length; i++) out += `${i === 0 ? "" : ","}${q(keys[i])}:${q(map[keys[i]])}`;
+  return `${out}}`;
+}
+
+/**
+ * `canonicalJson(header)`, written out by hand for the one shape it has (the hot path of a
+ * 100 000-app render). A unit test checks it against canonicalJson for every field combination.
+ */
+export function headerJson(h: Omit<AppRender, "objects" | "digest">): string {
+  const s = h.source;
+  return (
+    `{"appSet":${q(h.appSet)}` +
+    (h.error === undefined ? "" : `,"error":${canonicalJson(h.error)}`) +
+    `,"ignoreDifferences":${canonicalJsonCached(h.ignoreDifferences)}` +
+    `,"labels":${flatStringMap(h.labels)}` +
+    `,"name":${q(h.name)},"namespace":${q(h.namespace)},"project":${q(h.project)}` +
+    `,"source":{"path":${q(s.path)},"repoURL":${q(s.repoURL)},"revision":${q(s.revision)},"targetRevision":${q(s.targetRevision)}}` +
+    `,"syncPolicy":${canonicalJsonCached(h.syncPolicy)}}`
+  );
+}
+
+/**
+ * The digest of a cluster's whole bundle: the cluster name, then one line per app with its name
+ * (JSON-quoted) and digest, in order. App digests already cover errors and objects.
+ */
 export function clusterDigest(name: string, apps: readonly AppRender[]): string {
-  return sha256Digest(canonicalJson({ name, apps: apps.map((a) => [a.name, a.digest]) }));
+  let text = JSON.stringify(name);
+  for (const app of apps) text += `\n${JSON.stringify(app.name)} ${app.digest}`;
+  return sha256Digest(text);
 }

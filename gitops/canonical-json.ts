@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 
 /**
  * JSON with object keys sorted by UTF-16 code unit order and no insignificant whitespace, so equal
@@ -34,6 +34,8 @@ export function canonicalJson(value: unknown): string {
 
 /** `sha256:<hex>` of the UTF-8 bytes of `text` (the digest format in bundles and status). */
 export function sha256Digest(text: string | Uint8Array): string {
+  // crypto.hash (one-shot, Node ≥ 20.12) skips the Hash object: measurably faster for 100 k small inputs.
+  if (typeof text === "string") return `sha256:${hash("sha256", text, "hex")}`;
   return `sha256:${createHash("sha256").update(text).digest("hex")}`;
 }
 

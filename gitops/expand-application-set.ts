@@ -61,7 +61,12 @@ export function templateModeOf(appSet: ApplicationSet): TemplateMode {
  * the (generator-overridden) template and `templatePatch`. One param set's failure is recorded
  * for it and never stops the others; a generator entry's failure skips only that entry.
  */
-export async function expandApplicationSet(appSet: ApplicationSet, context: ExpandContext): Promise<ExpandResult> {
+export async function expandApplicationSet(
+  appSet: ApplicationSet,
+  context: ExpandContext,
+  /** When given, each outcome goes here as soon as it is rendered and `applications` stays empty (no 10 000-app arrays kept alive). */
+  sink?: (generated: GeneratedApplication) => void | Promise<void>,
+): Promise<ExpandResult & { readonly count: number }> {
   const mode = templateModeOf(appSet);
   const name = appSet.metadata.name;
   const ctx: GeneratorContext = { mode, clusters: context.clusters, repo: context.repo, file: context.file, appSetName: name };
@@ -71,6 +76,7 @@ export async function expandApplicationSet(appSet: ApplicationSet, context: Expa
   const preserve = appSet.spec.syncPolicy?.preserveResourcesOnDeletion === true;
   const applications: GeneratedApplication[] = [];
   const generatorErrors: GitOpsError[] = [];
+  let count = 0;
 
   for (let g = 0; g < appSet.spec.generators.length; g++) {
     const field = `spec.generators[${g}]`;
@@ -87,6 +93,7 @@ export async function expandApplicationSet(appSet: ApplicationSet, context: Expa
           ? compiledBase
           : compileTree(fillEmpty(result.template, baseTemplate), mode, { name, field: `${field}.template`, file: context.file });
       for (const params of result.params) {
+        let generated: GeneratedApplication;
         try {
           const rendered = compiled(params) as Record<string, unknown>;
           let app = toApplication(rendered, appSet, preserve);
@@ -98,14 +105,21 @@ export async function expandApplicationSet(appSet: ApplicationSet, context: Expa
               { file: context.file, field: "spec.template.metadata.name" },
             );
           }
-          applications.push({ params, application: app });
+          generated = { params, application: app };
         } catch (err) {
-          applications.push({ params, error: asGitOpsError(err, context.file, "spec.template") });
+          generated = { params, error: asGitOpsError(err, context.file, "spec.template") };
+        }
+        count++;
+        if (sink === undefined) applications.push(generated);
+        else {
+          // Most outcomes are placed synchronously: no promise or microtask per app.
+          const pending = sink(generated);
+          if (pending !== undefined) await pending;
         }
       }
     }
   }
-  return { applications, generatorErrors };
+  return { applications, generatorErrors, count };
 }
 
 function toApplication(rendered: Record<string, unknown>, appSet: ApplicationSet, preserve: boolean): Application {

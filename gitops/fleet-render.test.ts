@@ -75,7 +75,7 @@ describe("renderSnapshot", () => {
       ["prod-a", ["web-prod-a"]],
       ["prod-b", ["web-prod-b"]],
     ]);
-    const app = result.clusters[1]!.apps[0]!;
+    const app = result.clusters[1].apps[0];
     expect(app.labels).toEqual({ env: "prod" });
     expect(app.syncPolicy).toEqual({
       automated: { prune: true, selfHeal: false, allowEmpty: false },

@@ -1,6 +1,6 @@
 import { silentLogger, type Logger } from "../core/index.js";
 import { appHeader, applicationSource, clusterDigest, finishApp, type AppHeader } from "./app-render.js";
-import { expandApplicationSet, type Application } from "./expand-application-set.js";
+import { expandApplicationSet, type Application, type GeneratedApplication } from "./expand-application-set.js";
 import type { FleetCluster } from "./fleet-cluster.js";
 import type { AppRender, AppSetRender, ClusterRender, FleetRender, RenderError } from "./fleet-render-types.js";
 import type { DocumentCache} from "./fleet-repo.js";
@@ -62,28 +62,22 @@ export async function renderSnapshot(snapshot: RepoSnapshot, options: RenderSnap
   const wanted = (c: FleetCluster): boolean => options.clusterFilter === undefined || options.clusterFilter(c);
   const appsByCluster = new Map<string, AppRender[]>(fleet.clusters.filter(wanted).map((c) => [c.name, []]));
   const appSets: AppSetRender[] = [];
+  const renderContext: RenderContext = { repo, manifests: options.manifests, snapshots: new Map() };
 
   for (const { appSet, file } of fleet.appSets) {
     const name = appSet.metadata.name;
-    const expanded = await expandApplicationSet(appSet, { clusters: fleet.clusters, repo, file });
-    appSets.push({ name, file, strategy: appSet.spec.strategy ?? { type: "AllAtOnce" }, applications: expanded.applications.length });
-    for (const err of expanded.generatorErrors) errors.push({ ...toRenderError(err), appSet: name });
     const preserve = appSet.spec.syncPolicy?.preserveResourcesOnDeletion === true;
     let index = 0;
-    for (const generated of expanded.applications) {
+    const place = (generated: GeneratedApplication): void | Promise<void> => {
       index++;
       if (generated.error !== undefined) {
         const cluster = clusterOfParams(generated.params, byName, byServer);
-        if (cluster === undefined) {
-          errors.push({ ...toRenderError(generated.error), appSet: name });
-          continue;
-        }
-        if (!wanted(cluster)) continue;
-        appsByCluster.get(cluster.name)!.push(failedApp(`${name}#${index}`, name, generated.error));
-        continue;
+        if (cluster === undefined) errors.push({ ...toRenderError(generated.error), appSet: name });
+        else if (wanted(cluster)) appsByCluster.get(cluster.name)!.push(failedApp(`${name}#${index}`, name, generated.error));
+        return;
       }
       const app = generated.application;
-      if (options.appFilter !== undefined && !options.appFilter(app.metadata.name)) continue;
+      if (options.appFilter !== undefined && !options.appFilter(app.metadata.name)) return;
       const cluster = destinationCluster(app, byName, byServer);
       if (cluster === undefined) {
         errors.push({
@@ -93,11 +87,17 @@ export async function renderSnapshot(snapshot: RepoSnapshot, options: RenderSnap
           field: "spec.template.spec.destination",
           appSet: name,
         });
-        continue;
+        return;
       }
-      if (!wanted(cluster)) continue;
-      appsByCluster.get(cluster.name)!.push(await renderApp(app, appHeader(app, name, preserve), repo, options.manifests, file));
-    }
+      if (!wanted(cluster)) return;
+      const bucket = appsByCluster.get(cluster.name)!;
+      const rendered = renderApp(app, appHeader(app, name, preserve), renderContext, file);
+      if (rendered instanceof Promise) return rendered.then((r) => void bucket.push(r));
+      bucket.push(rendered);
+    };
+    const expanded = await expandApplicationSet(appSet, { clusters: fleet.clusters, repo, file }, place);
+    appSets.push({ name, file, strategy: appSet.spec.strategy ?? { type: "AllAtOnce" }, applications: expanded.count });
+    for (const err of expanded.generatorErrors) errors.push({ ...toRenderError(err), appSet: name });
   }
 
   const clusters: ClusterRender[] = [];
@@ -113,27 +113,52 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-async function renderApp(app: Application, header: AppHeader, repo: RepoResolver, manifests: ManifestRenderer, file: string): Promise<AppRender> {
+interface RenderContext {
+  readonly repo: RepoResolver;
+  readonly manifests: ManifestRenderer;
+  /** Snapshots already resolved, by repoURL and revision: most apps hit this synchronously. */
+  readonly snapshots: Map<string, RepoSnapshot>;
+}
+
+/**
+ * Renders one app. Synchronous when its repository and manifests are already resolved (the
+ * common case: one source shared by thousands of clusters), so no promise is made per app.
+ */
+function renderApp(app: Application, header: AppHeader, ctx: RenderContext, file: string): AppRender | Promise<AppRender> {
   const source = applicationSource(app);
-  try {
-    if (source === undefined) {
-      throw new GitOpsError(GITOPS_ERROR.invalid, "the Application needs exactly one source (spec.source or a one-element spec.sources)", { file, field: "spec.template.spec.source" });
-    }
-    if (typeof source["chart"] === "string" && source["chart"] !== "") {
-      throw new GitOpsError(GITOPS_ERROR.invalid, "Helm chart sources are not supported; render the chart into the repository or use kustomize helmCharts", { file, field: "spec.template.spec.source.chart" });
-    }
-    const snapshot = await repo(header.source.repoURL, header.source.targetRevision, "spec.template.spec.source.repoURL");
+  if (source === undefined) {
+    return failed(header, "", new GitOpsError(GITOPS_ERROR.invalid, "the Application needs exactly one source (spec.source or a one-element spec.sources)", { file, field: "spec.template.spec.source" }));
+  }
+  if (typeof source["chart"] === "string" && source["chart"] !== "") {
+    return failed(header, "", new GitOpsError(GITOPS_ERROR.invalid, "Helm chart sources are not supported; render the chart into the repository or use kustomize helmCharts", { file, field: "spec.template.spec.source.chart" }));
+  }
+  const manifestSource = { path: header.source.path, directory: directoryOptions(source["directory"]) };
+  const repoKey = `${header.source.repoURL}\0${header.source.targetRevision}`;
+  const known = ctx.snapshots.get(repoKey);
+  if (known !== undefined) {
+    const objects = ctx.manifests.peek(known, manifestSource);
+    if (objects !== undefined) return objects instanceof GitOpsError ? failed(header, known.revision, objects) : finishApp(header, known.revision, objects);
+  }
+  return (async () => {
+    let snapshot: RepoSnapshot;
     try {
-      const objects = await manifests.render(snapshot, { path: header.source.path, directory: directoryOptions(source["directory"]) });
-      return finishApp(header, snapshot.revision, objects);
+      snapshot = known ?? (await ctx.repo(header.source.repoURL, header.source.targetRevision, "spec.template.spec.source.repoURL"));
     } catch (err) {
-      if (err instanceof GitOpsError) return finishApp(header, snapshot.revision, [], toRenderError(err));
+      if (err instanceof GitOpsError) return failed(header, "", err);
       throw err;
     }
-  } catch (err) {
-    if (err instanceof GitOpsError) return finishApp(header, "", [], toRenderError(err));
-    throw err;
-  }
+    ctx.snapshots.set(repoKey, snapshot);
+    try {
+      return finishApp(header, snapshot.revision, await ctx.manifests.render(snapshot, manifestSource));
+    } catch (err) {
+      if (err instanceof GitOpsError) return failed(header, snapshot.revision, err);
+      throw err;
+    }
+  })();
+}
+
+function failed(header: AppHeader, revision: string, err: GitOpsError): AppRender {
+  return finishApp(header, revision, [], toRenderError(err));
 }
 
 function failedApp(name: string, appSet: string, error: GitOpsError): AppRender {

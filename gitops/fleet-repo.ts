@@ -61,6 +61,19 @@ export class DocumentCache {
   }
 }
 
+// Parsed documents are shared through the DocumentCache, so what was built from them is too.
+const clusterCache = new WeakMap<object, FleetCluster>();
+const appSetCache = new WeakMap<object, ApplicationSet>();
+
+function cachedCluster(doc: YamlDocument, file: string): FleetCluster {
+  let cluster = clusterCache.get(doc.value);
+  if (cluster === undefined || cluster.file !== file) {
+    cluster = clusterFromObject(doc.value, file);
+    clusterCache.set(doc.value, cluster);
+  }
+  return cluster;
+}
+
 function under(dir: string, file: string): boolean {
   return dir === "" || file.startsWith(`${dir}/`);
 }
@@ -102,7 +115,7 @@ export function loadFleet(snapshot: RepoSnapshot, layout: FleetLayout = {}, cach
     for (const doc of docs) {
       try {
         if (isClusterFile && isClusterObject(doc.value)) {
-          const cluster = clusterFromObject(doc.value, file);
+          const cluster = cachedCluster(doc, file);
           const first = seen.get(cluster.name);
           if (first !== undefined) {
             throw new GitOpsError(GITOPS_ERROR.invalid, `cluster ${JSON.stringify(cluster.name)} is already declared in ${first}`, { file, field: `line ${doc.line}` });
@@ -122,8 +135,12 @@ export function loadFleet(snapshot: RepoSnapshot, layout: FleetLayout = {}, cach
 }
 
 function parseApplicationSetAt(doc: YamlDocument, file: string): ApplicationSet {
+  const hit = appSetCache.get(doc.value);
+  if (hit !== undefined) return hit;
   try {
-    return parseApplicationSet(doc.value, file);
+    const appSet = parseApplicationSet(doc.value, file);
+    appSetCache.set(doc.value, appSet);
+    return appSet;
   } catch (err) {
     if (isFlotillaError(err)) {
       throw new GitOpsError(GITOPS_ERROR.invalid, `invalid ApplicationSet (document at line ${doc.line}): ${err.message}`, { file, field: err.field, cause: err });

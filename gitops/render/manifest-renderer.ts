@@ -31,6 +31,7 @@ export class ManifestRenderer {
   readonly #kustomize: KustomizeRunner;
   readonly #logger: Logger;
   readonly #cache = new Map<string, Promise<readonly KubeObject[]>>();
+  readonly #settled = new Map<string, readonly KubeObject[] | GitOpsError>();
   readonly #trees = new Map<string, Promise<string>>();
   readonly #tempDirs: string[] = [];
 
@@ -40,15 +41,24 @@ export class ManifestRenderer {
   }
 
   render(snapshot: RepoSnapshot, source: ManifestSource): Promise<readonly KubeObject[]> {
-    const key = `${snapshot.source}\0${snapshot.revision}\0${source.path}\0${JSON.stringify(source.directory ?? {})}`;
+    const key = cacheKey(snapshot, source);
     let hit = this.#cache.get(key);
     if (hit === undefined) {
       hit = this.#renderUncached(snapshot, source).then((objects) => deepFreeze(objects));
-      // Keep rejections handled here; every caller awaits the same promise and sees the error.
-      hit.catch(() => undefined);
+      hit.then(
+        (objects) => this.#settled.set(key, objects),
+        (err: unknown) => {
+          if (err instanceof GitOpsError) this.#settled.set(key, err);
+        },
+      );
       this.#cache.set(key, hit);
     }
     return hit;
+  }
+
+  /** The result of an earlier {@link render} that has finished (objects or its error); undefined otherwise. */
+  peek(snapshot: RepoSnapshot, source: ManifestSource): readonly KubeObject[] | GitOpsError | undefined {
+    return this.#settled.get(cacheKey(snapshot, source));
   }
 
   /** Removes the temporary trees kustomize ran in. */
@@ -86,6 +96,12 @@ export class ManifestRenderer {
     const output = await this.#kustomize.build(dir, { file: kustomization });
     return parseManifestFile(output, `${kustomization} (kustomize output)`);
   }
+}
+
+function cacheKey(snapshot: RepoSnapshot, source: ManifestSource): string {
+  const d = source.directory;
+  const options = d === undefined ? "" : `${d.recurse === true ? "r" : ""}\0${d.include ?? ""}\0${d.exclude ?? ""}`;
+  return `${snapshot.source}\0${snapshot.revision}\0${source.path}\0${options}`;
 }
 
 function plainDirectory(snapshot: RepoSnapshot, path: string, directory: ManifestSource["directory"]): KubeObject[] {
