@@ -7,3 +7,8 @@ export { DriftWatcher, type DriftWatcherOptions } from "./drift-watcher.js";
 export { buildStatusReport, appStatus, objectStatus, driftMessage, type AppState, type ObjectState } from "./status-report.js";
 export { SpokeReconciler, type SpokeReconcilerOptions, type ReconcileSummary } from "./spoke-reconciler.js";
 export { SpokeRuntime, type SpokeRuntimeOptions } from "./spoke-runtime.js";
+export { FileEnvelopeCache, SecretEnvelopeCache, type EnvelopeCache } from "./envelope-cache.js";
+export { SpokeSession, type SpokeSessionOptions, type VerifiedEnvelope } from "./spoke-session.js";
+export { spokeConfigSchema, parseSpokeConfig, type SpokeConfig, type SpokeConfigInput } from "./spoke-config.js";
+export { startSpoke, SpokeAgent, desiredFromEnvelope, type StartSpokeOptions } from "./spoke-agent.js";
+export { bootstrapFromGit, desiredFromRender, type BootstrapOptions, type BootstrapResult } from "./standalone-bootstrap.js";

@@ -109,8 +109,18 @@ export class SpokeRuntime {
       clock: options.clock,
       logger: this.#logger,
       ...(options.health === undefined ? {} : { health: options.health }),
-      report: (r) => options.report?.(r),
+      report: (r) => {
+        options.report?.(r);
+        this.#reporter?.(r);
+      },
     });
+  }
+
+  #reporter: ((report: StatusReportInput) => void) | undefined;
+
+  /** Adds a receiver for status reports (the NATS session, attached after the runtime exists). */
+  setReporter(reporter: (report: StatusReportInput) => void): void {
+    this.#reporter = reporter;
   }
 
   /** Starts the queue worker. Keys must be ensured first (`custody.ensureSealingKeys()`). */

@@ -1,0 +1,138 @@
+import { randomBytes } from "node:crypto";
+import type { Authenticator } from "@nats-io/transport-node";
+import { errorMessage, silentLogger, type Clock, type Logger, type RandomSource } from "../core/index.js";
+import type { KubeClient } from "../kube/index.js";
+import { verifyEnvelope, type Bundle, type DesiredStateEnvelope } from "../protocol/index.js";
+import { desiredApp, type DesiredState } from "./desired-state.js";
+import { FileEnvelopeCache, SecretEnvelopeCache, type EnvelopeCache } from "./envelope-cache.js";
+import type { SpokeConfig } from "./spoke-config.js";
+import { SPOKE_ERROR } from "./spoke-errors.js";
+import { SpokeRuntime } from "./spoke-runtime.js";
+import { SpokeSession } from "./spoke-session.js";
+
+export interface StartSpokeOptions {
+  readonly config: SpokeConfig;
+  readonly client: KubeClient;
+  readonly clock: Clock;
+  readonly random?: RandomSource;
+  readonly logger?: Logger;
+  readonly authenticator?: Authenticator | undefined;
+  readonly spokeVersion: string;
+  /** Where the last verified envelope is kept; default from config (file, else a Secret). */
+  readonly cache?: EnvelopeCache;
+  /** A runtime already enforcing state (bootstrap `--then-join`): it keeps its digests, so nothing is reapplied. */
+  readonly runtime?: SpokeRuntime;
+}
+
+export function desiredFromEnvelope(envelope: DesiredStateEnvelope, bundle: Bundle): DesiredState {
+  return {
+    generation: envelope.generation,
+    revision: envelope.revision,
+    bundleDigest: envelope.bundleDigest,
+    apps: bundle.apps.map((a) => desiredApp(a as Record<string, unknown>)),
+    source: "hub",
+  };
+}
+
+/** The running spoke: runtime (cluster side) + session (NATS side). */
+export class SpokeAgent {
+  readonly runtime: SpokeRuntime;
+  readonly session: SpokeSession;
+  readonly #connecting: Promise<void>;
+
+  constructor(runtime: SpokeRuntime, session: SpokeSession) {
+    this.runtime = runtime;
+    this.session = session;
+    this.#connecting = session.start();
+  }
+
+  /** Resolves once the first NATS connection is up (or stop() was called). */
+  connected(): Promise<void> {
+    return this.#connecting;
+  }
+
+  async stop(): Promise<void> {
+    await this.session.stop();
+    await this.runtime.stop();
+  }
+}
+
+/**
+ * The spoke's composition root: keys first (generate or load), then the cached envelope (so a
+ * partitioned spoke keeps enforcing), then the reconcile worker, then the NATS session.
+ */
+export async function startSpoke(options: StartSpokeOptions): Promise<SpokeAgent> {
+  const { config, client, clock } = options;
+  const logger = options.logger ?? silentLogger();
+  const random = options.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
+  const uniform = (): number => (random(4).reduce((a, b) => a * 256 + b, 0) >>> 0) / 2 ** 32;
+  // The runtime reports before the session exists (cached state); reports go through this late binding.
+  const link: { session?: SpokeSession } = {};
+  const runtime =
+    options.runtime ??
+    new SpokeRuntime({
+      fleet: config.fleet,
+      cluster: config.cluster,
+      client,
+      namespace: config.namespace,
+      clock,
+      random,
+      logger,
+      resyncIntervalMs: config.resyncIntervalMs,
+      waitTimeoutMs: config.waitTimeoutMs,
+      keyBits: config.keyBits,
+      rotateEveryMs: config.rotateEveryMs,
+    });
+  runtime.setReporter((r) => link.session?.publishStatus(r));
+  await runtime.custody.ensureSealingKeys();
+  const statusKey = await runtime.custody.statusKey();
+  const keyBackup = config.recoveryRecipients.length === 0 ? undefined : await runtime.custody.backup(config.recoveryRecipients);
+  const cache = options.cache ?? (config.cacheFile === undefined ? new SecretEnvelopeCache({ client, namespace: config.namespace }) : new FileEnvelopeCache(config.cacheFile));
+
+  let accepted = runtime.reconciler.desired?.source === "hub" ? runtime.reconciler.desired.generation : 0;
+  const cached = await cache.load().catch(() => undefined);
+  if (cached !== undefined && runtime.reconciler.desired === undefined) {
+    const result = verifyEnvelope({ envelope: cached, hubPublicKey: config.hubKeys, fleet: config.fleet, cluster: config.cluster, minGeneration: 0 });
+    if (result.ok) {
+      accepted = result.envelope.generation;
+      runtime.setDesired(desiredFromEnvelope(result.envelope, result.bundle));
+      logger.info({ generation: accepted }, "enforcing the cached desired state until the hub is reached");
+    } else {
+      runtime.reconciler.recordError(SPOKE_ERROR.cache, `cached envelope rejected: ${result.error.code}`);
+    }
+  }
+  runtime.start();
+
+  const session = new SpokeSession({
+    servers: config.natsUrl,
+    fleet: config.fleet,
+    cluster: config.cluster,
+    hubKeys: config.hubKeys,
+    authenticator: options.authenticator,
+    statusKey,
+    spokeVersion: options.spokeVersion,
+    labels: config.labels,
+    sealingCert: () => runtime.custody.sealingCertificate(),
+    helloExtra: () => Promise.resolve(keyBackup === undefined ? {} : { keyBackup }),
+    heartbeatSeconds: config.heartbeatSeconds,
+    checkIntervalMs: config.checkIntervalMs,
+    clock,
+    random: uniform,
+    logger,
+    minGeneration: () => accepted,
+    applied: () => runtime.reconciler.applied,
+    onVerified: ({ envelope, bundle }, raw) => {
+      const current = runtime.reconciler.desired;
+      if (current?.source === "hub" && current.generation === envelope.generation && current.bundleDigest === envelope.bundleDigest) return;
+      accepted = envelope.generation;
+      runtime.setDesired(desiredFromEnvelope(envelope, bundle));
+      cache.save(raw).catch((err: unknown) => logger.warn({ error: errorMessage(err) }, "could not cache the envelope"));
+    },
+    onRejected: (code, message) => {
+      runtime.reconciler.recordError(code, message);
+      runtime.trigger();
+    },
+  });
+  link.session = session;
+  return new SpokeAgent(runtime, session);
+}

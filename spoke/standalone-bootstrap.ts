@@ -1,0 +1,87 @@
+import { errorMessage, silentLogger, type Logger } from "../core/index.js";
+import { restoreKeys } from "../crypto/open.js";
+import { renderFleet, type ClusterRender } from "../gitops/index.js";
+import { desiredApp, type DesiredState } from "./desired-state.js";
+import type { ReconcileSummary } from "./spoke-reconciler.js";
+import { SPOKE_ERROR, SpokeError } from "./spoke-errors.js";
+import type { SpokeRuntime } from "./spoke-runtime.js";
+
+export interface BootstrapOptions {
+  /** The fleet repository: a local path or an https URL. */
+  readonly repo: string;
+  readonly revision?: string | undefined;
+  readonly cluster: string;
+  readonly runtime: SpokeRuntime;
+  /** An age-armored key backup (`flotilla` spoke Hello `keyBackup`, or `backupKeys`) and the identity that opens it. */
+  readonly restore?: { readonly backup: string; readonly identity: string; readonly file?: string } | undefined;
+  readonly logger?: Logger;
+  readonly cwd?: string | undefined;
+}
+
+export interface BootstrapResult {
+  readonly state: DesiredState;
+  readonly summary: ReconcileSummary;
+  readonly restoredKeys: number;
+}
+
+/** A cluster's render as desired state, in the shape the hub's bundle apps normalise to. */
+export function desiredFromRender(render: ClusterRender, revision: string): DesiredState {
+  return {
+    generation: 0,
+    revision,
+    bundleDigest: render.digest,
+    apps: render.apps.map((app) =>
+      desiredApp({
+        name: app.name,
+        namespace: app.namespace,
+        project: app.project,
+        syncPolicy: app.syncPolicy,
+        preserveResourcesOnDeletion: app.syncPolicy.preserveResourcesOnDeletion,
+        objects: app.objects,
+      }),
+    ),
+    source: "git",
+  };
+}
+
+/**
+ * Disaster recovery with no hub: restore the sealing keys from the age backup, render this
+ * cluster's state from Git with gitops/ (the hub's own code), and reconcile it once.
+ * The runtime keeps running afterwards (`--then-join` hands it to a hub session unchanged).
+ */
+export async function bootstrapFromGit(options: BootstrapOptions): Promise<BootstrapResult> {
+  const logger = options.logger ?? silentLogger();
+  const { runtime } = options;
+  let restoredKeys = 0;
+  if (options.restore !== undefined) {
+    const restored = await restoreKeys(options.restore.backup, options.restore.identity, { file: options.restore.file });
+    await runtime.custody.storeKeys(restored.keys);
+    restoredKeys = restored.keys.length;
+    logger.info({ keys: restoredKeys }, "restored sealing keys from the backup");
+  }
+  await runtime.custody.ensureSealingKeys();
+  let render;
+  try {
+    render = await renderFleet({ source: options.repo, revision: options.revision, clusterFilter: [options.cluster], cwd: options.cwd });
+  } catch (err) {
+    throw new SpokeError(SPOKE_ERROR.bootstrap, `cannot render ${options.repo}: ${errorMessage(err)}`, { cause: err, userError: true });
+  }
+  const cluster = render.clusters.find((c) => c.name === options.cluster);
+  if (cluster === undefined) {
+    throw new SpokeError(SPOKE_ERROR.bootstrap, `the fleet repository has no cluster named "${options.cluster}"`, { field: "--cluster", userError: true });
+  }
+  const failed = cluster.apps.find((a) => a.error !== undefined);
+  if (failed?.error !== undefined) {
+    throw new SpokeError(SPOKE_ERROR.bootstrap, `app ${failed.name} does not render: ${failed.error.code}: ${failed.error.message}`, {
+      file: failed.error.file,
+      field: failed.error.field,
+      userError: true,
+    });
+  }
+  const state = desiredFromRender(cluster, render.revision);
+  runtime.start();
+  const pass = runtime.nextPass();
+  runtime.setDesired(state);
+  const summary = await pass;
+  return { state, summary, restoredKeys };
+}
