@@ -10,7 +10,9 @@ export interface FakeKms {
   readonly url: string;
   readonly keyArn: string;
   /** Requests seen, by operation (to assert the SDK really went through this endpoint). */
-  readonly calls: { op: string; keyId: string; context: Record<string, string> }[];
+  readonly calls: { op: string; keyId: string; context: Record<string, string>; accessKeyId: string }[];
+  /** Roles assumed through the fake STS AssumeRole (same endpoint, form-encoded awsQuery). */
+  readonly assumedRoles: string[];
   stop(): Promise<void>;
 }
 
@@ -22,6 +24,7 @@ export async function startFakeKms(): Promise<FakeKms> {
   const key = randomBytes(32);
   const keyArn = "arn:aws:kms:us-east-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab";
   const calls: FakeKms["calls"] = [];
+  const assumedRoles: string[] = [];
   const app: FastifyInstance = Fastify({ logger: false });
   app.addContentTypeParser("application/x-amz-json-1.1", { parseAs: "string" }, (_req, body, done) => {
     try {
@@ -30,12 +33,23 @@ export async function startFakeKms(): Promise<FakeKms> {
       done(err as Error, undefined);
     }
   });
+  app.addContentTypeParser("application/x-www-form-urlencoded", { parseAs: "string" }, (_req, body, done) => {
+    done(null, { form: Object.fromEntries(new URLSearchParams(body as string)) });
+  });
   app.post("/", async (req, reply) => {
+    const form = (req.body as { form?: Record<string, string> }).form;
+    if (form !== undefined) {
+      if (form.Action !== "AssumeRole") return reply.code(400).send("unsupported STS action");
+      assumedRoles.push(form.RoleArn ?? "");
+      reply.header("content-type", "text/xml");
+      return `<AssumeRoleResponse xmlns="https://sts.amazonaws.com/doc/2011-06-15/"><AssumeRoleResult><Credentials><AccessKeyId>ASIAASSUMEDROLE</AccessKeyId><SecretAccessKey>assumed-secret</SecretAccessKey><SessionToken>assumed-token</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials><AssumedRoleUser><Arn>${form.RoleArn ?? ""}/s</Arn><AssumedRoleId>AROA:s</AssumedRoleId></AssumedRoleUser></AssumeRoleResult><ResponseMetadata><RequestId>1</RequestId></ResponseMetadata></AssumeRoleResponse>`;
+    }
+    const accessKeyId = /Credential=([^/]+)\//.exec(String(req.headers.authorization ?? ""))?.[1] ?? "";
     const target = String(req.headers["x-amz-target"] ?? "");
     const body = req.body as { KeyId?: string; Plaintext?: string; CiphertextBlob?: string; EncryptionContext?: Record<string, string> };
     const fail = (type: string, message: string) =>
       reply.code(400).header("content-type", "application/x-amz-json-1.1").send({ __type: type, message });
-    calls.push({ op: target.replace("TrentService.", ""), keyId: body.KeyId ?? "", context: body.EncryptionContext ?? {} });
+    calls.push({ op: target.replace("TrentService.", ""), keyId: body.KeyId ?? "", context: body.EncryptionContext ?? {}, accessKeyId });
     if (body.KeyId !== keyArn) return fail("NotFoundException", "key not found");
     reply.header("content-type", "application/x-amz-json-1.1");
     if (target === "TrentService.Encrypt") {
@@ -61,5 +75,5 @@ export async function startFakeKms(): Promise<FakeKms> {
     return fail("UnknownOperationException", "unknown operation");
   });
   const url = await app.listen({ host: "127.0.0.1", port: 0 });
-  return { url, keyArn, calls, stop: () => app.close() };
+  return { url, keyArn, calls, assumedRoles, stop: () => app.close() };
 }

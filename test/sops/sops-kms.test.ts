@@ -52,4 +52,22 @@ describe("AWS KMS key source through @aws-sdk/client-kms against a local KMS end
     expect((err as Error).message).toContain("InvalidCiphertextException");
     expect((err as Error).message).not.toContain("kms-protected-secret");
   });
+
+  it("a key with a role is used through STS AssumeRole, as sops does", async () => {
+    const factory = awsKmsClientFactory({ endpoint: kms.url, stsEndpoint: kms.url, credentials });
+    const role = "arn:aws:iam::111122223333:role/sops-decrypt";
+    const enc = await encryptSopsText("password: role-protected\n", {
+      format: "yaml",
+      keyGroups: [[{ type: "kms", arn: kms.keyArn, role }]],
+      keys: { kms: factory },
+      random,
+      clock,
+    });
+    expect(enc).toContain(`role: ${role}`);
+    const dec = await decryptSopsText(enc, { format: "yaml", keys: { kms: awsKmsClientFactory({ endpoint: kms.url, stsEndpoint: kms.url, credentials }) } });
+    expect(dec.data).toEqual({ password: "role-protected" });
+    expect(kms.assumedRoles).toEqual([role, role]);
+    expect(kms.calls.slice(-2).map((c) => c.accessKeyId)).toEqual(["ASIAASSUMEDROLE", "ASIAASSUMEDROLE"]);
+    expect(kms.calls[0]?.accessKeyId).toBe("AKIDTEST");
+  });
 });
