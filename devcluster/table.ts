@@ -115,8 +115,24 @@ const BY_KIND: Readonly<Record<string, readonly Column[]>> = {
 function columnsFor(type: ResourceType): readonly Column[] {
   const builtin = type.strategicMerge ? BY_KIND[type.kind] : undefined;
   if (builtin !== undefined) return builtin;
-  const extra = type.printerColumns.map((c) => col(c.name, (o) => get(o, c.jsonPath) ?? "", c.type, "", c.priority ?? 0));
-  return [NAME, ...extra, AGE];
+  // As the apiserver does: a CRD's own columns replace the default Age column; `date` cells print as ages.
+  if (type.printerColumns.length === 0) return [NAME, AGE];
+  return [
+    NAME,
+    ...type.printerColumns.map((c) =>
+      col(
+        c.name,
+        (o, now) => {
+          const v = get(o, c.jsonPath);
+          if (c.type === "date" && typeof v === "string" && !Number.isNaN(Date.parse(v))) return humanDuration(now - Date.parse(v));
+          return v ?? "";
+        },
+        c.type,
+        "",
+        c.priority ?? 0,
+      ),
+    ),
+  ];
 }
 
 export interface TableOptions {
