@@ -90,7 +90,10 @@ async function loadKeyRing(ctx: CliContext, flags: KeyFlags): Promise<SopsKeyRin
     ageIdentities: age,
     sshPrivateKeys: ssh,
     pgpKeys: pgp,
-    kms: awsKmsClientFactory({ endpoint: endpoint === "" ? undefined : endpoint }),
+    kms: awsKmsClientFactory({
+      endpoint: endpoint === "" ? undefined : endpoint,
+      stsEndpoint: env.AWS_ENDPOINT_URL_STS === "" ? undefined : (env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL),
+    }),
   };
 }
 
