@@ -11,6 +11,9 @@ import { registerDevcluster } from "./devcluster.js";
 import { registerRender } from "./render.js";
 import { registerAppset } from "./appset.js";
 import { registerStatus } from "./status.js";
+import { registerDemo } from "./demo.js";
+import { registerSpoke } from "./spoke.js";
+import { registerBootstrap } from "./bootstrap.js";
 
 /** Every command of the `flotilla` binary, in help order. Add one line per command file. */
-export const COMMANDS: readonly CommandRegistrar[] = [registerVersion, registerHub, registerNatsConfig, registerSeal, registerUnseal, registerReseal, registerKeys, registerSops, registerDevcluster, registerRender, registerAppset, registerStatus];
+export const COMMANDS: readonly CommandRegistrar[] = [registerVersion, registerHub, registerNatsConfig, registerSeal, registerUnseal, registerReseal, registerKeys, registerSops, registerDevcluster, registerRender, registerAppset, registerStatus, registerDemo, registerSpoke, registerBootstrap];
