@@ -39,7 +39,7 @@ describe("toTable", () => {
         ],
       },
     });
-    const table = toTable(type!, [{ metadata: { name: "g", creationTimestamp: "2026-01-01T00:00:00Z" }, spec: { colour: "red" } }], { now, resourceVersion: "1", includeObject: "None" }) as {
+    const table = toTable(type, [{ metadata: { name: "g", creationTimestamp: "2026-01-01T00:00:00Z" }, spec: { colour: "red" } }], { now, resourceVersion: "1", includeObject: "None" }) as {
       columnDefinitions: { name: string }[];
       rows: { cells: unknown[] }[];
     };
