@@ -1,7 +1,7 @@
 const ENTITIES: Readonly<Record<string, string>> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 
 /** Escapes text for HTML element content and quoted attribute values. */
-export function esc(value: unknown): string {
+export function esc(value: string | number | null | undefined): string {
   return String(value ?? "").replace(/[&<>"']/g, (c) => ENTITIES[c] ?? c);
 }
 

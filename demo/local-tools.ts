@@ -1,0 +1,61 @@
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createServer } from "node:net";
+import { delimiter, join } from "node:path";
+import { FlotillaError } from "../core/index.js";
+
+export const DEMO_ERRORS = {
+  toolMissing: "DEMO_TOOL_MISSING",
+  commandFailed: "DEMO_COMMAND_FAILED",
+  dirNotEmpty: "DEMO_DIR_NOT_EMPTY",
+  notConverged: "DEMO_NOT_CONVERGED",
+  badFlag: "INVALID_FLAG",
+} as const;
+
+const INSTALL_HINTS: Readonly<Record<string, string>> = {
+  "nats-server": "install it with `apt-get install nats-server` (Debian/Ubuntu), `brew install nats-server`, or download it from https://github.com/nats-io/nats-server/releases and put it on PATH",
+  kubectl: "install kubectl (https://kubernetes.io/docs/tasks/tools/) and put it on PATH",
+};
+
+/** Finds a binary on PATH, then in the sbin directories where Debian puts servers. */
+export function findExecutable(name: string, pathEnv: string | undefined, fallbackDirs: readonly string[] = ["/usr/sbin", "/usr/local/sbin", "/usr/local/bin"]): string {
+  for (const dir of [...(pathEnv ?? "").split(delimiter).filter((d) => d !== ""), ...fallbackDirs]) {
+    const candidate = join(dir, name);
+    if (existsSync(candidate)) return candidate;
+  }
+  throw new FlotillaError(DEMO_ERRORS.toolMissing, `${name} not found on PATH or in ${fallbackDirs.join(", ")}; ${INSTALL_HINTS[name] ?? "install it and put it on PATH"}`);
+}
+
+/** A TCP port on 127.0.0.1 that was free a moment ago (a system nats may hold 4222, so never assume one). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address !== null ? address.port : 0;
+      server.close(() => {
+        resolve(port);
+      });
+    });
+  });
+}
+
+/** Runs a short command to completion and returns its stdout; failure carries the command's own error output. */
+export function runCommand(input: { command: string; args: readonly string[]; env?: Readonly<Record<string, string | undefined>>; cwd?: string; what: string; signal?: AbortSignal }): Promise<string> {
+  return new Promise((resolve, reject) => {
+    execFile(
+      input.command,
+      [...input.args],
+      { env: input.env === undefined ? undefined : { ...input.env }, cwd: input.cwd, maxBuffer: 16 * 1024 * 1024, timeout: 120_000, signal: input.signal },
+      (err, stdout, stderr) => {
+        if (err === null) {
+          resolve(stdout);
+          return;
+        }
+        const detail = stderr.trim().split("\n").slice(-5).join("\n");
+        reject(new FlotillaError(DEMO_ERRORS.commandFailed, `${input.what} failed${detail === "" ? "" : `:\n${detail}`}`));
+      },
+    );
+  });
+}
