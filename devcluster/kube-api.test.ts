@@ -120,6 +120,17 @@ describe("KubeApi", () => {
     expect(unknown.code).toBe(404);
   });
 
+  it("never echoes Secret values in its error statuses", () => {
+    const { api } = setup();
+    const plaintext = "hunter2-plaintext-value";
+    const bad = statusOf(() => api.handle(req({ verb: "POST", resource: "secrets", body: JSON.stringify({ metadata: { name: "s" }, data: { password: plaintext + "!" } }) })));
+    expect(bad.code).toBe(422);
+    expect(bad.message).toBe('Secret "s" is invalid: data[password]: Invalid value: illegal base64 data');
+    api.handle(req({ verb: "POST", resource: "secrets", body: JSON.stringify({ metadata: { name: "ok" }, stringData: { password: plaintext } }) }));
+    const malformed = statusOf(() => api.handle(req({ verb: "PATCH", resource: "secrets", name: "ok", contentType: "application/json-patch+json", body: JSON.stringify([{ op: "test", path: "/data/password", value: plaintext }]) })));
+    expect(JSON.stringify(malformed.toStatus())).not.toContain(plaintext);
+  });
+
   it("names objects from generateName", () => {
     const { api } = setup();
     const o = api.handle(req({ verb: "POST", resource: "configmaps", body: '{"metadata":{"generateName":"job-"}}' })).body as KubeObject;

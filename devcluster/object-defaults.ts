@@ -102,7 +102,9 @@ export function applyDefaults(kind: string, object: KubeObject): void {
     case "Deployment": {
       const s = rec(object, "spec");
       setDefault(s, "replicas", 1);
-      setDefault(s, "strategy", { type: "RollingUpdate", rollingUpdate: { maxUnavailable: "25%", maxSurge: "25%" } });
+      const strategy = rec(s, "strategy");
+      setDefault(strategy, "type", "RollingUpdate");
+      if (strategy.type === "RollingUpdate") setDefault(strategy, "rollingUpdate", { maxUnavailable: "25%", maxSurge: "25%" });
       setDefault(s, "revisionHistoryLimit", 10);
       setDefault(s, "progressDeadlineSeconds", 600);
       defaultTemplate(s);
@@ -112,14 +114,18 @@ export function applyDefaults(kind: string, object: KubeObject): void {
       const s = rec(object, "spec");
       setDefault(s, "replicas", 1);
       setDefault(s, "podManagementPolicy", "OrderedReady");
-      setDefault(s, "updateStrategy", { type: "RollingUpdate", rollingUpdate: { partition: 0 } });
+      const strategy = rec(s, "updateStrategy");
+      setDefault(strategy, "type", "RollingUpdate");
+      if (strategy.type === "RollingUpdate") setDefault(strategy, "rollingUpdate", { partition: 0 });
       setDefault(s, "revisionHistoryLimit", 10);
       defaultTemplate(s);
       break;
     }
     case "DaemonSet": {
       const s = rec(object, "spec");
-      setDefault(s, "updateStrategy", { type: "RollingUpdate", rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
+      const strategy = rec(s, "updateStrategy");
+      setDefault(strategy, "type", "RollingUpdate");
+      if (strategy.type === "RollingUpdate") setDefault(strategy, "rollingUpdate", { maxUnavailable: 1, maxSurge: 0 });
       setDefault(s, "revisionHistoryLimit", 10);
       defaultTemplate(s);
       break;
