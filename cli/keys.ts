@@ -25,6 +25,10 @@ import {
 import type { CliContext, CommandRegistrar } from "./context.js";
 import { collect, collectList, emit, loadKeyRing, readInput, readInputFile, systemRandom, writeFileAtomic } from "./sealed-io.js";
 
+function rfc3339(ms: number): string {
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 function bitsOf(value: string): number {
   const bits = Number(value);
   if (!Number.isInteger(bits) || bits < 2048 || bits > 8192) throw new FlotillaError("INVALID_FLAG", "--bits must be an integer from 2048 to 8192", { field: "--bits" });
@@ -34,15 +38,19 @@ function bitsOf(value: string): number {
 async function generate(ctx: CliContext, opts: { namespace: string; bits: string; certOut?: string; output?: string; format: string }): Promise<void> {
   const generated = await generateSealingKey({ clock: ctx.clock, random: systemRandom, bits: bitsOf(opts.bits) });
   if (opts.certOut !== undefined) await writeFileAtomic(ctx, opts.certOut, generated.certificatePem);
-  const secret = sealingKeySecret(generated.key, { namespace: opts.namespace, creationTimestamp: new Date(ctx.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z") });
+  const secret = sealingKeySecret(generated.key, { namespace: opts.namespace, creationTimestamp: rfc3339(ctx.clock.now()) });
   await emit(ctx, formatManifest(secret, parseOutputFormat(opts.format)), opts.output);
   ctx.stderr.write(`generated sealing key ${generated.fingerprint}\n`);
 }
 
 async function rotate(ctx: CliContext, opts: { file: string; namespace: string; bits: string; certOut?: string; output?: string }): Promise<void> {
-  const existing = parsePrivateKeys(await readInputFile(ctx, opts.file, "key list"), { file: opts.file });
+  const text = await readInputFile(ctx, opts.file, "key list");
+  const existing = parsePrivateKeys(text, { file: opts.file });
   const generated = await generateSealingKey({ clock: ctx.clock, random: systemRandom, bits: bitsOf(opts.bits) });
-  const list = sealingKeyList([...existing, generated.key], { namespace: opts.namespace });
+  // Existing key Secrets are kept exactly as they were; the new one is appended.
+  const keptItems = parseManifests(text, opts.file).filter((doc) => doc.kind === "Secret");
+  const newSecret = sealingKeySecret(generated.key, { namespace: opts.namespace, creationTimestamp: rfc3339(ctx.clock.now()) });
+  const list = keptItems.length === existing.length ? { apiVersion: "v1", kind: "List", items: [...keptItems, newSecret], metadata: { resourceVersion: "" } } : sealingKeyList([...existing, generated.key], { namespace: opts.namespace });
   await writeFileAtomic(ctx, opts.output ?? opts.file, stringify(list, { lineWidth: 0 }));
   if (opts.certOut !== undefined) await writeFileAtomic(ctx, opts.certOut, generated.certificatePem);
   ctx.stderr.write(`new sealing key ${generated.fingerprint}; ${existing.length} older key(s) kept for opening\n`);

@@ -103,7 +103,10 @@ describe("generateSealingKey", () => {
       rmSync(dir, { recursive: true, force: true });
     }
     const secret = sealingKeySecret(generated.key);
-    expect(secret).toMatchObject({ type: "kubernetes.io/tls", metadata: { generateName: "sealed-secrets-key", labels: { "sealedsecrets.bitnami.com/sealed-secrets-key": "active" } } });
+    expect(secret).toMatchObject({ type: "kubernetes.io/tls", metadata: { name: expect.stringMatching(/^sealed-secrets-key[a-z0-9]{5}$/) as unknown, namespace: "kube-system", labels: { "sealedsecrets.bitnami.com/sealed-secrets-key": "active" } } });
+    // The name is derived from the fingerprint, so re-applying a backup or rotation is idempotent.
+    expect(sealingKeySecret(generated.key).metadata.name).toBe(secret.metadata.name);
+    expect(sealingKeySecret(generated.key, { generateName: true }).metadata).toMatchObject({ generateName: "sealed-secrets-key" });
     const ring = createKeyRing(parseSealingKeySecrets([secret]));
     const sealed = sealSecret(
       { apiVersion: "v1", kind: "Secret", metadata: { name: "n", namespace: "ns" }, stringData: { k: PLAINTEXT } },
