@@ -25,6 +25,22 @@ function tokenMatches(header: string | undefined, token: string | undefined): bo
   return header.toLowerCase().startsWith("bearer ") && given.length === want.length && timingSafeEqual(given, want);
 }
 
+/** Equality-based label selectors (`env=prod,tier!=gold,region`), as kubectl's `-l`; null when malformed. */
+export function parseSelector(selector: string | undefined): ((labels: Readonly<Record<string, string>>) => boolean) | null {
+  if (selector === undefined || selector.trim() === "") return () => true;
+  const terms: ((labels: Readonly<Record<string, string>>) => boolean)[] = [];
+  for (const raw of selector.split(",")) {
+    const term = raw.trim();
+    const m = /^([A-Za-z0-9._/-]+)\s*(!=|==|=)?\s*([A-Za-z0-9._-]*)$/.exec(term);
+    if (m?.[1] === undefined) return null;
+    const [, key, op, value = ""] = m;
+    if (op === undefined) terms.push((l) => l[key] !== undefined);
+    else if (op === "!=") terms.push((l) => l[key] !== value);
+    else terms.push((l) => l[key] === value);
+  }
+  return (labels) => terms.every((t) => t(labels));
+}
+
 function problem(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.code(status).send({ error: { code, message } });
 }
@@ -48,9 +64,11 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.get("/", (_req, reply) => reply.type("text/html; charset=utf-8").send(dashboardHtml(hub.fleet)));
 
   app.get("/api/v1/hub-key", () => ({ publicKey: options.hubPublicKey }));
-  app.get("/api/v1/clusters", () => {
+  app.get<{ Querystring: { selector?: string } }>("/api/v1/clusters", (req, reply) => {
     const now = clock.now();
-    return { items: clusterNames(hub).map((n) => clusterView(hub, n, now)) };
+    const matches = parseSelector(req.query.selector);
+    if (matches === null) return problem(reply, 400, "INVALID_SELECTOR", "selector must look like key=value,key!=value,key");
+    return { items: clusterNames(hub).filter((n) => matches(hub.registry.labels(n))).map((n) => clusterView(hub, n, now)) };
   });
   app.get<{ Params: { name: string } }>("/api/v1/clusters/:name", (req, reply) => {
     if (!clusterNames(hub).includes(req.params.name)) return problem(reply, 404, HUB_ERROR.notFound, `no cluster ${req.params.name}`);

@@ -1,6 +1,6 @@
 export { startHub, loadAllowlists, type HubConfig, type HubRepoConfig, type HubDeps, type RunningHub } from "./start-hub.js";
 export { HubService, type HubServiceOptions, type SourceStatus } from "./hub-service.js";
-export { buildApi, type ApiOptions } from "./api-server.js";
+export { buildApi, parseSelector, type ApiOptions } from "./api-server.js";
 export { HUB_ERROR, HubError, type HubErrorCode } from "./hub-errors.js";
 export { renderNatsConfig, type NatsConfigInput } from "./nats-config.js";
 export { spokePermissions, type SpokePermissions } from "./nats-permissions.js";

@@ -197,3 +197,14 @@ describe("flotilla hub: plan and publish", () => {
     expect(cert.status).toBe(200);
   });
 });
+
+describe("GET /api/v1/clusters?selector=", () => {
+  it("filters clusters by label, as kubectl -l does", async () => {
+    const names = async (selector: string): Promise<string[]> =>
+      (await api<{ items: { name: string }[] }>(`/api/v1/clusters?selector=${encodeURIComponent(selector)}`)).body.items.map((c) => c.name);
+    expect(await names("env=prod")).toEqual(["eu-1", "us-1"]);
+    expect(await names("env=prod,wave!=canary")).toEqual(["us-1"]);
+    expect(await names("wave")).toEqual(["dev-1", "eu-1", "us-1"]);
+    expect((await api("/api/v1/clusters?selector=%3D%3D")).status).toBe(400);
+  });
+});
