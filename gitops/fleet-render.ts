@@ -137,28 +137,30 @@ function renderApp(app: Application, header: AppHeader, ctx: RenderContext, file
   const known = ctx.snapshots.get(repoKey);
   if (known !== undefined) {
     const objects = ctx.manifests.peek(known, manifestSource);
-    if (objects !== undefined) return objects instanceof GitOpsError ? failed(header, known.revision, objects) : finishApp(header, known.revision, objects);
+    if (objects !== undefined) return objects instanceof GitOpsError ? failed(header, known.revision, objects, file) : finishApp(header, known.revision, objects);
   }
   return (async () => {
     let snapshot: RepoSnapshot;
     try {
       snapshot = known ?? (await ctx.repo(header.source.repoURL, header.source.targetRevision, "spec.template.spec.source.repoURL"));
     } catch (err) {
-      if (err instanceof GitOpsError) return failed(header, "", err);
+      if (err instanceof GitOpsError) return failed(header, "", err, file);
       throw err;
     }
     ctx.snapshots.set(repoKey, snapshot);
     try {
       return finishApp(header, snapshot.revision, await ctx.manifests.render(snapshot, manifestSource));
     } catch (err) {
-      if (err instanceof GitOpsError) return failed(header, snapshot.revision, err);
+      if (err instanceof GitOpsError) return failed(header, snapshot.revision, err, file);
       throw err;
     }
   })();
 }
 
-function failed(header: AppHeader, revision: string, err: GitOpsError): AppRender {
-  return finishApp(header, revision, [], toRenderError(err));
+function failed(header: AppHeader, revision: string, err: GitOpsError, file?: string): AppRender {
+  const error = toRenderError(err);
+  // Errors that name no file (a bad path, an unknown revision) point at the ApplicationSet.
+  return finishApp(header, revision, [], error.file === undefined && file !== undefined ? { ...error, file } : error);
 }
 
 function failedApp(name: string, appSet: string, error: GitOpsError): AppRender {

@@ -127,15 +127,15 @@ describe("clusters generator", () => {
   it("values are templated with the cluster's own params", async () => {
     const got = await params({ clusters: { selector: { matchExpressions: [{ key: "env", operator: "In", values: ["prod"] }] }, values: { revision: "{{.metadata.labels.env}}-branch", fixed: "x" } } }, true);
     expect(got).toHaveLength(1);
-    expect(got[0]!["values"]).toEqual({ revision: "prod-branch", fixed: "x" });
+    expect(got[0]["values"]).toEqual({ revision: "prod-branch", fixed: "x" });
     const flat = await params({ clusters: { selector: { matchLabels: { env: "prod" } }, values: { revision: "{{metadata.labels.env}}-branch" } } }, false);
-    expect(flat[0]!["values.revision"]).toBe("prod-branch");
+    expect(flat[0]["values.revision"]).toBe("prod-branch");
   });
 
   it("flatList yields one param set with all clusters", async () => {
     const got = await params({ clusters: { flatList: true } }, true);
     expect(got).toHaveLength(1);
-    expect((got[0]!["clusters"] as { name: string }[]).map((c) => c.name)).toEqual(["Prod_EU", "staging"]);
+    expect((got[0]["clusters"] as { name: string }[]).map((c) => c.name)).toEqual(["Prod_EU", "staging"]);
   });
 
   it("an unknown selector operator is an error on its field", async () => {

@@ -116,9 +116,9 @@ describe("argo-cd applicationset/examples expand as Argo CD documents them", () 
       { name: "argo-workflows", project: "my-project", path: `${DIRS}/argo-workflows`, server: "https://kubernetes.default.svc", namespace: "argo-workflows" },
       { name: "prometheus-operator", project: "my-project", path: `${DIRS}/prometheus-operator`, server: "https://kubernetes.default.svc", namespace: "prometheus-operator" },
     ]);
-    expect(apps[0]!.spec["syncPolicy"]).toEqual({ syncOptions: ["CreateNamespace=true"] });
-    expect(apps[0]!.metadata.namespace).toBe("argocd");
-    expect(apps[0]!.metadata.finalizers).toEqual(["resources-finalizer.argocd.argoproj.io"]);
+    expect(apps[0].spec["syncPolicy"]).toEqual({ syncOptions: ["CreateNamespace=true"] });
+    expect(apps[0].metadata.namespace).toBe("argocd");
+    expect(apps[0].metadata.finalizers).toEqual(["resources-finalizer.argocd.argoproj.io"]);
   });
 
   it("git-generator-directory/excludes/git-directories-exclude-example-fasttemplate.yaml", async () => {
@@ -198,7 +198,7 @@ describe("argo-cd applicationset/examples expand as Argo CD documents them", () 
 
   it("merge/merge-two-matrixes-fasttemplate.yaml: the list overrides values.replicaCount for in-cluster staging", async () => {
     const apps = await expand("merge/merge-two-matrixes-fasttemplate.yaml");
-    const replicas = apps.map((a) => [a.metadata.name, (a.spec["source"] as { helm: { parameters: { value: string }[] } }).helm.parameters[0]!.value]);
+    const replicas = apps.map((a) => [a.metadata.name, (a.spec["source"] as { helm: { parameters: { value: string }[] } }).helm.parameters[0].value]);
     expect(replicas).toEqual([
       ["in-cluster-guestbook-staging", "1"],
       ["in-cluster-guestbook-prod", "2"],
@@ -209,7 +209,7 @@ describe("argo-cd applicationset/examples expand as Argo CD documents them", () 
 
   it("merge/merge-two-matrixes.yaml (goTemplate): a literal `values.replicaCount` key does not reach .values.replicaCount", async () => {
     const apps = await expand("merge/merge-two-matrixes.yaml");
-    expect(apps.map((a) => [a.metadata.name, (a.spec["destination"] as { namespace: string }).namespace, (a.spec["source"] as { helm: { parameters: { value: string }[] } }).helm.parameters[0]!.value])).toEqual([
+    expect(apps.map((a) => [a.metadata.name, (a.spec["destination"] as { namespace: string }).namespace, (a.spec["source"] as { helm: { parameters: { value: string }[] } }).helm.parameters[0].value])).toEqual([
       ["in-cluster-guestbook-staging", "guestbook-non-prod", "2"],
       ["in-cluster-guestbook-prod", "guestbook", "2"],
       ["prod-guestbook-staging", "guestbook-non-prod", "2"],
