@@ -5,7 +5,7 @@ import { HUB_ERROR } from "./hub-errors.js";
 import type { HubService } from "./hub-service.js";
 import { appViews, clusterNames, clusterView } from "./status-views.js";
 import { verifyWebhook } from "./webhook.js";
-import { dashboardHtml } from "./dashboard.js";
+import { hubDashboardViews, registerDashboard } from "./dashboard/index.js";
 
 export interface ApiOptions {
   readonly hub: HubService;
@@ -61,7 +61,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     for (const [connection, n] of Object.entries(counts)) hub.metrics.clusters.set({ connection }, n);
     return reply.type(hub.metrics.registry.contentType).send(await hub.metrics.registry.metrics());
   });
-  app.get("/", (_req, reply) => reply.type("text/html; charset=utf-8").send(dashboardHtml(hub.fleet)));
+  // The web dashboard: `/`, `/clusters/:name`, `/rollouts`, `/events` (server-sent change events).
+  registerDashboard(app, { views: hubDashboardViews(hub, clock) });
 
   app.get("/api/v1/hub-key", () => ({ publicKey: options.hubPublicKey }));
   app.get<{ Querystring: { selector?: string } }>("/api/v1/clusters", (req, reply) => {

@@ -208,3 +208,11 @@ describe("GET /api/v1/clusters?selector=", () => {
     expect((await api("/api/v1/clusters?selector=%3D%3D")).status).toBe(400);
   });
 });
+
+describe("web dashboard", () => {
+  it("serves the fleet page with every cluster", async () => {
+    const page = await api<string>("/");
+    expect(page.status).toBe(200);
+    for (const name of ["eu-1", "us-1", "dev-1"]) expect(page.body).toContain(name);
+  });
+});
