@@ -75,7 +75,8 @@ interface RepoAccess {
 
 /** Branch → tag → commit, the order `git rev-parse` and Argo's repo server use. */
 async function resolveIn(repo: RepoAccess, revision: string, remote: boolean): Promise<string> {
-  const rev = revision === "" ? "HEAD" : revision;
+  let rev = revision === "" ? "HEAD" : revision;
+  if (remote && rev === "HEAD") rev = await remoteDefaultBranch(repo);
   const candidates =
     rev === "HEAD"
       ? remote
@@ -103,6 +104,23 @@ async function resolveIn(repo: RepoAccess, revision: string, remote: boolean): P
   throw new GitOpsError(GITOPS_ERROR.revision, `revision ${JSON.stringify(rev)} is not a branch, tag or commit`, {
     field: "targetRevision",
   });
+}
+
+/**
+ * The branch the remote's HEAD names. A clone without checkout keeps a local HEAD that never
+ * moves, so HEAD of a remote is resolved through its branch in refs/remotes/origin.
+ */
+async function remoteDefaultBranch(repo: RepoAccess): Promise<string> {
+  for (const ref of ["refs/remotes/origin/HEAD", "HEAD"]) {
+    try {
+      const target = await git.resolveRef({ fs, dir: repo.dir, ref, depth: 2 });
+      const match = /^refs\/(?:remotes\/origin|heads)\/(.+)$/u.exec(target);
+      if (match !== null && match[1] !== "HEAD") return match[1];
+    } catch {
+      // try the next
+    }
+  }
+  return "HEAD";
 }
 
 async function peelToCommit(repo: RepoAccess, oid: string): Promise<string> {

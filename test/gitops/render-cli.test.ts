@@ -172,7 +172,7 @@ describe("flotilla render on a git repository", () => {
     return JSON.parse(result.stdout) as RenderedFleet;
   }
 
-  const value = (f: RenderedFleet, c: string): unknown => (app(f, c, `cfg-${c}`).objects[0] as { data: { value: string } }).data.value;
+  const value = (f: RenderedFleet, c: string): unknown => (app(f, c, `cfg-${c}`).objects[0] as unknown as { data: { value: string } }).data.value;
 
   it("renders HEAD, a tag, a branch and an abbreviated commit, reporting the commit oid", async () => {
     const head = await render();
