@@ -32,7 +32,7 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-describe("flotilla sops decrypt (real fixtures through the built CLI)", () => {
+describe("flotilla sops decrypt (real fixtures through the built CLI)", { timeout: 180_000 }, () => {
   it("YAML with --age-key-file", async () => {
     const r = await runFlotilla(["sops", "decrypt", fx("humphd-sops-age", "secret.enc.yaml"), "--age-key-file", fx("humphd-sops-age", "key.txt")], { env: baseEnv() });
     expect(r.stderr).toBe("");
@@ -42,43 +42,50 @@ describe("flotilla sops decrypt (real fixtures through the built CLI)", () => {
 
   it("JSON, dotenv, INI and binary with PGP or SOPS_AGE_KEY / SOPS_AGE_KEY_FILE", async () => {
     const pgp = ["--pgp-key-file", fx("getsops-sops", "sops_functional_tests_key.asc")];
-    const json = await runFlotilla(["sops", "decrypt", fx("getsops-sops", "example.json"), ...pgp], { env: baseEnv() });
+    // Independent runs go in parallel to keep the suite fast.
+    const [json, env, ini, bin] = await Promise.all([
+      runFlotilla(["sops", "decrypt", fx("getsops-sops", "example.json"), ...pgp], { env: baseEnv() }),
+      runFlotilla(["sops", "decrypt", fx("humphd-sops-age", "secret.enc.env")], {
+        env: { ...baseEnv(), SOPS_AGE_KEY: readFileSync(fx("humphd-sops-age", "key.txt"), "utf8") },
+      }),
+      runFlotilla(["sops", "decrypt", fx("getsops-sops", "functional-tests-format.enc.ini"), ...pgp], { env: baseEnv() }),
+      runFlotilla(["sops", "decrypt", fx("flux-kustomize-controller", "files-file.txt")], {
+        env: { ...baseEnv(), SOPS_AGE_KEY_FILE: fx("flux-kustomize-controller", "keys-age.txt") },
+      }),
+    ]);
     expect(JSON.parse(json.stdout)).toEqual(expected["getsops-sops/example.json"]?.plaintext);
-    const env = await runFlotilla(["sops", "decrypt", fx("humphd-sops-age", "secret.enc.env")], {
-      env: { ...baseEnv(), SOPS_AGE_KEY: readFileSync(fx("humphd-sops-age", "key.txt"), "utf8") },
-    });
     expect(env.stdout).toBe("secret=this is a secret\nanother_secret=7\n");
-    const ini = await runFlotilla(["sops", "decrypt", fx("getsops-sops", "functional-tests-format.enc.ini"), ...pgp], { env: baseEnv() });
     expect(ini.stdout).toBe("[foo]\nbar = baz\n");
-    const bin = await runFlotilla(["sops", "decrypt", fx("flux-kustomize-controller", "files-file.txt")], {
-      env: { ...baseEnv(), SOPS_AGE_KEY_FILE: fx("flux-kustomize-controller", "keys-age.txt") },
-    });
     expect(bin.stdout).toBe("value");
   });
 
   it("--extract and --output-type", async () => {
     const args = ["sops", "decrypt", fx("humphd-sops-age", "secret.enc.json"), "--age-key-file", fx("humphd-sops-age", "key.txt")];
-    expect((await runFlotilla([...args, "--extract", '["complex"]["value"]'], { env: baseEnv() })).stdout).toBe("this is a secret");
-    const asYaml = await runFlotilla([...args, "--output-type", "yaml"], { env: baseEnv() });
+    const [extracted, asYaml] = await Promise.all([
+      runFlotilla([...args, "--extract", '["complex"]["value"]'], { env: baseEnv() }),
+      runFlotilla([...args, "--output-type", "yaml"], { env: baseEnv() }),
+    ]);
+    expect(extracted.stdout).toBe("this is a secret");
     expect(parseYaml(asYaml.stdout)).toEqual(expected["humphd-sops-age/secret.enc.json"]?.plaintext);
   });
 
   it("no MAC: refused with a clear code, accepted with --ignore-mac", async () => {
     const args = ["sops", "decrypt", fx("getsops-sops", "functional-tests-no_mac.yaml"), "--pgp-key-file", fx("getsops-sops", "sops_functional_tests_key.asc")];
-    const refused = await runFlotilla(args, { env: baseEnv() });
+    const [refused, ok] = await Promise.all([runFlotilla(args, { env: baseEnv() }), runFlotilla([...args, "--ignore-mac"], { env: baseEnv() })]);
     expect(refused.code).toBe(1);
     expect(refused.stdout).toBe("");
     expect(refused.stderr).toMatch(/^error\[SOPS_MAC_MISMATCH\]: .*functional-tests-no_mac\.yaml: sops\.mac: MAC mismatch/);
-    const ok = await runFlotilla([...args, "--ignore-mac"], { env: baseEnv() });
     expect(ok.code).toBe(0);
     expect(parseYaml(ok.stdout)).toEqual(expected["getsops-sops/functional-tests-no_mac.yaml"]?.plaintext);
   });
 
   it("wrong key and corrupted value: exit 1, code, file and key path, no plaintext anywhere", async () => {
-    const wrong = await runFlotilla(["sops", "decrypt", fx("isindir-sops-secrets-operator", "02-test-secrets.yaml"), "--age-key-file", fx("humphd-sops-age", "key.txt")], { env: baseEnv() });
+    const [wrong, bad] = await Promise.all([
+      runFlotilla(["sops", "decrypt", fx("isindir-sops-secrets-operator", "02-test-secrets.yaml"), "--age-key-file", fx("humphd-sops-age", "key.txt")], { env: baseEnv() }),
+      runFlotilla(["sops", "decrypt", fx("isindir-sops-secrets-operator", "01-test-secrets.yaml"), "--age-key-file", fx("isindir-sops-secrets-operator", "key-file.txt")], { env: baseEnv() }),
+    ]);
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).toMatch(/^error\[SOPS_NO_KEY_COULD_DECRYPT\]: .*02-test-secrets\.yaml: sops: could not unwrap the data key/);
-    const bad = await runFlotilla(["sops", "decrypt", fx("isindir-sops-secrets-operator", "01-test-secrets.yaml"), "--age-key-file", fx("isindir-sops-secrets-operator", "key-file.txt")], { env: baseEnv() });
     expect(bad.code).toBe(1);
     expect(bad.stderr).toMatch(/error\[SOPS_VALUE_INTEGRITY_FAILED\]: .*01-test-secrets\.yaml: spec\.secretTemplates\.stringData\.username: /);
     const raw = readFileSync(fx("isindir-sops-secrets-operator", "01-raw-test-secrets.yaml"), "utf8");
@@ -88,7 +95,8 @@ describe("flotilla sops decrypt (real fixtures through the built CLI)", () => {
   });
 });
 
-describe("flotilla sops encrypt / updatekeys / rotate with .sops.yaml", () => {
+// Each test starts several CLI processes; on a busy shared machine that can take a while.
+describe("flotilla sops encrypt / updatekeys / rotate with .sops.yaml", { timeout: 180_000 }, () => {
   it("encrypts in place from creation rules, then updatekeys and rotate keep the plaintext", async () => {
     const work = mkdtempSync(join(dir, "repo-"));
     const recipient1 = "age1l44xcng8dqj32nlv6d930qvvrny05hglzcv9qpc7kxjc6902ma4qufys29"; // flux keys-age.txt
