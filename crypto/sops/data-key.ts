@@ -36,17 +36,25 @@ async function unwrapOne(k: MasterKey, ring: ResolvedKeyRing): Promise<Uint8Arra
   }
 }
 
-async function unwrapGroup(group: KeyGroup, ring: ResolvedKeyRing, problems: string[]): Promise<Uint8Array | null> {
+interface Problems {
+  readonly lines: string[];
+  /** Some key failed only because its type is unsupported; `missing` counts keys we had no key for. */
+  unsupported: number;
+  missing: number;
+}
+
+async function unwrapGroup(group: KeyGroup, ring: ResolvedKeyRing, problems: Problems): Promise<Uint8Array | null> {
   const sorted = group.map((k, i) => ({ k, i })).sort((a, b) => orderOf(a.k) - orderOf(b.k) || a.i - b.i);
   for (const { k } of sorted) {
     try {
       const part = await unwrapOne(k, ring);
       if (part !== null) return part;
-      problems.push(`${describeKey(k)}: no matching key given`);
+      problems.lines.push(`${describeKey(k)}: no matching key given`);
+      problems.missing++;
     } catch (err) {
       if (!isSopsError(err)) throw err;
-      problems.push(`${describeKey(k)}: ${err.message}`);
-      if (err.code === SOPS_ERROR.unsupportedKeyType) problems.push(`!${err.code}`);
+      problems.lines.push(`${describeKey(k)}: ${err.message}`);
+      if (err.code === SOPS_ERROR.unsupportedKeyType) problems.unsupported++;
     }
   }
   return null;
@@ -54,7 +62,7 @@ async function unwrapGroup(group: KeyGroup, ring: ResolvedKeyRing, problems: str
 
 /** Metadata.GetDataKeyWithKeyServices: one key per group; Shamir-combine when there are several groups. */
 export async function unwrapDataKey(groups: readonly KeyGroup[], threshold: number, ring: ResolvedKeyRing): Promise<Uint8Array> {
-  const problems: string[] = [];
+  const problems: Problems = { lines: [], unsupported: 0, missing: 0 };
   const parts: Uint8Array[] = [];
   for (const group of groups) {
     const part = await unwrapGroup(group, ring, problems);
@@ -66,8 +74,8 @@ export async function unwrapDataKey(groups: readonly KeyGroup[], threshold: numb
     if (key.length !== 32) throw new SopsError(SOPS_ERROR.noKeyCouldDecrypt, "the unwrapped data key is not 32 bytes");
     return key;
   }
-  const onlyUnsupported = problems.includes(`!${SOPS_ERROR.unsupportedKeyType}`) && !problems.some((p) => p.endsWith("no matching key given"));
-  const detail = problems.filter((p) => !p.startsWith("!")).join("; ");
+  const onlyUnsupported = problems.unsupported > 0 && problems.missing === 0;
+  const detail = problems.lines.join("; ");
   const groupsMsg = groups.length > 1 ? ` (recovered ${parts.length} of the ${need} key groups needed)` : "";
   throw new SopsError(
     onlyUnsupported ? SOPS_ERROR.unsupportedKeyType : SOPS_ERROR.noKeyCouldDecrypt,

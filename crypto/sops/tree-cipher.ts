@@ -27,10 +27,15 @@ export interface TreeCipherOptions {
 export class TreeCipher {
   readonly #opts: TreeCipherOptions;
   readonly #hash: Hash;
+  readonly #random: RandomSource;
 
   constructor(opts: TreeCipherOptions) {
-    if (opts.mode === "encrypt" && opts.random === undefined) throw new Error("TreeCipher: encrypt needs a RandomSource");
     this.#opts = opts;
+    this.#random =
+      opts.random ??
+      (() => {
+        throw new Error("TreeCipher: encrypt mode needs a RandomSource");
+      });
     this.#hash = createHash("sha512");
     if (opts.macOnlyEncrypted) this.#hash.update(MAC_ONLY_ENCRYPTED_INIT);
   }
@@ -42,8 +47,7 @@ export class TreeCipher {
     const field = pathField(path);
     if (this.#opts.mode === "encrypt") {
       if (!this.#opts.macOnlyEncrypted || encrypted) this.#hash.update(toSopsBytes(value));
-      // `random` is checked in the constructor for encrypt mode.
-      return encrypted ? encryptValue(value, this.#opts.dataKey, aad, this.#opts.random ?? (() => new Uint8Array())) : value;
+      return encrypted ? encryptValue(value, this.#opts.dataKey, aad, this.#random) : value;
     }
     let plain = value;
     if (encrypted) {
@@ -67,7 +71,7 @@ export class TreeCipher {
     if (this.#opts.mode === "encrypt") {
       const path = aadPaths[0] ?? [];
       if (!this.#opts.decider.shouldEncrypt(path, commentsStack, true)) return text;
-      return encryptValue(text, this.#opts.dataKey, `${path.join(":")}:`, this.#opts.random ?? (() => new Uint8Array()), "comment");
+      return encryptValue(text, this.#opts.dataKey, `${path.join(":")}:`, this.#random, "comment");
     }
     if (!isEncryptedValue(text)) return text;
     for (const candidate of aadPaths) {
