@@ -58,11 +58,20 @@ export function spokeArgs(input: { cluster: string; natsUrl: string; nkey: strin
     input.kubeconfig,
     "--namespace",
     SPOKE_NAMESPACE,
+    // Short periods so a stopped spoke shows as offline, and a lost notify is caught, within seconds.
+    "--heartbeat",
+    "5s",
+    "--check-interval",
+    "5s",
+    "--resync-interval",
+    "10s",
   ];
 }
 
 export function sopsEncryptArgs(input: { recipient: string; file: string }): string[] {
-  return ["sops", "encrypt", "--age", input.recipient, "--encrypted-regex", "^(data|stringData)$", input.file];
+  // --mac-only-encrypted: the hub adds the destination namespace and tracking metadata to every
+  // object, so a MAC over the clear values as well would no longer match on the spoke.
+  return ["sops", "encrypt", "--age", input.recipient, "--encrypted-regex", "^(data|stringData)$", "--mac-only-encrypted", input.file];
 }
 
 export function fleetSealArgs(input: { certs: ReadonlyMap<string, string>; secretFile: string; out: string }): string[] {
