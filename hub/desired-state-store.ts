@@ -128,13 +128,57 @@ export class DesiredStateStore {
 
   /** Puts one envelope (object first, so the KV entry never points at a missing bundle) and returns the KV revision. */
   async put(created: CreatedEnvelope): Promise<number> {
-    const cluster = created.envelope.cluster;
-    if (created.external !== undefined) {
-      const os = await this.#objectBucket(created.external.bucket);
-      await os.putBlob({ name: created.external.object }, created.external.data);
-      await this.#pruneObjects(cluster, os, created.external.object);
+    await this.#putObject(created);
+    return this.#desired.put(created.envelope.cluster, created.value);
+  }
+
+  /**
+   * Puts many envelopes fast: bundles by reference first (acknowledged), then the KV values as one
+   * pipeline. The first and last values are acknowledged puts; the ones between are plain publishes
+   * to `$KV.flotilla-desired.<cluster>` (exactly what kv.put sends, minus the wait for each ack). The
+   * hub is the only writer of the bucket, so the stream sequence must advance by exactly the batch
+   * size; if it does not, every value of the batch is put again with acknowledgements.
+   * Returns the KV revision of each envelope, in order.
+   */
+  async putMany(batch: readonly CreatedEnvelope[], options: { concurrency?: number; chunk?: number } = {}): Promise<number[]> {
+    const concurrency = options.concurrency ?? 256;
+    const chunk = options.chunk ?? 5000;
+    const external = batch.filter((c) => c.external !== undefined);
+    for (let i = 0; i < external.length; i += concurrency) {
+      await Promise.all(external.slice(i, i + concurrency).map((c) => this.#putObject(c)));
     }
-    return this.#desired.put(cluster, created.value);
+    const revisions: number[] = [];
+    for (let start = 0; start < batch.length; start += chunk) {
+      revisions.push(...(await this.#pipeline(batch.slice(start, start + chunk), concurrency)));
+    }
+    return revisions;
+  }
+
+  async #pipeline(items: readonly CreatedEnvelope[], concurrency: number): Promise<number[]> {
+    const first = items[0];
+    const last = items.at(-1);
+    if (first === undefined || last === undefined) return [];
+    const firstSeq = await this.#desired.put(first.envelope.cluster, first.value);
+    if (items.length === 1) return [firstSeq];
+    for (let i = 1; i < items.length - 1; i++) {
+      const item = items[i];
+      if (item !== undefined) this.nc.publish(`$KV.${DESIRED_BUCKET}.${item.envelope.cluster}`, item.value);
+    }
+    const lastSeq = await this.#desired.put(last.envelope.cluster, last.value);
+    if (lastSeq === firstSeq + items.length - 1) return items.map((_, i) => firstSeq + i);
+    // Something in between was not stored in order: redo the batch with an ack per value.
+    const revisions: number[] = [];
+    for (let i = 0; i < items.length; i += concurrency) {
+      revisions.push(...(await Promise.all(items.slice(i, i + concurrency).map((c) => this.#desired.put(c.envelope.cluster, c.value)))));
+    }
+    return revisions;
+  }
+
+  async #putObject(created: CreatedEnvelope): Promise<void> {
+    if (created.external === undefined) return;
+    const os = await this.#objectBucket(created.external.bucket);
+    await os.putBlob({ name: created.external.object }, created.external.data);
+    await this.#pruneObjects(created.envelope.cluster, os, created.external.object);
   }
 
   notify(fleet: string, envelope: DesiredStateEnvelope): void {

@@ -12,7 +12,7 @@ import {
   type SigningKey,
 } from "../protocol/index.js";
 import type { Allowlists } from "./allowlist.js";
-import { jitter, mapBounded } from "./bounded.js";
+import { jitter } from "./bounded.js";
 import { ClusterRegistry } from "./cluster-registry.js";
 import { DesiredStateStore, type PublishedState } from "./desired-state-store.js";
 import { appSetOf, bundleOf, mergeRenders, newAppsFor, observedHealth, type AppIssue } from "./fleet-planner.js";
@@ -286,7 +286,7 @@ export class HubService {
       if (state?.bundle !== undefined && contentDigest(apps) === contentDigest(state.bundle.apps)) continue;
       work.push({ cluster: c.name, apps });
     }
-    await mapBounded(work, this.#o.publishConcurrency ?? 256, (w) => this.#publish(w.cluster, render.revision, w.apps));
+    await this.#publishAll(work, render.revision);
     // Shown only once published, so the API never reports a step the clusters have not been sent.
     for (const appSet of this.#rolloutViews.keys()) if (!decisions.has(appSet)) this.#rolloutViews.delete(appSet);
     for (const [appSet, decision] of decisions) this.#rolloutViews.set(appSet, decision);
@@ -330,30 +330,51 @@ export class HubService {
     return decision;
   }
 
-  async #publish(cluster: string, revision: string, apps: AppBundle[]): Promise<void> {
-    const state = this.#clusters.get(cluster) ?? {};
-    const bundle = bundleOf(cluster, revision, apps);
-    try {
-      const created = createEnvelope({
-        fleet: this.fleet,
-        cluster,
-        generation: (state.published?.generation ?? 0) + 1,
-        revision,
-        issuedAt: this.#o.clock.now(),
-        bundle: encodeBundle(bundle),
-        signingKey: this.#o.signingKey,
-        maxPayload: this.store.maxPayload,
-      });
-      const kvRevision = await this.store.put(created);
-      this.store.notify(this.fleet, created.envelope);
-      const e = created.envelope;
-      this.#clusters.set(cluster, { bundle, published: { cluster, generation: e.generation, revision: e.revision, bundleDigest: e.bundleDigest, kvRevision } });
-      this.metrics.publishes.inc({ result: "ok" });
-    } catch (err) {
-      this.#clusters.set(cluster, { ...state, publishError: errorMessage(err) });
-      this.metrics.publishes.inc({ result: "error" });
-      this.#o.logger.error({ cluster, err: errorMessage(err) }, "publish failed");
+  /** Builds every envelope (CPU), puts them as one pipeline, then notifies; a failure marks the clusters, never half-notifies. */
+  async #publishAll(work: readonly { cluster: string; apps: AppBundle[] }[], revision: string): Promise<void> {
+    const built: { cluster: string; bundle: Bundle; created: ReturnType<typeof createEnvelope> }[] = [];
+    for (const w of work) {
+      const state = this.#clusters.get(w.cluster) ?? {};
+      const bundle = bundleOf(w.cluster, revision, w.apps);
+      try {
+        const created = createEnvelope({
+          fleet: this.fleet,
+          cluster: w.cluster,
+          generation: (state.published?.generation ?? 0) + 1,
+          revision,
+          issuedAt: this.#o.clock.now(),
+          bundle: encodeBundle(bundle),
+          signingKey: this.#o.signingKey,
+          maxPayload: this.store.maxPayload,
+        });
+        built.push({ cluster: w.cluster, bundle, created });
+      } catch (err) {
+        this.#failed(w.cluster, err);
+      }
     }
+    let revisions: number[];
+    try {
+      revisions = await this.store.putMany(built.map((b) => b.created), { concurrency: this.#o.publishConcurrency ?? 256 });
+    } catch (err) {
+      for (const b of built) this.#failed(b.cluster, err);
+      return;
+    }
+    built.forEach((b, i) => {
+      const e = b.created.envelope;
+      this.store.notify(this.fleet, e);
+      this.#clusters.set(b.cluster, {
+        bundle: b.bundle,
+        published: { cluster: b.cluster, generation: e.generation, revision: e.revision, bundleDigest: e.bundleDigest, kvRevision: revisions[i] ?? 0 },
+      });
+    });
+    this.metrics.publishes.inc({ result: "ok" }, built.length);
+  }
+
+  #failed(cluster: string, err: unknown): void {
+    const state = this.#clusters.get(cluster) ?? {};
+    this.#clusters.set(cluster, { ...state, publishError: errorMessage(err) });
+    this.metrics.publishes.inc({ result: "error" });
+    this.#o.logger.error({ cluster, err: errorMessage(err) }, "publish failed");
   }
 
   // ---- read models for the API ----
