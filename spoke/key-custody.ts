@@ -96,18 +96,22 @@ export class KeyCustody {
     }
   }
 
-  /** Writes key Secrets (restored from a backup or freshly generated); existing fingerprints are skipped. */
-  async storeKeys(keys: readonly SealingPrivateKey[]): Promise<void> {
-    const existing = (await this.#keySecrets()).length === 0 ? [] : keysFromObjects(await this.#keySecrets(), { onlyActive: true });
+  /** Writes key Secrets (restored from a backup or freshly generated); existing fingerprints are skipped. Returns how many were written. */
+  async storeKeys(keys: readonly SealingPrivateKey[]): Promise<number> {
+    const current = await this.#keySecrets();
+    const existing = current.length === 0 ? [] : keysFromObjects(current, { onlyActive: true });
     const have = new Set(existing.map((k) => k.fingerprint));
+    let written = 0;
     for (const key of keys) {
       if (have.has(key.fingerprint)) continue;
+      written++;
       const secret = sealingKeySecret(key, {
         namespace: this.#o.namespace,
         name: `sealed-secrets-key${randomSuffix(this.#o.random)}`,
       }) as unknown as KubeObject;
       await this.#o.client.create(secret);
     }
+    return written;
   }
 
   /** The current ring, loading it when needed. */

@@ -21,6 +21,7 @@ export interface BootstrapOptions {
 export interface BootstrapResult {
   readonly state: DesiredState;
   readonly summary: ReconcileSummary;
+  /** Keys from the backup that were not in the cluster yet and were written. */
   readonly restoredKeys: number;
 }
 
@@ -55,8 +56,7 @@ export async function bootstrapFromGit(options: BootstrapOptions): Promise<Boots
   let restoredKeys = 0;
   if (options.restore !== undefined) {
     const restored = await restoreKeys(options.restore.backup, options.restore.identity, { file: options.restore.file });
-    await runtime.custody.storeKeys(restored.keys);
-    restoredKeys = restored.keys.length;
+    restoredKeys = await runtime.custody.storeKeys(restored.keys);
     logger.info({ keys: restoredKeys }, "restored sealing keys from the backup");
   }
   await runtime.custody.ensureSealingKeys();

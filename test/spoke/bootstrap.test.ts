@@ -10,6 +10,7 @@ import type { ClientNodeKube, KubeObject } from "../../kube/index.js";
 import { bootstrapFromGit, parseSpokeConfig, SpokeRuntime, startSpoke, type SpokeAgent } from "../../spoke/index.js";
 import { fixturePath, makeGitRepo, startNats, type GitRepo, type NatsServerHandle } from "../harness/index.js";
 import { kubectlJson } from "../kube/kube-fixtures.js";
+import { FLEET, fixture } from "./fleet-repo-fixture.js";
 import { HubDouble } from "./hub-double.js";
 import { clusterWithCrds, eventually, expected, installFixtureSealingKey, kubeFor, SPOKE_NS } from "./spoke-fixtures.js";
 
@@ -21,48 +22,6 @@ let hubCluster: DevCluster;
 let drKube: ClientNodeKube;
 let drRuntime: SpokeRuntime;
 const agents: SpokeAgent[] = [];
-
-const fixture = (...p: string[]): string => readFileSync(fixturePath(...p), "utf8");
-
-const FLEET = {
-  "clusters/eu-1.yaml": "apiVersion: flotilla.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: eu-1\n  labels:\n    env: prod\nspec:\n  server: https://eu-1.example\n",
-  "appsets/shop.yaml": [
-    "apiVersion: flotilla.dev/v1alpha1",
-    "kind: ApplicationSet",
-    "metadata:",
-    "  name: shop",
-    "spec:",
-    "  generators:",
-    "  - clusters:",
-    "      selector:",
-    "        matchLabels:",
-    "          env: prod",
-    "  template:",
-    "    metadata:",
-    "      name: 'shop-{{.name}}'",
-    "    spec:",
-    "      project: default",
-    "      source:",
-    "        repoURL: .",
-    "        targetRevision: HEAD",
-    "        path: apps/shop",
-    "      destination:",
-    "        name: '{{.name}}'",
-    "        namespace: myns",
-    "      syncPolicy:",
-    "        automated:",
-    "          prune: true",
-    "          selfHeal: true",
-    "        syncOptions:",
-    "        - CreateNamespace=true",
-    "",
-  ].join("\n"),
-  "apps/shop/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop-settings\ndata:\n  mode: safe\n",
-  "apps/shop/deployment.yaml":
-    "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: shop\n  template:\n    metadata:\n      labels:\n        app: shop\n    spec:\n      containers:\n      - name: shop\n        image: nginx:1.27\n",
-  "apps/shop/sealedsecret.yaml": fixture("sealed-secrets", "strict.sealedsecret.yaml"),
-  "apps/shop/sops-secret.yaml": fixture("sops", "flux-kustomize-controller", "algorithms-age.yaml"),
-};
 
 async function sopsKey(cluster: DevCluster): Promise<void> {
   const { kubectl } = await import("../kube/kube-fixtures.js");
