@@ -31,7 +31,8 @@ export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
       throw new GitOpsError(GITOPS_ERROR.parse, (err as Error).message.split("\n")[0] ?? "invalid YAML", { file });
     }
     if (value === null || value === undefined) continue;
-    const line = lineOf(lineStarts, doc.range[0]);
+    // The line of the document's content (after any `---` and comments), where a reader looks.
+    const line = lineOf(lineStarts, doc.contents?.range?.[0] ?? doc.range[0]);
     if (!isPlainObject(value)) {
       throw new GitOpsError(GITOPS_ERROR.invalid, `line ${line}: a document must be a mapping, not ${Array.isArray(value) ? "a list" : typeof value}`, {
         file,
