@@ -1,19 +1,48 @@
 import type { CommandRegistrar } from "./context.js";
-import { registerVersion } from "./version.js";
-import { registerNatsConfig } from "./nats-config.js";
-import { registerHub } from "./hub.js";
-import { registerSeal } from "./seal.js";
-import { registerUnseal } from "./unseal.js";
-import { registerReseal } from "./reseal.js";
-import { registerKeys } from "./keys.js";
-import { registerSops } from "./sops.js";
-import { registerDevcluster } from "./devcluster.js";
-import { registerRender } from "./render.js";
-import { registerAppset } from "./appset.js";
-import { registerStatus } from "./status.js";
-import { registerDemo } from "./demo.js";
-import { registerSpoke } from "./spoke.js";
-import { registerBootstrap } from "./bootstrap.js";
 
-/** Every command of the `flotilla` binary, in help order. Add one line per command file. */
-export const COMMANDS: readonly CommandRegistrar[] = [registerVersion, registerHub, registerNatsConfig, registerSeal, registerUnseal, registerReseal, registerKeys, registerSops, registerDevcluster, registerRender, registerAppset, registerStatus, registerDemo, registerSpoke, registerBootstrap];
+/**
+ * Every command of the `flotilla` binary, in help order. Each entry loads its module only when
+ * that command runs (or for `--help`), so `flotilla version` does not pay for the crypto, Kubernetes
+ * and NATS libraries that other commands pull in. Add one entry per command file.
+ */
+export interface CommandEntry {
+  /** The top-level command name as typed by the user. */
+  readonly name: string;
+  readonly load: () => Promise<CommandRegistrar>;
+}
+
+export const COMMANDS: readonly CommandEntry[] = [
+  { name: "version", load: async () => (await import("./version.js")).registerVersion },
+  { name: "demo", load: async () => (await import("./demo.js")).registerDemo },
+  { name: "status", load: async () => (await import("./status.js")).registerStatus },
+  { name: "hub", load: async () => (await import("./hub.js")).registerHub },
+  { name: "spoke", load: async () => (await import("./spoke.js")).registerSpoke },
+  { name: "bootstrap", load: async () => (await import("./bootstrap.js")).registerBootstrap },
+  { name: "nats-config", load: async () => (await import("./nats-config.js")).registerNatsConfig },
+  { name: "render", load: async () => (await import("./render.js")).registerRender },
+  { name: "appset", load: async () => (await import("./appset.js")).registerAppset },
+  { name: "seal", load: async () => (await import("./seal.js")).registerSeal },
+  { name: "unseal", load: async () => (await import("./unseal.js")).registerUnseal },
+  { name: "reseal", load: async () => (await import("./reseal.js")).registerReseal },
+  { name: "keys", load: async () => (await import("./keys.js")).registerKeys },
+  { name: "sops", load: async () => (await import("./sops.js")).registerSops },
+  { name: "devcluster", load: async () => (await import("./devcluster.js")).registerDevcluster },
+];
+
+/** Global options that take a value, so their value is not mistaken for the command name. */
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(["--log-level"]);
+
+/** The entries needed to run `argv`: just the named command, or all of them for help and typos. */
+export function commandsFor(argv: readonly string[]): readonly CommandEntry[] {
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? "";
+    if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) {
+      i++;
+      continue;
+    }
+    if (arg.startsWith("-")) continue;
+    const entry = COMMANDS.find((c) => c.name === arg);
+    return entry === undefined ? COMMANDS : [entry];
+  }
+  return COMMANDS;
+}

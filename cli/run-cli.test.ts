@@ -53,3 +53,19 @@ describe("runCli", () => {
     expect(JSON.parse(out())).toMatchObject({ version: "0.1.0" });
   });
 });
+
+describe("commandsFor", () => {
+  it("loads only the command being run, skipping global options and their values", async () => {
+    const { commandsFor } = await import("./commands.js");
+    expect(commandsFor(["--log-level", "debug", "seal", "--cert", "x"]).map((c) => c.name)).toEqual(["seal"]);
+    expect(commandsFor(["--debug", "version"]).map((c) => c.name)).toEqual(["version"]);
+  });
+
+  it("loads every command for help and for unknown names, so both list them all", async () => {
+    const { COMMANDS, commandsFor } = await import("./commands.js");
+    expect(commandsFor(["--help"])).toBe(COMMANDS);
+    expect(commandsFor(["help", "seal"])).toBe(COMMANDS);
+    expect(commandsFor(["sael"])).toBe(COMMANDS);
+    expect(COMMANDS.length).toBeGreaterThanOrEqual(15);
+  });
+});

@@ -1,12 +1,12 @@
 import { Command, CommanderError } from "commander";
 import { isFlotillaError } from "../core/index.js";
-import { COMMANDS } from "./commands.js";
+import { commandsFor } from "./commands.js";
 import type { CliContext } from "./context.js";
 import { FLOTILLA_VERSION } from "./flotilla-version.js";
 
 export const EXIT = { ok: 0, userError: 1, usage: 2, internal: 70 } as const;
 
-export function buildProgram(ctx: CliContext): Command {
+export async function buildProgram(ctx: CliContext, argv: readonly string[] = []): Promise<Command> {
   const program = new Command("flotilla")
     .description("Secrets-aware GitOps for fleets of Kubernetes clusters")
     .version(FLOTILLA_VERSION, "-v, --version")
@@ -20,7 +20,8 @@ export function buildProgram(ctx: CliContext): Command {
       // Commander's own messages already start with "error:"; reprinted in our format below.
       outputError: () => undefined,
     });
-  for (const register of COMMANDS) register(program, ctx);
+  const registrars = await Promise.all(commandsFor(argv).map((entry) => entry.load()));
+  for (const register of registrars) register(program, ctx);
   for (const sub of program.commands) sub.exitOverride();
   return program;
 }
@@ -30,9 +31,9 @@ export function buildProgram(ctx: CliContext): Command {
  * anything else is an internal error whose stack appears only with --debug.
  */
 export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
-  const program = buildProgram(ctx);
   const debug = argv.includes("--debug");
   try {
+    const program = await buildProgram(ctx, argv);
     await program.parseAsync([...argv], { from: "user" });
     return EXIT.ok;
   } catch (err) {
