@@ -144,7 +144,8 @@ export class KubeApi {
 
   /** Sets apiVersion/kind as the request's version sees the object (no conversion between versions). */
   #present(type: ResourceType, o: KubeObject): KubeObject {
-    return { ...o, apiVersion: apiVersionOf(type), kind: type.kind };
+    const { apiVersion: _a, kind: _k, ...rest } = o;
+    return { apiVersion: apiVersionOf(type), kind: type.kind, ...rest };
   }
 
   #key(type: ResourceType, namespace: string | undefined, name: string): ObjectKey {

@@ -52,6 +52,7 @@ spec:
     schema: {openAPIV3Schema: {type: object, x-kubernetes-preserve-unknown-fields: true}}
     additionalPrinterColumns:
     - {name: Colour, type: string, jsonPath: .spec.colour}
+    - {name: Age, type: date, jsonPath: .metadata.creationTimestamp}
 `;
 
 interface ObjectJson {
