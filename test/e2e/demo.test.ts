@@ -122,8 +122,10 @@ describe("flotilla demo", () => {
     await writeFile(overlay, `${await readFile(overlay, "utf8")}\ncommonAnnotations:\n  flotilla.dev/e2e: changed\n`);
     await run("git", ["-C", repo, "-c", "user.email=e2e@flotilla.invalid", "-c", "user.name=e2e", "commit", "-qam", "annotate web on staging"]);
     const head = (await run("git", ["-C", repo, "rev-parse", "HEAD"])).stdout.trim();
-    // The staging row's revision cell shows the new commit once the spoke reports it applied.
-    await page.locator('tr[data-cluster="staging"] code', { hasText: head.slice(0, 7) }).waitFor({ timeout: 120_000 });
+    // The staging row's revision cell shows `applied → desired` while the change is on its way,
+    // then only the new commit once the spoke reports it applied.
+    await page.locator('tr[data-cluster="staging"] code', { hasText: new RegExp(`^${head.slice(0, 7)}$`) }).waitFor({ timeout: 120_000 });
+    await page.locator('tr[data-cluster="staging"][data-health="Healthy"]').waitFor({ timeout: 120_000 });
     expect(before).not.toContain(head.slice(0, 7));
 
     await mkdir(join(REPO_ROOT, "test-artifacts"), { recursive: true });
