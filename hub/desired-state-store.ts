@@ -1,7 +1,7 @@
 import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
-import type { NatsConnection } from "@nats-io/transport-node";
+import { parseSemVer, type NatsConnection } from "@nats-io/transport-node";
 import {
   DESIRED_BUCKET,
   STATUS_BUCKET,
@@ -19,6 +19,7 @@ import {
   type CreatedEnvelope,
   type DesiredStateEnvelope,
 } from "../protocol/index.js";
+import { HUB_ERROR, HubError } from "./hub-errors.js";
 
 /** What the hub remembers of a published entry (restart-safe: rebuilt from the KV on start). */
 export interface PublishedState {
@@ -59,6 +60,11 @@ export class DesiredStateStore {
 
   /** Creates (or binds to) both buckets. Works on nats-server 2.9: no compression, metadata or per-key TTL. */
   static async open(nc: NatsConnection): Promise<DesiredStateStore> {
+    // KV with direct get needs nats-server 2.9; nothing here relies on 2.10 (no compression, metadata or per-key TTL).
+    const version = nc.info?.version === undefined ? undefined : parseSemVer(nc.info.version);
+    if (version !== undefined && (version.major < 2 || (version.major === 2 && version.minor < 9))) {
+      throw new HubError(HUB_ERROR.natsServer, `nats-server ${nc.info?.version ?? "?"} is too old: Flotilla needs 2.9 or later (KV direct get)`);
+    }
     const js = jetstream(nc);
     const kvm = new Kvm(js);
     const desired = await kvm.create(DESIRED_BUCKET, { history: 5, allow_direct: true });

@@ -10,6 +10,7 @@ export const HUB_ERROR = {
   unauthorized: "HUB_UNAUTHORIZED",
   notFound: "HUB_NOT_FOUND",
   statusRejected: "STATUS_REJECTED",
+  natsServer: "NATS_SERVER_UNSUPPORTED",
 } as const;
 
 export type HubErrorCode = (typeof HUB_ERROR)[keyof typeof HUB_ERROR];

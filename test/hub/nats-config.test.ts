@@ -40,10 +40,8 @@ function bundle(cluster: string, blob: string): Bundle {
   return { apiVersion: "flotilla.dev/v1", kind: "Bundle", cluster, revision: "r1", apps: [{ name: "blob", namespace: "default", objects: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "blob" }, data: { blob } }] }] };
 }
 
-async function publish(cluster: string, blob: string, generation: number): Promise<ReturnType<typeof createEnvelope>> {
-  const created = createEnvelope({ fleet: FLEET, cluster, generation, revision: "r1", issuedAt: Date.now(), bundle: encodeBundle(bundle(cluster, blob)), signingKey: hubKey, maxPayload: store.maxPayload });
-  await store.put(created);
-  return created;
+function envelope(cluster: string, blob: string, generation: number): ReturnType<typeof createEnvelope> {
+  return createEnvelope({ fleet: FLEET, cluster, generation, revision: "r1", issuedAt: Date.now(), bundle: encodeBundle(bundle(cluster, blob)), signingKey: hubKey, maxPayload: store.maxPayload });
 }
 
 /** The server logs a violation after answering; poll its log (bounded) rather than sleep. */
@@ -70,8 +68,13 @@ beforeAll(async () => {
   nats = await startNats({ configFile: await readFile(join(dir, "nats-server.conf"), "utf8"), configHasStoreDir: true });
   hub = await connectNats({ servers: nats.url, nkeyFile: join(dir, "hub.nk") });
   store = await DesiredStateStore.open(hub);
-  euObject = (await publish("eu-1", bigPayload, 1)).external?.object ?? "";
-  usObject = (await publish("us-1", randomBytes(1536 * 1024).toString("base64"), 1)).external?.object ?? "";
+  // Published the way the hub publishes (object first, then one pipeline of KV puts).
+  const eu = envelope("eu-1", bigPayload, 1);
+  const us = envelope("us-1", randomBytes(1536 * 1024).toString("base64"), 1);
+  const small = envelope("ap-1", "small", 1);
+  expect(await store.putMany([eu, small, us])).toHaveLength(3);
+  euObject = eu.external?.object ?? "";
+  usObject = us.external?.object ?? "";
   eu1 = await connectNats({ servers: nats.url, nkeyFile: join(dir, "eu-1.nk"), name: "spoke-eu-1", ...spokeConnectOptions("eu-1") });
 });
 
