@@ -17,11 +17,12 @@ const node = process.execPath;
 describe("ProcessSupervisor", () => {
   it("waits for the ready line and stops every child, grandchildren included", async () => {
     const supervisor = new ProcessSupervisor({ logger: silentLogger(), stopGraceMs: 2_000 });
-    // The child spawns a grandchild that ignores SIGTERM, then says it is ready.
+    // The child spawns a grandchild that ignores SIGTERM and says it is ready once the grandchild
+    // has printed its pid (forwarded), however slowly the machine starts node.
     const script = `
       const { spawn } = require("node:child_process");
-      const g = spawn(process.execPath, ["-e", "process.on('SIGTERM',()=>{}); console.log('g', process.pid); setInterval(()=>{},1000)"], { stdio: ["ignore","inherit","inherit"] });
-      setTimeout(() => console.log("server ready at http://127.0.0.1:1"), 100);
+      const g = spawn(process.execPath, ["-e", "process.on('SIGTERM',()=>{}); console.log('g', process.pid); setInterval(()=>{},1000)"], { stdio: ["ignore","pipe","inherit"] });
+      g.stdout.once("data", (d) => { process.stdout.write(d); console.log("server ready at http://127.0.0.1:1"); });
       setInterval(() => {}, 1000);`;
     const child = await supervisor.start({ name: "fake server", command: node, args: ["-e", script], ready: /ready/ });
     expect(child.readyLine).toBe("server ready at http://127.0.0.1:1");
