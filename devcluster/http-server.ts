@@ -152,7 +152,8 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
   };
 
   const startWatch = (apiReq: ApiRequest, reply: FastifyReply): void => {
-    api.resolve(apiReq);
+    // Errors found now are plain Status responses; once streaming, they can only be ERROR events.
+    api.checkWatch(apiReq);
     reply.hijack();
     const res = reply.raw;
     res.writeHead(200, { "content-type": "application/json", "cache-control": "no-cache, private", "transfer-encoding": "chunked" });

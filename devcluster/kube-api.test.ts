@@ -178,6 +178,13 @@ describe("KubeApi", () => {
 });
 
 describe("KubeApi watch selectors", () => {
+  it("rejects a malformed selector or resourceVersion before streaming", () => {
+    const { api } = setup();
+    expect(statusOf(() => api.checkWatch(req({ verb: "GET", resource: "configmaps", query: { labelSelector: "a in (" } }))).code).toBe(400);
+    expect(statusOf(() => api.checkWatch(req({ verb: "GET", resource: "configmaps", query: { resourceVersion: "abc" } }))).code).toBe(400);
+    expect(statusOf(() => api.checkWatch(req({ verb: "GET", resource: "gizmos" }))).code).toBe(404);
+  });
+
   it("reports an object that stops matching the label selector as DELETED and one that starts as ADDED", () => {
     const { api } = setup();
     api.handle(req({ verb: "POST", resource: "configmaps", body: '{"metadata":{"name":"m","labels":{"tier":"web"}}}' }));

@@ -550,6 +550,14 @@ export class KubeApi {
     return { status: 200, body: { kind: type.listKind, apiVersion: apiVersionOf(type), metadata: { resourceVersion: String(this.store.resourceVersion) }, items } };
   }
 
+  /** Validates a watch request (resource, selectors, resourceVersion) before any byte is streamed. */
+  checkWatch(req: ApiRequest): void {
+    this.resolve(req);
+    this.#matcher(req);
+    const rv = req.query.resourceVersion;
+    if (rv !== undefined && rv !== "" && !/^\d+$/.test(rv)) throw badRequest(`invalid resource version: ${rv}`);
+  }
+
   /**
    * Starts a watch. `resourceVersion` unset or "0" first replays the current objects as ADDED;
    * a version older than the retained history gets a 410 ERROR event and the stream ends.
