@@ -52,7 +52,7 @@ async function main(): Promise<void> {
 
     // Let the drift watch list every kind once, then force the manager path with hash trust.
     await new Promise((r) => setTimeout(r, 500));
-    const desired = state(3).apps[0]!;
+    const desired = state(3).apps[0];
     before = kube.requestTotal();
     t = performance.now();
     await runtime.manager.sync({ app: "bench", objects: desired.objects, namespace: "bench", prune: true, trustHash: (id) => runtime.drift.isClean(id) });
