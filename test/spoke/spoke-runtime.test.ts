@@ -180,4 +180,17 @@ describe("spoke runtime against devcluster", () => {
     expect(names).not.toContain("new-in-vault");
     expect(lastReport?.generation).toBe(4);
   });
+
+  it("no plaintext secret appears in any log line or report of this whole run (success, drift and failure paths)", () => {
+    const everything = logLines.join("") + JSON.stringify(lastReport);
+    expect(logLines.length).toBeGreaterThan(0);
+    const strict = expected("sealed-secrets", "strict.sealedsecret.yaml").expectedSecret.data as Record<string, string>;
+    const values = Object.values(strict).filter((v) => v.length >= 8);
+    for (const v of values) {
+      expect(everything).not.toContain(v);
+      expect(everything).not.toContain(Buffer.from(v, "base64").toString("utf8").slice(0, 24));
+    }
+    expect(everything).not.toContain("AGE-SECRET-KEY");
+    expect(everything).not.toContain("PRIVATE KEY");
+  });
 });

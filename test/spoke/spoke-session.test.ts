@@ -2,6 +2,8 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateIdentity, identityToRecipient } from "age-encryption";
+import { restoreKeys } from "../../crypto/open.js";
 import { systemClock } from "../../core/index.js";
 import type { DevCluster } from "../../devcluster/index.js";
 import type { KubeObject } from "../../kube/index.js";
@@ -17,6 +19,7 @@ let cluster: DevCluster;
 let hub: HubDouble;
 let agent: SpokeAgent;
 let dir: string;
+let recovery: { identity: string; recipient: string };
 
 const app = (objects: KubeObject[], selfHeal = true): AppBundle => ({
   name: "web",
@@ -37,6 +40,7 @@ function config(natsUrl: string) {
     resyncIntervalMs: 0,
     keyBits: 2048,
     rotateEveryMs: 0,
+    recoveryRecipients: [recovery.recipient],
   });
 }
 
@@ -47,6 +51,8 @@ async function configMaps(): Promise<string[]> {
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "spoke-session-"));
+  const identity = await generateIdentity();
+  recovery = { identity, recipient: await identityToRecipient(identity) };
   nats = await startNats();
   cluster = await clusterWithCrds("spoke-session");
   hub = new HubDouble("prod");
@@ -67,6 +73,12 @@ describe("spoke session over a real nats-server", () => {
   it("says Hello with its sealing certificate, pulls its key on notify, applies, and sends a signed status report", async () => {
     await eventually(() => Promise.resolve(hub.hellos.length > 0 ? true : undefined), 10_000, "hello");
     expect(hub.hellos[0]?.sealingCert).toMatch(/BEGIN CERTIFICATE/);
+    // The sealing key backup travels age-encrypted in the signed Hello; only the recovery identity opens it.
+    const backup = hub.hellos[0]?.keyBackup as string;
+    expect(backup).toMatch(/BEGIN AGE ENCRYPTED FILE/);
+    expect(backup).not.toContain("PRIVATE KEY");
+    const restored = await restoreKeys(backup, recovery.identity);
+    expect(restored.keys).toHaveLength(1);
     await hub.publish(hub.envelope("eu-1", 1, [app([configMap("a", "web", { v: "1" })])]));
     await eventually(async () => ((await configMaps()).includes("a") ? true : undefined), 15_000, "apply");
     const report = await eventually(() => Promise.resolve(hub.reports.find((r) => r.generation === 1)), 10_000, "report");
