@@ -62,7 +62,7 @@ async function expectDenied(promise: Promise<unknown>): Promise<void> {
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "flotilla-natscfg-"));
-  const result = await runFlotilla(["nats-config", "--fleet", FLEET, "--clusters", "eu-1,us-1", "--out", dir, "--listen", "127.0.0.1:4222"]);
+  const result = await runFlotilla(["nats-config", "--fleet", FLEET, "--clusters", "eu-1,us-1,ap-1", "--out", dir, "--listen", "127.0.0.1:4222"]);
   expect(result.stderr).toBe("");
   expect(result.code).toBe(0);
   nats = await startNats({ configFile: await readFile(join(dir, "nats-server.conf"), "utf8"), configHasStoreDir: true });
@@ -87,7 +87,7 @@ afterAll(async () => {
 
 describe("flotilla nats-config", () => {
   it("writes the seeds with mode 0600", async () => {
-    for (const file of ["hub.nk", "eu-1.nk", "us-1.nk", "nats-server.conf"]) {
+    for (const file of ["hub.nk", "eu-1.nk", "us-1.nk", "ap-1.nk", "nats-server.conf"]) {
       expect((await stat(join(dir, file))).mode & 0o777).toBe(0o600);
     }
     const conf = await readFile(join(dir, "nats-server.conf"), "utf8");
@@ -111,6 +111,18 @@ describe("a spoke user from nats-config", () => {
     expect(verified.bundleBytes.length).toBeGreaterThanOrEqual(8 * 1024 * 1024);
     const data = (verified.bundle.apps[0]?.objects[0] as unknown as { data: { blob: string } }).data.blob;
     expect(data === bigPayload).toBe(true);
+  });
+
+  it("fetches a small bundle inline, by direct get alone", async () => {
+    const ap1 = await connectNats({ servers: nats.url, nkeyFile: join(dir, "ap-1.nk"), name: "spoke-ap-1", ...spokeConnectOptions("ap-1") });
+    try {
+      const fetched = await fetchDesiredState(ap1, { fleet: FLEET, cluster: "ap-1" });
+      expect(fetched?.envelope.bundleRef).toBeUndefined();
+      const verified = verifyEnvelope({ envelope: fetched?.envelope, hubPublicKey: hubKey.publicKey, fleet: FLEET, cluster: "ap-1", minGeneration: 0 });
+      expect(verified.ok && verified.bundle.apps[0]?.name).toBe("blob");
+    } finally {
+      await ap1.close();
+    }
   });
 
   it("publishes its own status and hello, but another cluster's status never reaches the hub", async () => {
