@@ -87,18 +87,28 @@ export function appHeader(app: Application, appSet: string, preserveResourcesOnD
     namespace: str(destination["namespace"]),
     project: str(app.spec["project"], "default"),
     labels: stringMap(app.metadata.labels),
-    source: {
-      repoURL: str(source["repoURL"]),
-      path: str(source["path"], "."),
-      targetRevision: str(source["targetRevision"], "HEAD"),
-      revision: "",
-    },
+    source: headerSource(source),
     syncPolicy: syncPolicyOf(app, preserveResourcesOnDeletion),
     ignoreDifferences: Array.isArray(app.spec["ignoreDifferences"]) ? deepFreeze(app.spec["ignoreDifferences"] as unknown[]) : NO_DIFFERENCES,
   };
 }
 
 const NO_DIFFERENCES: readonly unknown[] = Object.freeze([]);
+const headerSources = new WeakMap<object, AppHeader["source"]>();
+
+/** The app's source fields; built once per template source when that source is constant (frozen). */
+function headerSource(source: Record<string, unknown>): AppHeader["source"] {
+  const hit = headerSources.get(source);
+  if (hit !== undefined) return hit;
+  const built = Object.freeze({
+    repoURL: str(source["repoURL"]),
+    path: str(source["path"], "."),
+    targetRevision: str(source["targetRevision"], "HEAD"),
+    revision: "",
+  });
+  if (Object.isFrozen(source)) headerSources.set(source, built);
+  return built;
+}
 
 const patchedCache = new WeakMap<KubeObject, Map<string, KubeObject>>();
 
@@ -141,7 +151,6 @@ export function sortObjects(objects: readonly KubeObject[]): KubeObject[] {
 export function finishApp(header: AppHeader, revision: string, objects: readonly KubeObject[], error?: RenderError): AppRender {
   const ns = header.namespace;
   const placed = objects.length === 1 ? [placeInNamespace(objects[0], ns)] : sortObjects(objects.map((o) => placeInNamespace(o, ns)));
-  const h = header.source;
   // One object literal of a fixed shape: this runs once per app and cluster (100 000 times).
   const app: { -readonly [K in keyof AppRender]: AppRender[K] } = {
     name: header.name,
@@ -149,7 +158,7 @@ export function finishApp(header: AppHeader, revision: string, objects: readonly
     namespace: ns,
     project: header.project,
     labels: header.labels,
-    source: { repoURL: h.repoURL, path: h.path, targetRevision: h.targetRevision, revision },
+    source: sharedSource(header.source, revision),
     syncPolicy: header.syncPolicy,
     ignoreDifferences: header.ignoreDifferences,
     objects: placed,
@@ -162,6 +171,35 @@ export function finishApp(header: AppHeader, revision: string, objects: readonly
   for (const obj of placed) text += `\n${objectDigest(obj)}`;
   app.digest = sha256Digest(text);
   return app;
+}
+
+const singles = new WeakMap<KubeObject, readonly KubeObject[]>();
+
+/** A frozen one-object list, shared by every app that renders exactly this (shared) object. */
+function single(obj: KubeObject): KubeObject[] {
+  let list = singles.get(obj);
+  if (list === undefined) {
+    list = Object.freeze([obj]);
+    if (Object.isFrozen(obj)) singles.set(obj, list);
+  }
+  return list as KubeObject[];
+}
+
+const sources = new WeakMap<AppHeader["source"], Map<string, AppRender["source"]>>();
+
+/** One frozen `source` per header source and revision: thousands of apps deploy the same source. */
+function sharedSource(h: AppHeader["source"], revision: string): AppRender["source"] {
+  let byRevision = sources.get(h);
+  if (byRevision === undefined) {
+    byRevision = new Map();
+    sources.set(h, byRevision);
+  }
+  let source = byRevision.get(revision);
+  if (source === undefined) {
+    source = Object.freeze({ repoURL: h.repoURL, path: h.path, targetRevision: h.targetRevision, revision });
+    byRevision.set(revision, source);
+  }
+  return source;
 }
 
 const objectDigests = new WeakMap<KubeObject, string>();
@@ -191,14 +229,14 @@ function flatStringMap(map: Readonly<Record<string, string>>): string {
  * 100 000-app render). A unit test checks it against canonicalJson for every field combination.
  */
 export function headerJson(h: Omit<AppRender, "objects" | "digest">): string {
-  const s = h.source;
+  const s = h.source; // frozen and shared: its canonical JSON is cached
   return (
     `{"appSet":${q(h.appSet)}` +
     (h.error === undefined ? "" : `,"error":${canonicalJson(h.error)}`) +
     `,"ignoreDifferences":${canonicalJsonCached(h.ignoreDifferences)}` +
     `,"labels":${flatStringMap(h.labels)}` +
     `,"name":${q(h.name)},"namespace":${q(h.namespace)},"project":${q(h.project)}` +
-    `,"source":{"path":${q(s.path)},"repoURL":${q(s.repoURL)},"revision":${q(s.revision)},"targetRevision":${q(s.targetRevision)}}` +
+    `,"source":${canonicalJsonCached(s)}` +
     `,"syncPolicy":${canonicalJsonCached(h.syncPolicy)}}`
   );
 }

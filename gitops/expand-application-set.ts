@@ -9,6 +9,7 @@ import { isPlainObject, type Params } from "./generators/param-utils.js";
 import type { FleetCluster } from "./fleet-cluster.js";
 import type { RepoSnapshot } from "./repo-snapshot.js";
 import { compileStringTemplate, missingKeyOption, type TemplateMode } from "./template-engine.js";
+import { deepFreeze } from "./render/manifest-objects.js";
 
 /** Argo CD's Application, as generated from an ApplicationSet (JSON-shaped). */
 export interface Application {
@@ -44,6 +45,7 @@ export interface ExpandContext {
 
 /** Argo's finalizer, added unless `syncPolicy.preserveResourcesOnDeletion` is set. */
 export const RESOURCES_FINALIZER = "resources-finalizer.argocd.argoproj.io";
+const DEFAULT_FINALIZERS: string[] = Object.freeze([RESOURCES_FINALIZER]) as unknown as string[];
 
 /**
  * Template mode of an ApplicationSet. flotilla.dev: Go templates with missingkey=error unless the
@@ -70,7 +72,8 @@ export async function expandApplicationSet(
   const mode = templateModeOf(appSet);
   const name = appSet.metadata.name;
   const ctx: GeneratorContext = { mode, clusters: context.clusters, repo: context.repo, file: context.file, appSetName: name };
-  const baseTemplate = (appSet.spec.template ?? {}) as Record<string, unknown>;
+  // Frozen so that constant parts can be shared by every generated Application safely.
+  const baseTemplate = deepFreeze((appSet.spec.template ?? {}) as Record<string, unknown>);
   const compiledBase = compileTree(baseTemplate, mode, { name, field: "spec.template", file: context.file });
   const patch = appSet.spec.templatePatch === undefined ? undefined : compileStringTemplate(appSet.spec.templatePatch, mode, `${name}:templatePatch`);
   const preserve = appSet.spec.syncPolicy?.preserveResourcesOnDeletion === true;
@@ -91,7 +94,7 @@ export async function expandApplicationSet(
       const compiled: CompiledTree =
         result.template === undefined
           ? compiledBase
-          : compileTree(fillEmpty(result.template, baseTemplate), mode, { name, field: `${field}.template`, file: context.file });
+          : compileTree(deepFreeze(fillEmpty(result.template, baseTemplate)), mode, { name, field: `${field}.template`, file: context.file });
       for (const params of result.params) {
         let generated: GeneratedApplication;
         try {
@@ -126,9 +129,12 @@ function toApplication(rendered: Record<string, unknown>, appSet: ApplicationSet
   const meta = isPlainObject(rendered["metadata"]) ? rendered["metadata"] : {};
   const spec = isPlainObject(rendered["spec"]) ? rendered["spec"] : {};
   const finalizers = Array.isArray(meta["finalizers"]) ? (meta["finalizers"] as string[]) : [];
-  const metadata: Record<string, unknown> = { ...meta, name: typeof meta["name"] === "string" ? meta["name"] : "" };
+  // A templated metadata is a fresh object per render and is completed in place; a constant one
+  // is the frozen template itself and is copied.
+  const metadata: Record<string, unknown> = Object.isFrozen(meta) ? { ...meta } : meta;
+  if (typeof metadata["name"] !== "string") metadata["name"] = "";
   if (appSet.metadata.namespace !== undefined) metadata["namespace"] = appSet.metadata.namespace;
-  if (!preserve && finalizers.length === 0) metadata["finalizers"] = [RESOURCES_FINALIZER];
+  if (!preserve && finalizers.length === 0) metadata["finalizers"] = DEFAULT_FINALIZERS;
   return { apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: metadata as Application["metadata"], spec };
 }
 

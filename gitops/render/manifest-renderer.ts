@@ -31,7 +31,7 @@ export class ManifestRenderer {
   readonly #kustomize: KustomizeRunner;
   readonly #logger: Logger;
   readonly #cache = new Map<string, Promise<readonly KubeObject[]>>();
-  readonly #settled = new Map<string, readonly KubeObject[] | GitOpsError>();
+  readonly #settled = new WeakMap<RepoSnapshot, Map<string, readonly KubeObject[] | GitOpsError>>();
   readonly #trees = new Map<string, Promise<string>>();
   readonly #tempDirs: string[] = [];
 
@@ -45,12 +45,17 @@ export class ManifestRenderer {
     let hit = this.#cache.get(key);
     if (hit === undefined) {
       hit = this.#renderUncached(snapshot, source).then((objects) => deepFreeze(objects));
-      hit.then(
-        (objects) => this.#settled.set(key, objects),
-        (err: unknown) => {
-          if (err instanceof GitOpsError) this.#settled.set(key, err);
-        },
-      );
+      const settle = (result: readonly KubeObject[] | GitOpsError): void => {
+        let bySource = this.#settled.get(snapshot);
+        if (bySource === undefined) {
+          bySource = new Map();
+          this.#settled.set(snapshot, bySource);
+        }
+        bySource.set(sourceKey(source), result);
+      };
+      hit.then(settle, (err: unknown) => {
+        if (err instanceof GitOpsError) settle(err);
+      });
       this.#cache.set(key, hit);
     }
     return hit;
@@ -58,7 +63,7 @@ export class ManifestRenderer {
 
   /** The result of an earlier {@link render} that has finished (objects or its error); undefined otherwise. */
   peek(snapshot: RepoSnapshot, source: ManifestSource): readonly KubeObject[] | GitOpsError | undefined {
-    return this.#settled.get(cacheKey(snapshot, source));
+    return this.#settled.get(snapshot)?.get(sourceKey(source));
   }
 
   /** Removes the temporary trees kustomize ran in. */
@@ -98,10 +103,13 @@ export class ManifestRenderer {
   }
 }
 
-function cacheKey(snapshot: RepoSnapshot, source: ManifestSource): string {
+function sourceKey(source: ManifestSource): string {
   const d = source.directory;
-  const options = d === undefined ? "" : `${d.recurse === true ? "r" : ""}\0${d.include ?? ""}\0${d.exclude ?? ""}`;
-  return `${snapshot.source}\0${snapshot.revision}\0${source.path}\0${options}`;
+  return d === undefined ? source.path : `${source.path}\0${d.recurse === true ? "r" : ""}\0${d.include ?? ""}\0${d.exclude ?? ""}`;
+}
+
+function cacheKey(snapshot: RepoSnapshot, source: ManifestSource): string {
+  return `${snapshot.source}\0${snapshot.revision}\0${sourceKey(source)}`;
 }
 
 function plainDirectory(snapshot: RepoSnapshot, path: string, directory: ManifestSource["directory"]): KubeObject[] {
