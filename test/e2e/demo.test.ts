@@ -22,6 +22,8 @@ let exited: Promise<number | null>;
 let hubUrl = "";
 const kubeconfigs = new Map<string, string>();
 let browser: Browser | undefined;
+/** The sealed Secret's plaintext, read back from a cluster, to look for everywhere else. */
+let plaintext = "";
 
 async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
   const deadline = Date.now() + timeoutMs;
@@ -139,6 +141,7 @@ describe("flotilla demo", () => {
     const secret = JSON.parse(await kubectl("prod-eu", "get", "secret", "-n", "myns", "mysecret", "-o", "json")) as { data: Record<string, string> };
     const password = Buffer.from(secret.data.password ?? "", "base64").toString();
     expect(password.length).toBeGreaterThan(10);
+    plaintext = password;
     const surfaces = await Promise.all(["/", "/clusters/prod-eu", "/rollouts", "/api/v1/clusters", "/api/v1/applications", "/api/v1/rollouts"].map(async (p) => (await fetch(`${hubUrl}${p}`)).text()));
     for (const text of [...surfaces, stdout]) expect(text).not.toContain(password);
   });
@@ -150,7 +153,27 @@ describe("flotilla demo", () => {
     expect(await exited).toBe(0);
     expect(stdout).toMatch(/Stopped \d+ processes/);
     expect(await processesUsing(demoDir)).toEqual([]);
-    // The hub's log, written on the way out, carries no secret value either.
+    // Every child's log, written on the way out, carries no secret value either.
     expect(await readFile(join(demoDir, "logs", "hub.log"), "utf8")).toContain("listening on");
+    expect(plaintext).not.toBe("");
+    const logs = await readdir(join(demoDir, "logs"));
+    expect(logs.length).toBeGreaterThanOrEqual(8);
+    for (const log of logs) expect(await readFile(join(demoDir, "logs", log), "utf8")).not.toContain(plaintext);
+  });
+
+  it("runs a second time in the same directory, and Ctrl-C during start-up also leaves nothing behind", async () => {
+    const demoDir = join(dir, "demo");
+    let out = "";
+    const second = spawn(process.execPath, [CLI_PATH, "demo", "--clusters", "1", "--port", String(await freePort()), "--dir", demoDir], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    const done = new Promise<number | null>((resolve) => second.once("exit", (code) => resolve(code)));
+    second.stdout?.on("data", (c: Buffer) => (out += c.toString()));
+    second.stderr?.on("data", (c: Buffer) => (out += c.toString()));
+    // The first run's repo and keys are gone: the second one starts from a fresh copy.
+    await until("the second demo's spoke", () => (/✓ 1 spokes connected/.test(out) ? true : second.exitCode !== null ? Promise.reject(new Error(out)) : undefined), 180_000);
+    expect(out).toContain("Starting a 1-cluster fleet");
+    second.kill("SIGINT");
+    expect(await done).toBe(1);
+    expect(out).toContain("error[DEMO_INTERRUPTED]: interrupted; every process the demo started has been stopped");
+    expect(await processesUsing(demoDir)).toEqual([]);
   });
 });
