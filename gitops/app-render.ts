@@ -150,7 +150,7 @@ export function sortObjects(objects: readonly KubeObject[]): KubeObject[] {
 /** Completes an AppRender: objects placed and sorted, digest computed. */
 export function finishApp(header: AppHeader, revision: string, objects: readonly KubeObject[], error?: RenderError): AppRender {
   const ns = header.namespace;
-  const placed = objects.length === 1 ? [placeInNamespace(objects[0], ns)] : sortObjects(objects.map((o) => placeInNamespace(o, ns)));
+  const placed = objects.length === 1 ? single(placeInNamespace(objects[0], ns)) : sortObjects(objects.map((o) => placeInNamespace(o, ns)));
   // One object literal of a fixed shape: this runs once per app and cluster (100 000 times).
   const app: { -readonly [K in keyof AppRender]: AppRender[K] } = {
     name: header.name,
