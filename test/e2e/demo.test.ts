@@ -135,6 +135,11 @@ describe("flotilla demo", () => {
     await page.goto(`${hubUrl}/clusters/prod-eu`);
     expect(await page.locator('section.app[data-app="payments-prod-eu"]').count()).toBe(1);
     await page.screenshot({ path: join(REPO_ROOT, "test-artifacts", "dashboard-cluster.png"), fullPage: true });
+    // web rolls out with RollingSync in two steps (dev/staging, then prod).
+    await page.goto(`${hubUrl}/rollouts`);
+    const web = page.locator('section.rollout[data-app-set="web"]');
+    expect(await web.count()).toBe(1);
+    expect(await web.locator("tr[data-step]").count()).toBe(2);
   });
 
   it("never shows a secret value in the hub API, the dashboard or the demo output", async () => {
