@@ -325,12 +325,27 @@ export class HubService {
       this.#o.logger.info({ appSet, phase: decision.record.phase, release: decision.release, rollback: decision.rollback }, "rollout step");
     }
     if (before === undefined || before.updatedAt !== decision.record.updatedAt || decision.release.length > 0) {
-      await this.store.putStatus(`rollout.${appSet}`, { record: decision.record, previous: Object.fromEntries(previous) });
+      await this.#persistRollout(appSet, decision.record, previous);
     }
     return decision;
   }
 
   /** Builds every envelope (CPU), puts them as one pipeline, then notifies; a failure marks the clusters, never half-notifies. */
+  /**
+   * Keeps the rollout record (and the content to roll back to) across restarts. A record too big for
+   * one KV value is kept without the previous content: a restarted hub can then halt but not roll back.
+   */
+  async #persistRollout(appSet: string, record: RolloutRecord, previous: ReadonlyMap<string, AppBundle[]>): Promise<void> {
+    const full = { record, previous: Object.fromEntries(previous) };
+    const fits = Buffer.byteLength(JSON.stringify(full)) < this.store.maxPayload - 64 * 1024;
+    if (!fits) this.#o.logger.warn({ appSet }, "rollout record too large to keep the rollback content across restarts");
+    try {
+      await this.store.putStatus(`rollout.${appSet}`, fits ? full : { record, previous: {} });
+    } catch (err) {
+      this.#o.logger.warn({ appSet, err: errorMessage(err) }, "rollout record not persisted");
+    }
+  }
+
   async #publishAll(work: readonly { cluster: string; apps: AppBundle[] }[], revision: string): Promise<void> {
     const built: { cluster: string; bundle: Bundle; created: ReturnType<typeof createEnvelope> }[] = [];
     for (const w of work) {

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger, systemClock } from "../../core/index.js";
-import { startHub, type RunningHub } from "../../hub/index.js";
+import { startHub, type HubConfig, type RunningHub } from "../../hub/index.js";
 import { makeGitRepo, startNats, type GitRepo, type NatsServerHandle } from "../harness/index.js";
 import { baseFleet, webConfig } from "./fleet-fixture.js";
 import { SpokeDriver, eventually } from "./spoke-driver.js";
@@ -15,6 +15,7 @@ let dir: string;
 let hub: RunningHub;
 let eu: SpokeDriver;
 let us: SpokeDriver;
+let config: HubConfig;
 
 interface RolloutBody {
   items: { appSet: string; phase: string; message?: string; currentStep: number; steps: { index: number; clusters: { cluster: string; state: string }[] }[] }[];
@@ -40,18 +41,16 @@ beforeAll(async () => {
   nats = await startNats();
   repo = await makeGitRepo(baseFleet("1", true));
   dir = await mkdtemp(join(tmpdir(), "flotilla-rollout-"));
-  hub = await startHub(
-    {
-      fleet: FLEET,
-      nats: { servers: nats.url },
-      signingKeyFile: join(dir, "hub.pem"),
-      repos: [{ url: repo.dir }],
-      listen: { host: "127.0.0.1", port: 0 },
-      pollIntervalMs: 0,
-      autoRollbackDefault: true,
-    },
-    { clock: systemClock, logger: silentLogger() },
-  );
+  config = {
+    fleet: FLEET,
+    nats: { servers: nats.url },
+    signingKeyFile: join(dir, "hub.pem"),
+    repos: [{ url: repo.dir }],
+    listen: { host: "127.0.0.1", port: 0 },
+    pollIntervalMs: 0,
+    autoRollbackDefault: true,
+  };
+  hub = await startHub(config, { clock: systemClock, logger: silentLogger() });
   eu = await SpokeDriver.connect(nats.url, FLEET, "eu-1", hub.publicKey);
   us = await SpokeDriver.connect(nats.url, FLEET, "us-1", hub.publicKey);
   await hub.service.refresh();
@@ -110,6 +109,15 @@ describe("RollingSync rollout", () => {
     await hub.service.refresh();
     expect(await version(eu)).toEqual({ generation: 3, version: "1" });
     expect((await rollout())?.phase).toBe("RolledBack");
+  });
+
+  it("a restarted hub keeps the halted rollout and republishes nothing", async () => {
+    await hub.close();
+    hub = await startHub(config, { clock: systemClock, logger: silentLogger() });
+    await hub.service.refresh();
+    expect((await rollout())?.phase).toBe("RolledBack");
+    expect(await version(eu)).toEqual({ generation: 3, version: "1" });
+    expect(await version(us)).toEqual({ generation: 2, version: "1" });
   });
 
   it("a fixed commit starts a new rollout", async () => {
