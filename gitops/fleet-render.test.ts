@@ -88,4 +88,32 @@ describe("renderSnapshot", () => {
     expect(app.source.revision).toBe("0123456789abcdef0123456789abcdef01234567");
     expect(app.digest).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
+
+  it("exposes the RollingSync strategy, reports unknown destinations and duplicate app names without blocking others", async () => {
+    const strategy = `  strategy:
+    type: RollingSync
+    rollingSync:
+      steps:
+      - matchExpressions:
+        - {key: env, operator: In, values: [prod]}
+        maxUpdate: 1
+`;
+    const orphan = APPSET.replace("name: web\n", "name: orphan\n").replace("destination:\n        name: '{{.name}}'", "destination:\n        name: 'nowhere-{{.name}}'");
+    const twin = APPSET.replace("name: web\n", "name: twin\n");
+    const result = await renderSnapshot(fleet({ "appsets/web.yaml": APPSET + strategy, "appsets/orphan.yaml": orphan, "appsets/twin.yaml": twin }), {
+      manifests: new ManifestRenderer({ kustomize: noKustomize }),
+    });
+    expect(result.appSets.find((a) => a.name === "web")).toMatchObject({
+      file: "appsets/web.yaml",
+      applications: 2,
+      strategy: { type: "RollingSync", rollingSync: { steps: [{ matchExpressions: [{ key: "env", operator: "In", values: ["prod"] }], maxUpdate: 1 }] } },
+    });
+    expect(result.appSets.find((a) => a.name === "twin")!.strategy).toEqual({ type: "AllAtOnce" });
+    expect(result.errors.filter((e) => e.code === "GITOPS_DESTINATION").map((e) => e.appSet)).toEqual(["orphan", "orphan"]);
+    const apps = result.clusters.find((c) => c.name === "prod-a")!.apps;
+    expect(apps.map((a) => [a.name, a.error?.code])).toEqual([
+      ["web-prod-a", undefined],
+      ["web-prod-a", "GITOPS_INVALID"],
+    ]);
+  });
 });

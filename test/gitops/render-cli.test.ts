@@ -238,6 +238,8 @@ spec:
       "appsets/escape.yaml": appSet("escape", "apps/../../etc"),
       "appsets/huge.yaml": appSet("huge", "apps/huge"),
       "apps/huge/cm.yaml": huge,
+      "appsets/kbad.yaml": appSet("kbad", "apps/kbad"),
+      "apps/kbad/kustomization.yaml": "resources:\n- missing.yaml\n",
     });
     result = await runFlotilla(["render", repo.dir, "-o", "json"]);
     fleet = JSON.parse(result.stdout) as RenderedFleet;
@@ -287,6 +289,13 @@ spec:
     expect(result.stderr).toMatch(/error\[GITOPS_TOO_LARGE\]: apps\/huge\/cm\.yaml: spec\.source\.path: file is \d+ bytes, over the limit of 4194304 bytes \(cluster b, app huge-b\)/);
     expect(result.stderr).not.toContain("xxxxxxxx");
     expect(result.stderr).not.toContain("    at ");
+  });
+
+  it("a kustomize build failure fails only that app, with kustomize's reason", () => {
+    const failed = app(fleet, "c", "kbad-c");
+    expect(failed.error).toMatchObject({ code: "GITOPS_KUSTOMIZE", file: "apps/kbad/kustomization.yaml" });
+    expect(failed.error!.message).toContain("missing.yaml");
+    expect(failed.error!.message).not.toContain(tmpdir());
   });
 
   it("a symlink pointing outside a plain directory is refused", async () => {
