@@ -116,6 +116,7 @@ export async function startSpoke(options: StartSpokeOptions): Promise<SpokeAgent
     helloExtra: () => Promise.resolve(keyBackup === undefined ? {} : { keyBackup }),
     heartbeatSeconds: config.heartbeatSeconds,
     checkIntervalMs: config.checkIntervalMs,
+    connectBackoffMaxMs: config.connectBackoffMaxMs,
     clock,
     random: uniform,
     logger,

@@ -27,6 +27,8 @@ export const spokeConfigSchema = z.object({
   /** File path for the last verified envelope; absent → a Secret in the namespace. */
   cacheFile: z.string().optional(),
   waitTimeoutMs: z.int().min(1000).default(300_000),
+  /** Cap of the jittered exponential backoff between failed first connection attempts. */
+  connectBackoffMaxMs: z.int().min(100).default(30_000),
 });
 
 export type SpokeConfig = Readonly<z.output<typeof spokeConfigSchema>>;

@@ -40,6 +40,8 @@ export interface SpokeSessionOptions {
   readonly heartbeatSeconds: number;
   /** The periodic revision check: a lost notify never leaves the spoke stale longer than this. */
   readonly checkIntervalMs: number;
+  /** Cap of the first-connect backoff (default 30 s). */
+  readonly connectBackoffMaxMs?: number;
   readonly clock: Clock;
   readonly random: () => number;
   readonly logger?: Logger;
@@ -100,7 +102,7 @@ export class SpokeSession {
         break;
       } catch (err) {
         attempt++;
-        const delay = backoffDelay(attempt, this.#o.random, 500, 30_000);
+        const delay = backoffDelay(attempt, this.#o.random, 500, this.#o.connectBackoffMaxMs ?? 30_000);
         this.#logger.warn({ attempt, delay, error: errorMessage(err) }, "cannot connect to NATS, retrying");
         await this.#o.clock.sleep(delay, this.#stop.signal).catch(() => undefined);
       }

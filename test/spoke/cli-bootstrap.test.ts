@@ -63,13 +63,13 @@ describe("flotilla bootstrap (built CLI)", () => {
 
   it("rejects bad spoke flags with the offending field", async () => {
     const noKey = await runFlotilla(["bootstrap", "--repo", repo.dir, "--cluster", "eu-1", "--then-join", "nats://127.0.0.1:1"], { cwd: dir });
-    expect(noKey.code).toBe(1);
-    expect(noKey.stderr).toMatch(/error\[INVALID_FLAG\]: --hub-key: --then-join needs the hub's public key/);
+    expect(noKey.code, noKey.stderr).toBe(1);
+    expect(noKey.stderr, noKey.stderr).toMatch(/error\[INVALID_FLAG\]: --hub-key: --then-join needs the hub's public key/);
     const badName = await runFlotilla(["spoke", "--nats", "nats://127.0.0.1:1", "--cluster", "EU_1", "--hub-key", "ed25519:x", "--kubeconfig", cluster.kubeconfigPath], { cwd: dir });
-    expect(badName.code).toBe(1);
-    expect(badName.stderr).toMatch(/error\[SPOKE_CONFIG_INVALID\]: cluster:/);
+    expect(badName.code, badName.stderr).toBe(1);
+    expect(badName.stderr, badName.stderr).toMatch(/error\[SPOKE_CONFIG_INVALID\]: cluster:/);
     const unknownCluster = await runFlotilla(["bootstrap", "--repo", repo.dir, "--cluster", "nope", "--kubeconfig", cluster.kubeconfigPath, "--key-bits", "2048"], { cwd: dir, timeoutMs: 60_000 });
-    expect(unknownCluster.code).toBe(1);
-    expect(unknownCluster.stderr).toMatch(/error\[SPOKE_BOOTSTRAP_FAILED\]: --cluster: the fleet repository has no cluster named "nope"/);
+    expect(unknownCluster.code, unknownCluster.stderr).toBe(1);
+    expect(unknownCluster.stderr, unknownCluster.stderr).toMatch(/error\[SPOKE_BOOTSTRAP_FAILED\]: --cluster: the fleet repository has no cluster named "nope"/);
   });
 });

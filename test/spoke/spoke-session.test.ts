@@ -41,6 +41,7 @@ function config(natsUrl: string) {
     keyBits: 2048,
     rotateEveryMs: 0,
     recoveryRecipients: [recovery.recipient],
+    connectBackoffMaxMs: 1000,
   });
 }
 
@@ -120,12 +121,12 @@ describe("spoke session over a real nats-server", () => {
     // A fresh process: nothing in memory, NATS down.
     agent = await startSpoke({ config: config(`nats://127.0.0.1:${port}`), client: kubeFor(cluster), clock: systemClock, spokeVersion: "test" });
     await kubectl(cluster.kubeconfigPath, ["delete", "configmap", "b", "-n", "web"]);
-    await eventually(async () => ((await configMaps()).includes("b") ? true : undefined), 20_000, "self-heal while partitioned");
+    await eventually(async () => ((await configMaps()).includes("b") ? true : undefined), 30_000, "self-heal while partitioned");
     nats = await startNats({ port });
     hub = new HubDouble("prod");
     await hub.connect(nats.url);
     await agent.connected();
-    const report = await eventually(() => Promise.resolve(hub.reports.find((r) => r.generation === 5)), 20_000, "report after reconnect");
+    const report = await eventually(() => Promise.resolve(hub.reports.find((r) => r.generation === 5)), 30_000, "report after reconnect");
     expect(report.apps[0]?.name).toBe("web");
   });
 });
