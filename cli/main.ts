@@ -5,9 +5,11 @@ import { runCli } from "./run-cli.js";
 // The only place that reads the real process: argv, env, streams and signals.
 const argv = process.argv.slice(2);
 const controller = new AbortController();
+// Keep the handlers for the whole run: a second Ctrl-C while a command shuts down its children
+// must not kill node before they are stopped (they run in their own process groups).
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
-  process.once(signal, () => {
-    controller.abort(new Error(`received ${signal}`));
+  process.on(signal, () => {
+    if (!controller.signal.aborted) controller.abort(new Error(`received ${signal}`));
   });
 }
 
