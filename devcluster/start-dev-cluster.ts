@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { silentLogger, systemClock, type Clock, type Logger } from "../core/index.js";
 import { DevClusterError } from "./devcluster-errors.js";
 import { validateFaults, type DevClusterFaults } from "./fault-injection.js";
@@ -148,7 +148,15 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
   const kubeconfig = renderKubeconfig({ name, server: url, caPem: tls.certPem, token });
   const tempDir = options.kubeconfigPath === undefined ? mkdtempSync(join(tmpdir(), "devcluster-")) : undefined;
   const kubeconfigPath = options.kubeconfigPath ?? join(tempDir ?? "", "kubeconfig");
-  writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
+  try {
+    mkdirSync(dirname(kubeconfigPath), { recursive: true });
+    writeFileSync(kubeconfigPath, kubeconfig, { mode: 0o600 });
+  } catch (err) {
+    controller.stop();
+    unsubscribePersist();
+    await app.close();
+    throw new DevClusterError("DEVCLUSTER_INVALID_OPTION", `cannot write the kubeconfig: ${(err as Error).message}`, { file: kubeconfigPath, field: "kubeconfig", cause: err });
+  }
 
   let stopped: Promise<void> | undefined;
   const dropWatches = (): void => {
