@@ -1,5 +1,5 @@
 import * as fs from "node:fs";
-import { cp, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { cp, mkdir, readdir, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import git from "isomorphic-git";
 import { clusterManifest, type DemoCluster } from "./demo-clusters.js";
@@ -41,10 +41,6 @@ export async function createFleetRepo(options: FleetRepoOptions): Promise<string
     else await writeFile(join(clustersDir, `${cluster.name}.yaml`), clusterManifest(cluster));
   }
   await rm(join(repoDir, "apps", "payments", "sealedsecret.yaml"), { force: true });
-  // payments deploys into `myns`, which no devcluster has: let the spoke create it, as web does.
-  const payments = join(repoDir, "appsets", "payments.yaml");
-  const appSet = await readFile(payments, "utf8");
-  if (!appSet.includes("CreateNamespace=true")) await writeFile(payments, appSet.replace(/^(\s*)- ServerSideApply=true$/m, "$1- ServerSideApply=true\n$1- CreateNamespace=true"));
   await writeFile(join(repoDir, "apps", "payments", "sops-secret.yaml"), options.sopsSecret);
   await git.init({ fs, dir: repoDir, defaultBranch: "main" });
   return commitAll(repoDir, "demo fleet from examples/fleet");
