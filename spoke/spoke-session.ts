@@ -69,6 +69,7 @@ export class SpokeSession {
   #fetchAgain = false;
   #lastKvRevision = -1;
   #pendingReport: StatusReportInput | undefined;
+  #latestReport: StatusReportInput | undefined;
   #loops: Promise<void>[] = [];
   #connected = false;
   /** Counters for tests and metrics. */
@@ -253,6 +254,7 @@ export class SpokeSession {
   /** Signs and publishes a status report; while disconnected the latest one waits for the reconnect. */
   publishStatus(report: StatusReportInput): void {
     this.#pendingReport = report;
+    this.#latestReport = report;
     const nc = this.#nc;
     if (nc === undefined || nc.isClosed() || !this.#connected) return;
     try {
@@ -262,6 +264,16 @@ export class SpokeSession {
     } catch (err) {
       this.#logger.warn({ error: errorMessage(err) }, "status publish failed; will retry on reconnect");
     }
+  }
+
+  /**
+   * Sends Hello and the latest status report again (a hub that restarted without its status
+   * bucket, or subscribed after this spoke's reconnect, learns the status key and state at once).
+   */
+  async announce(): Promise<void> {
+    await this.#hello();
+    const latest = this.#latestReport;
+    if (latest !== undefined) this.publishStatus(latest);
   }
 
   async stop(): Promise<void> {

@@ -59,6 +59,8 @@ export class HubDouble {
         if (msg.kind === "StatusReport") this.reports.push(msg);
       }
     })();
+    // Make sure the server has the subscription before anyone publishes.
+    await this.nc.flush();
   }
 
   envelope(cluster: string, generation: number, apps: Bundle["apps"], key: SigningKey = this.key): CreatedEnvelope {

@@ -126,6 +126,9 @@ describe("spoke session over a real nats-server", () => {
     hub = new HubDouble("prod");
     await hub.connect(nats.url);
     await agent.connected();
+    // The spoke may have reconnected (and said Hello) before this new hub subscribed: core NATS
+    // does not queue, so ask it to announce itself again, as a hub does after its own restart.
+    await agent.session.announce();
     const report = await eventually(() => Promise.resolve(hub.reports.find((r) => r.generation === 5)), 30_000, "report after reconnect");
     expect(report.apps[0]?.name).toBe("web");
   });
