@@ -63,7 +63,7 @@ export const registerDemo: CommandRegistrar = (program, ctx) => {
         "",
         "Three things to try:",
         `  1. kubectl --kubeconfig ${kubeconfig} get deploy -A`,
-        `  2. edit ${join(demo.repoDir, "apps", "web", "base", "deployment.yaml")} (say, replicas: prod clusters pin their image tag in overlays/prod), then`,
+        `  2. edit ${join(demo.repoDir, "apps", "web", "base", "deployment.yaml")} (say, add an env var to the container; prod pins its image tag in overlays/prod), then`,
         `     git -C ${demo.repoDir} commit -am "bump web"   # the hub polls every 2s`,
         `  3. flotilla status --hub ${demo.hubUrl} -o wide`,
         "",
