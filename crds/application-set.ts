@@ -23,7 +23,13 @@ export const rollingSyncStepSchema = z.object({
 
 export const applicationSetStrategySchema = z.object({
   type: z.enum(["AllAtOnce", "RollingSync"]).optional(),
-  rollingSync: z.object({ steps: z.array(rollingSyncStepSchema).optional() }).optional(),
+  rollingSync: z
+    .object({
+      steps: z.array(rollingSyncStepSchema).optional(),
+      /** Flotilla's addition: republish the last healthy revision to updated clusters when a step degrades. */
+      autoRollback: z.boolean().optional(),
+    })
+    .optional(),
 });
 
 /** `spec.template`: an Application's metadata and spec; string fields may hold templates. */

@@ -39,4 +39,20 @@ describe("Cluster and ApplicationSet CRDs", () => {
       expect.objectContaining({ field: "apiVersion" }) as Error,
     );
   });
+
+  it("keeps strategy.rollingSync.autoRollback, which the hub honours per ApplicationSet", async () => {
+    const crd = (await yamlOf("crds/application-set.yaml")) as { spec: { versions: { schema: { openAPIV3Schema: unknown } }[] } };
+    expect(JSON.stringify(crd.spec.versions[0].schema.openAPIV3Schema)).toContain('"autoRollback":{"type":"boolean"');
+    const appSet = parseApplicationSet({
+      apiVersion: "flotilla.dev/v1alpha1",
+      kind: "ApplicationSet",
+      metadata: { name: "web" },
+      spec: {
+        generators: [{ list: { elements: [] } }],
+        template: { metadata: { name: "x" }, spec: {} },
+        strategy: { type: "RollingSync", rollingSync: { autoRollback: true, steps: [{ matchExpressions: [{ key: "env", operator: "In", values: ["prod"] }] }] } },
+      },
+    });
+    expect(appSet.spec.strategy?.rollingSync?.autoRollback).toBe(true);
+  });
 });
