@@ -4,5 +4,6 @@ export { startDemo, type DemoOptions, type RunningDemo } from "./run-demo.js";
 export { demoClusters, clusterManifest, MAX_DEMO_CLUSTERS, type DemoCluster } from "./demo-clusters.js";
 export { fleetProgress, type FleetProgress } from "./progress-view.js";
 export { createFleetRepo, commitAll, type FleetRepoOptions } from "./fleet-repo.js";
-export { findExecutable, freePort, runCommand, DEMO_ERRORS } from "./local-tools.js";
+export { findExecutable, runCommand, DEMO_ERRORS } from "./local-tools.js";
+export { freePort } from "../core/index.js";
 export { DEMO_FLEET, SPOKE_NAMESPACE, DEMO_POLL_INTERVAL } from "./product-commands.js";

@@ -1,8 +1,5 @@
 import { execFile } from "node:child_process";
-import { existsSync } from "node:fs";
-import { createServer } from "node:net";
-import { delimiter, join } from "node:path";
-import { FlotillaError } from "../core/index.js";
+import { FlotillaError, locateExecutable, SBIN_DIRS } from "../core/index.js";
 
 export const DEMO_ERRORS = {
   toolMissing: "DEMO_TOOL_MISSING",
@@ -18,27 +15,10 @@ const INSTALL_HINTS: Readonly<Record<string, string>> = {
 };
 
 /** Finds a binary on PATH, then in the sbin directories where Debian puts servers. */
-export function findExecutable(name: string, pathEnv: string | undefined, fallbackDirs: readonly string[] = ["/usr/sbin", "/usr/local/sbin", "/usr/local/bin"]): string {
-  for (const dir of [...(pathEnv ?? "").split(delimiter).filter((d) => d !== ""), ...fallbackDirs]) {
-    const candidate = join(dir, name);
-    if (existsSync(candidate)) return candidate;
-  }
+export function findExecutable(name: string, pathEnv: string | undefined, fallbackDirs: readonly string[] = [...SBIN_DIRS, "/usr/local/bin"]): string {
+  const found = locateExecutable(name, pathEnv, fallbackDirs);
+  if (found !== undefined) return found;
   throw new FlotillaError(DEMO_ERRORS.toolMissing, `${name} not found on PATH or in ${fallbackDirs.join(", ")}; ${INSTALL_HINTS[name] ?? "install it and put it on PATH"}`);
-}
-
-/** A TCP port on 127.0.0.1 that was free a moment ago (a system nats may hold 4222, so never assume one). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      const port = typeof address === "object" && address !== null ? address.port : 0;
-      server.close(() => {
-        resolve(port);
-      });
-    });
-  });
 }
 
 /** Runs a short command to completion and returns its stdout; failure carries the command's own error output. */

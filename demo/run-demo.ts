@@ -3,11 +3,11 @@ import { chmod, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { FlotillaError, errorMessage, type Clock, type Logger, type RandomSource } from "../core/index.js";
+import { FlotillaError, errorMessage, freePort, type Clock, type Logger, type RandomSource } from "../core/index.js";
 import { demoClusters, MAX_DEMO_CLUSTERS, type DemoCluster } from "./demo-clusters.js";
 import { commitAll, createFleetRepo } from "./fleet-repo.js";
 import { HubClient } from "./hub-client.js";
-import { DEMO_ERRORS, findExecutable, freePort, runCommand } from "./local-tools.js";
+import { DEMO_ERRORS, findExecutable, runCommand } from "./local-tools.js";
 import { ProcessSupervisor, type SupervisedChild } from "./process-supervisor.js";
 import { devclusterArgs, fleetSealArgs, hubArgs, natsConfigArgs, sopsEncryptArgs, spokeArgs, SPOKE_NAMESPACE } from "./product-commands.js";
 import { fleetProgress } from "./progress-view.js";

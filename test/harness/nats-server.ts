@@ -1,10 +1,9 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
-import { FlotillaError } from "../../core/index.js";
+import { join } from "node:path";
+import { FlotillaError, locateExecutable, SBIN_DIRS } from "../../core/index.js";
 import { freePort } from "./free-port.js";
 
 export interface NatsServerHandle {
@@ -30,12 +29,9 @@ export interface StartNatsOptions {
 const INSTALL_HINT = "install it with `apt-get install nats-server` (Debian/Ubuntu) or put it on PATH";
 
 /** Finds the real nats-server binary: PATH first, then /usr/sbin where Debian puts it. */
-export function findNatsServer(pathEnv: string | undefined, fallbackDirs: readonly string[] = ["/usr/sbin", "/usr/local/sbin"]): string {
-  const dirs = [...(pathEnv ?? "").split(delimiter).filter((d) => d !== ""), ...fallbackDirs];
-  for (const dir of dirs) {
-    const candidate = join(dir, "nats-server");
-    if (existsSync(candidate)) return candidate;
-  }
+export function findNatsServer(pathEnv: string | undefined, fallbackDirs: readonly string[] = SBIN_DIRS): string {
+  const found = locateExecutable("nats-server", pathEnv, fallbackDirs);
+  if (found !== undefined) return found;
   throw new FlotillaError("NATS_SERVER_MISSING", `nats-server binary not found; ${INSTALL_HINT}`);
 }
 
