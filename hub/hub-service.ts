@@ -70,8 +70,8 @@ function contentDigest(apps: readonly AppBundle[]): string {
 
 function rollingSyncOf(appSet: FleetRender["appSets"][number], autoRollbackDefault: boolean): AppSetPolicy | undefined {
   if (appSet.strategy.type !== "RollingSync") return undefined;
-  const rolling = appSet.strategy.rollingSync as { steps?: RolloutStepSpec[]; autoRollback?: unknown } | undefined;
-  return { steps: rolling?.steps ?? [], autoRollback: typeof rolling?.autoRollback === "boolean" ? rolling.autoRollback : autoRollbackDefault };
+  const rolling = appSet.strategy.rollingSync;
+  return { steps: rolling?.steps ?? [], autoRollback: rolling?.autoRollback ?? autoRollbackDefault };
 }
 
 /**

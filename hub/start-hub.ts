@@ -10,7 +10,7 @@ import { buildApi } from "./api-server.js";
 import type { DesiredStateSource } from "./fleet-source.js";
 import { GitFleetSource } from "./git-fleet-source.js";
 import { HUB_ERROR, HubError } from "./hub-errors.js";
-import { HubService } from "./hub-service.js";
+import { HubService, type HubServiceOptions } from "./hub-service.js";
 import { connectNats, type NatsConnectOptions } from "./nats-connect.js";
 
 export interface HubRepoConfig {
@@ -21,8 +21,8 @@ export interface HubRepoConfig {
 }
 
 /** Everything `flotilla hub` needs, validated once at the edge (cli/hub.ts builds it). */
-export interface HubConfig {
-  readonly fleet: string;
+export interface HubConfig
+  extends Pick<HubServiceOptions, "fleet" | "allowlists" | "pollIntervalMs" | "publishConcurrency" | "missedHeartbeats" | "autoRollbackDefault"> {
   readonly nats: NatsConnectOptions;
   /** PKCS#8 PEM ed25519 key; created (mode 0600) when the file does not exist. */
   readonly signingKeyFile: string;
@@ -34,11 +34,6 @@ export interface HubConfig {
   readonly listen: { readonly host: string; readonly port: number };
   readonly apiToken?: string | undefined;
   readonly webhookSecret?: string | undefined;
-  readonly pollIntervalMs?: number | undefined;
-  readonly missedHeartbeats?: number | undefined;
-  readonly publishConcurrency?: number | undefined;
-  readonly autoRollbackDefault?: boolean | undefined;
-  readonly allowlists?: Allowlists | undefined;
 }
 
 export interface HubDeps {

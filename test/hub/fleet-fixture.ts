@@ -19,6 +19,7 @@ export function webAppSet(options: { rolling?: boolean; selector?: string } = {}
     ? `  strategy:
     type: RollingSync
     rollingSync:
+      autoRollback: true
       steps:
       - matchExpressions:
         - key: wave

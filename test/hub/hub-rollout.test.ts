@@ -48,7 +48,8 @@ beforeAll(async () => {
     repos: [{ url: repo.dir }],
     listen: { host: "127.0.0.1", port: 0 },
     pollIntervalMs: 0,
-    autoRollbackDefault: true,
+    // Rollback must come from the ApplicationSet's strategy.rollingSync.autoRollback.
+    autoRollbackDefault: false,
   };
   hub = await startHub(config, { clock: systemClock, logger: silentLogger() });
   eu = await SpokeDriver.connect(nats.url, FLEET, "eu-1", hub.publicKey);
