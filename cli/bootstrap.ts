@@ -4,7 +4,8 @@ import { FlotillaError } from "../core/index.js";
 import { isRemoteUrl } from "../gitops/index.js";
 import { bootstrapFromGit, parseSpokeConfig, SpokeRuntime } from "../spoke/index.js";
 import type { CliContext, CommandRegistrar } from "./context.js";
-import { kubeClientFor, runSpoke, spokeConfigFrom, type SpokeFlags } from "./spoke.js";
+import { collectList } from "./flag-collectors.js";
+import { addSpokeRunFlags, kubeClientFor, runSpoke, spokeConfigFrom, type SpokeFlags } from "./spoke.js";
 
 interface BootstrapFlags extends Partial<SpokeFlags> {
   repo: string;
@@ -23,24 +24,18 @@ async function readText(path: string, field: string, ctx: CliContext): Promise<s
   }
 }
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(",").map((s) => s.trim()).filter((s) => s !== "")];
-
 export const registerBootstrap: CommandRegistrar = (program, ctx) => {
-  program
+  const command = program
     .command("bootstrap")
     .description("disaster recovery: restore sealing keys, render this cluster's state from Git and reconcile it with no hub")
     .requiredOption("--repo <url|path>", "fleet repository")
     .requiredOption("--cluster <name>", "this cluster's name in the fleet repository")
     .option("--revision <rev>", "branch, tag or commit", "HEAD")
-    .option("--kubeconfig <file>", "kubeconfig (default: in-cluster service account)")
-    .option("--namespace <ns>", "the spoke's namespace", "flotilla-system")
     .option("--restore-keys <file>", "age-encrypted sealing key backup to restore first")
     .option("--recovery-identity <file>", "age identity (AGE-SECRET-KEY-1…) that opens the backup")
-    .option("--then-join <nats-url>", "after converging, run as a spoke of the hub at this NATS URL")
-    .option("--hub-key <ed25519:…>", "pinned hub public key (with --then-join)", collect, [])
-    .option("--fleet <name>", "fleet name (with --then-join)", "default")
-    .option("--nkey <file>", "NATS nkey seed (with --then-join)")
-    .option("--key-bits <n>", "RSA size of a generated sealing key", "4096")
+    .option("--then-join <nats-url>", "after converging, run as a spoke of the hub at this NATS URL (the spoke flags below apply)")
+    .option("--hub-key <ed25519:…>", "pinned hub public key (with --then-join)", collectList, []);
+  addSpokeRunFlags(command)
     .action(async (flags: BootstrapFlags) => {
       const logger = ctx.logger();
       if ((flags.restoreKeys === undefined) !== (flags.recoveryIdentity === undefined)) {
@@ -91,6 +86,6 @@ export const registerBootstrap: CommandRegistrar = (program, ctx) => {
         await runtime.stop();
         return;
       }
-      await runSpoke(config, client, flags.nkey, ctx, logger, runtime);
+      await runSpoke({ config, client, nkey: flags.nkey, ctx, logger, runtime, metricsAddr: flags.metricsAddr });
     });
 };

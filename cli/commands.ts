@@ -32,8 +32,8 @@ export const COMMANDS: readonly CommandEntry[] = [
 /** Global options that take a value, so their value is not mistaken for the command name. */
 const GLOBAL_OPTIONS_WITH_VALUE = new Set(["--log-level"]);
 
-/** The entries needed to run `argv`: just the named command, or all of them for help and typos. */
-export function commandsFor(argv: readonly string[]): readonly CommandEntry[] {
+/** The entries needed to run `argv`: just the named command, or all `available` for help and typos. */
+export function commandsFor(argv: readonly string[], available: readonly CommandEntry[] = COMMANDS): readonly CommandEntry[] {
   for (let i = 0; i < argv.length; i++) {
     const arg = argv[i] ?? "";
     if (GLOBAL_OPTIONS_WITH_VALUE.has(arg)) {
@@ -41,8 +41,8 @@ export function commandsFor(argv: readonly string[]): readonly CommandEntry[] {
       continue;
     }
     if (arg.startsWith("-")) continue;
-    const entry = COMMANDS.find((c) => c.name === arg);
-    return entry === undefined ? COMMANDS : [entry];
+    const entry = available.find((c) => c.name === arg);
+    return entry === undefined ? available : [entry];
   }
-  return COMMANDS;
+  return available;
 }

@@ -1,6 +1,7 @@
+import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
-import { FlotillaError } from "../core/index.js";
-import { startDevCluster } from "../devcluster/index.js";
+import { FlotillaError, errorMessage } from "../core/index.js";
+import { DevClusterError, startDevCluster, validateFaults, type DevClusterFaults } from "../devcluster/index.js";
 import type { CommandRegistrar } from "./context.js";
 
 interface DevclusterFlags {
@@ -8,6 +9,7 @@ interface DevclusterFlags {
   kubeconfig: string;
   name: string;
   data?: string;
+  faults?: string;
 }
 
 function parsePort(text: string): number {
@@ -16,6 +18,23 @@ function parsePort(text: string): number {
     throw new FlotillaError("INVALID_FLAG", `"${text}" is not a TCP port (0-65535)`, { field: "--port" });
   }
   return port;
+}
+
+/** Reads a DevClusterFaults JSON file; a missing, malformed or invalid file is DEVCLUSTER_INVALID_FAULTS naming it. */
+async function readFaults(file: string): Promise<DevClusterFaults> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch (err) {
+    throw new DevClusterError("DEVCLUSTER_INVALID_FAULTS", `cannot read the faults file: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}`, { file, field: "--faults", cause: err });
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new DevClusterError("DEVCLUSTER_INVALID_FAULTS", `not JSON: ${errorMessage(err)}`, { file, field: "--faults", cause: err });
+  }
+  return validateFaults(parsed as DevClusterFaults, { file });
 }
 
 /** `flotilla devcluster`: serves an in-memory Kubernetes API until SIGINT/SIGTERM. */
@@ -27,14 +46,17 @@ export const registerDevcluster: CommandRegistrar = (program, ctx) => {
     .requiredOption("--kubeconfig <file>", "where to write the kubeconfig for the cluster")
     .option("--name <cluster>", "cluster, user and context name in the kubeconfig", "devcluster")
     .option("--data <file.json>", "persist state to this JSON file and reload it on restart")
+    .option("--faults <file.json>", "faults to play from the start (DevClusterFaults JSON, e.g. {\"unpullableImages\": [\"*:does-not-exist\"]})")
     .action(async (flags: DevclusterFlags) => {
       const logger = ctx.logger();
       const path = (p: string): string => (isAbsolute(p) ? p : resolve(ctx.cwd, p));
+      const faults = flags.faults === undefined ? undefined : await readFaults(path(flags.faults));
       const cluster = await startDevCluster({
         name: flags.name,
         port: parsePort(flags.port),
         kubeconfigPath: path(flags.kubeconfig),
         ...(flags.data === undefined ? {} : { dataFile: path(flags.data) }),
+        ...(faults === undefined ? {} : { faults }),
         clock: ctx.clock,
         logger,
       });

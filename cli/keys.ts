@@ -1,6 +1,6 @@
 import type { Command } from "commander";
 import { stringify } from "yaml";
-import { FlotillaError } from "../core/index.js";
+import { FlotillaError, silentLogger } from "../core/index.js";
 import { parseFleetSealedSecret, parseSealedSecret } from "../crds/index.js";
 import {
   backupKeys,
@@ -22,8 +22,13 @@ import {
   type FleetSealedSecretManifest,
   type SealedSecretManifest,
 } from "../crypto/seal.js";
+import { HubClient } from "../demo/index.js";
+import { KeyCustody } from "../spoke/index.js";
 import type { CliContext, CommandRegistrar } from "./context.js";
-import { collect, collectList, emit, loadKeyRing, readInput, readInputFile, systemRandom, writeFileAtomic } from "./sealed-io.js";
+import { collect, collectList } from "./flag-collectors.js";
+import { emit, loadKeyRing, readInput, readInputFile, systemRandom, writeFileAtomic } from "./sealed-io.js";
+import { kubeClientFor } from "./spoke.js";
+import { DEFAULT_HUB_URL, hubUrlFrom } from "./hub-url.js";
 
 function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -43,7 +48,47 @@ async function generate(ctx: CliContext, opts: { namespace: string; bits: string
   ctx.stderr.write(`generated sealing key ${generated.fingerprint}\n`);
 }
 
-async function rotate(ctx: CliContext, opts: { file: string; namespace: string; bits: string; certOut?: string; output?: string }): Promise<void> {
+interface RotateFlags {
+  file?: string;
+  kubeconfig?: string;
+  context?: string;
+  namespace?: string;
+  bits: string;
+  certOut?: string;
+  outputFile?: string;
+}
+
+/** `keys rotate`: in a key List file (-f) or in the cluster (--kubeconfig), exactly one. */
+async function rotate(ctx: CliContext, opts: RotateFlags): Promise<void> {
+  if ((opts.file === undefined) === (opts.kubeconfig === undefined)) {
+    throw new FlotillaError("INVALID_FLAG", "give exactly one of -f FILE (a key List) or --kubeconfig FILE (rotate in the cluster)", {
+      field: opts.file === undefined ? "--kubeconfig" : "--file",
+    });
+  }
+  if (opts.file !== undefined) {
+    if (opts.context !== undefined) throw new FlotillaError("INVALID_FLAG", "--context goes with --kubeconfig", { field: "--context" });
+    await rotateFile(ctx, { file: opts.file, namespace: opts.namespace ?? "kube-system", bits: opts.bits, certOut: opts.certOut, output: opts.outputFile });
+    return;
+  }
+  if (opts.outputFile !== undefined) throw new FlotillaError("INVALID_FLAG", "-w goes with -f; with --kubeconfig the new key is created in the cluster", { field: "--output-file" });
+  await rotateInCluster(ctx, { kubeconfig: opts.kubeconfig ?? "", context: opts.context, namespace: opts.namespace ?? "flotilla-system", bits: opts.bits, certOut: opts.certOut });
+}
+
+/**
+ * In-cluster rotation: a new key Secret beside the others, written the way the spoke writes its own
+ * (KeyCustody); the running spoke picks it up within its check interval and re-publishes its cert.
+ */
+async function rotateInCluster(ctx: CliContext, opts: { kubeconfig: string; context?: string | undefined; namespace: string; bits: string; certOut?: string | undefined }): Promise<void> {
+  const bits = bitsOf(opts.bits);
+  const logger = silentLogger();
+  const client = kubeClientFor(opts.kubeconfig, { fieldManager: "flotilla", qps: 50, burst: 100, context: opts.context }, ctx, logger);
+  const custody = new KeyCustody({ client, namespace: opts.namespace, clock: ctx.clock, random: systemRandom, logger, keyBits: bits });
+  const { generated, kept } = await custody.rotate();
+  if (opts.certOut !== undefined) await writeFileAtomic(ctx, opts.certOut, generated.certificatePem);
+  ctx.stderr.write(`new sealing key ${generated.fingerprint} in ${opts.namespace}; ${String(kept)} older key(s) kept for opening\n`);
+}
+
+async function rotateFile(ctx: CliContext, opts: { file: string; namespace: string; bits: string; certOut?: string | undefined; output?: string | undefined }): Promise<void> {
   const text = await readInputFile(ctx, opts.file, "key list");
   const existing = parsePrivateKeys(text, { file: opts.file });
   const generated = await generateSealingKey({ clock: ctx.clock, random: systemRandom, bits: bitsOf(opts.bits) });
@@ -56,7 +101,45 @@ async function rotate(ctx: CliContext, opts: { file: string; namespace: string; 
   ctx.stderr.write(`new sealing key ${generated.fingerprint}; ${existing.length} older key(s) kept for opening\n`);
 }
 
-async function backup(ctx: CliContext, opts: { recipient: string[]; recipientsFile?: string; file?: string; output?: string; namespace: string }): Promise<void> {
+interface BackupFlags {
+  recipient: string[];
+  recipientsFile?: string;
+  file?: string;
+  namespace: string;
+  outputFile?: string;
+  hub?: string;
+  cluster?: string;
+}
+
+/** `keys backup`: encrypt keys to recipients (-f/stdin), or fetch the backup a cluster's spoke gave the hub (--cluster). */
+async function backup(ctx: CliContext, opts: BackupFlags): Promise<void> {
+  if (opts.cluster === undefined) {
+    if (opts.hub !== undefined) throw new FlotillaError("INVALID_FLAG", "--hub needs --cluster NAME", { field: "--cluster" });
+    await backupFile(ctx, { ...opts, output: opts.outputFile });
+    return;
+  }
+  if (opts.recipient.length > 0 || opts.recipientsFile !== undefined || opts.file !== undefined) {
+    throw new FlotillaError("INVALID_FLAG", "--cluster fetches the backup the hub keeps; it takes no -r, -R or -f", { field: "--cluster" });
+  }
+  await backupFromHub(ctx, { hub: hubUrlFrom(opts.hub, ctx), cluster: opts.cluster, output: opts.outputFile });
+}
+
+/** The age-armored backup a spoke (`--recovery-recipient`) sent in its Hello; the hub never had the plaintext. */
+async function backupFromHub(ctx: CliContext, opts: { hub: string; cluster: string; output?: string | undefined }): Promise<void> {
+  const client = new HubClient({ url: opts.hub, signal: ctx.shutdown });
+  const got = await client.clusterKeyBackup(opts.cluster);
+  if ("missing" in got) {
+    if (got.missing === "KEY_BACKUP_NOT_FOUND") throw new FlotillaError("KEY_BACKUP_NOT_FOUND", got.message, { field: "--cluster" });
+    throw new FlotillaError("CLUSTER_NOT_FOUND", `the hub knows no cluster "${opts.cluster}"`, { field: "--cluster" });
+  }
+  if (!got.armored.startsWith("-----BEGIN AGE ENCRYPTED FILE-----")) {
+    throw new FlotillaError("HUB_BAD_RESPONSE", `${client.url} did not answer with an armored age file; is this a Flotilla hub?`, { field: "--hub" });
+  }
+  await emit(ctx, got.armored, opts.output);
+  ctx.stderr.write(`key backup of cluster ${opts.cluster}${got.receivedAt === undefined ? "" : ` (sent ${got.receivedAt})`}; open it with flotilla keys restore --identity FILE\n`);
+}
+
+async function backupFile(ctx: CliContext, opts: { recipient: string[]; recipientsFile?: string | undefined; file?: string | undefined; output?: string | undefined; namespace: string }): Promise<void> {
   const recipients = [...opts.recipient];
   if (opts.recipientsFile !== undefined) {
     const text = await readInputFile(ctx, opts.recipientsFile, "recipients file");
@@ -147,25 +230,29 @@ export const registerKeys: CommandRegistrar = (program: Command, ctx: CliContext
     });
   keys
     .command("rotate")
-    .description("add a new sealing key to a key List file; the newest key seals, every key keeps opening")
-    .requiredOption("-f, --file <file>", "the key List (kubectl get secret -l sealedsecrets.bitnami.com/sealed-secrets-key -o yaml)")
-    .option("-n, --namespace <ns>", "namespace of the key Secrets", "kube-system")
+    .description("add a new sealing key, in a key List file (-f) or in the cluster (--kubeconfig); the newest key seals, every key keeps opening")
+    .option("-f, --file <file>", "the key List (kubectl get secret -l sealedsecrets.bitnami.com/sealed-secrets-key -o yaml)")
+    .option("--kubeconfig <file>", "rotate in this cluster: create a new key Secret beside the spoke's keys")
+    .option("--context <name>", "kubeconfig context (with --kubeconfig)")
+    .option("-n, --namespace <ns>", "namespace of the key Secrets (default kube-system with -f, flotilla-system with --kubeconfig)")
     .option("--bits <bits>", "RSA key size", "4096")
     .option("--cert-out <file>", "write the new certificate here")
-    .option("-w, --output-file <file>", "write the new List here (default: replace --file)")
-    .action(async (opts: { file: string; namespace: string; bits: string; certOut?: string; outputFile?: string }) => {
-      await rotate(ctx, { ...opts, output: opts.outputFile });
+    .option("-w, --output-file <file>", "with -f: write the new List here (default: replace --file)")
+    .action(async (opts: RotateFlags) => {
+      await rotate(ctx, opts);
     });
   keys
     .command("backup")
-    .description("encrypt the sealing keys (stdin or -f) to age recipients, armored")
+    .description("encrypt the sealing keys (stdin or -f) to age recipients, armored; or fetch a cluster's backup from the hub (--cluster)")
     .option("-r, --recipient <age1...>", "an age recipient (repeat for several)", collect, [])
     .option("-R, --recipients-file <file>", "a file of age recipients, one per line")
     .option("-f, --file <file>", "the key Secret / List / PEM file; default stdin")
     .option("-n, --namespace <ns>", "namespace recorded in the key Secrets", "kube-system")
+    .option("--cluster <name>", "fetch the backup this cluster's spoke (--recovery-recipient) gave the hub")
+    .option("--hub <url>", `hub URL, with --cluster (default $FLOTILLA_HUB or ${DEFAULT_HUB_URL})`)
     .option("-w, --output-file <file>", "write the backup here instead of stdout")
-    .action(async (opts: { recipient: string[]; recipientsFile?: string; file?: string; namespace: string; outputFile?: string }) => {
-      await backup(ctx, { ...opts, output: opts.outputFile });
+    .action(async (opts: BackupFlags) => {
+      await backup(ctx, opts);
     });
   keys
     .command("restore")

@@ -1,12 +1,17 @@
 import { Command, CommanderError } from "commander";
 import { isFlotillaError } from "../core/index.js";
-import { commandsFor } from "./commands.js";
+import { commandsFor, type CommandEntry } from "./commands.js";
 import type { CliContext } from "./context.js";
 import { FLOTILLA_VERSION } from "./flotilla-version.js";
 
 export const EXIT = { ok: 0, userError: 1, usage: 2, internal: 70 } as const;
 
-export async function buildProgram(ctx: CliContext, argv: readonly string[] = []): Promise<Command> {
+export interface RunCliOptions {
+  /** The commands this binary offers (default: all); the hub image offers only `hub`. */
+  readonly commands?: readonly CommandEntry[];
+}
+
+export async function buildProgram(ctx: CliContext, argv: readonly string[] = [], options: RunCliOptions = {}): Promise<Command> {
   const program = new Command("flotilla")
     .description("Secrets-aware GitOps for fleets of Kubernetes clusters")
     .version(FLOTILLA_VERSION, "-v, --version")
@@ -20,7 +25,7 @@ export async function buildProgram(ctx: CliContext, argv: readonly string[] = []
       // Commander's own messages already start with "error:"; reprinted in our format below.
       outputError: () => undefined,
     });
-  const registrars = await Promise.all(commandsFor(argv).map((entry) => entry.load()));
+  const registrars = await Promise.all(commandsFor(argv, options.commands).map((entry) => entry.load()));
   for (const register of registrars) register(program, ctx);
   for (const sub of program.commands) sub.exitOverride();
   return program;
@@ -30,10 +35,10 @@ export async function buildProgram(ctx: CliContext, argv: readonly string[] = []
  * Runs the CLI and returns the exit code. User errors print `error[CODE]: message` and no stack;
  * anything else is an internal error whose stack appears only with --debug.
  */
-export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+export async function runCli(argv: readonly string[], ctx: CliContext, options: RunCliOptions = {}): Promise<number> {
   const debug = argv.includes("--debug");
   try {
-    const program = await buildProgram(ctx, argv);
+    const program = await buildProgram(ctx, argv, options);
     await program.parseAsync([...argv], { from: "user" });
     return EXIT.ok;
   } catch (err) {

@@ -10,25 +10,18 @@ import {
   sealFleetSecret,
   sealRawValue,
   sealSecret,
+  type FleetTarget,
   type SealedSecretManifest,
+  type SealingCertificate,
   type SecretManifest,
 } from "../crypto/seal.js";
 import { parseSealedSecret } from "../crds/index.js";
 import type { CliContext, CommandRegistrar } from "./context.js";
+import { HubCertificates } from "./hub-certs.js";
+import { DEFAULT_HUB_URL, hubUrlFrom } from "./hub-url.js";
 import { runReseal } from "./reseal.js";
-import {
-  collect,
-  collectList,
-  emit,
-  loadCertificate,
-  outputFormatFor,
-  readInput,
-  readInputFile,
-  readStream,
-  resolvePath,
-  systemRandom,
-  writeFileAtomic,
-} from "./sealed-io.js";
+import { collect, collectList } from "./flag-collectors.js";
+import { emit, loadCertificate, outputFormatFor, readInput, readInputFile, readStream, resolvePath, systemRandom, writeFileAtomic } from "./sealed-io.js";
 import { runUnseal } from "./unseal.js";
 
 interface SealFlags {
@@ -48,6 +41,9 @@ interface SealFlags {
   recoveryUnseal?: boolean;
   recoveryPrivateKey: string[];
   reEncrypt?: boolean;
+  hub?: string;
+  selector?: string;
+  cluster: string[];
 }
 
 function usage(message: string, field: string): FlotillaError {
@@ -60,10 +56,36 @@ function secretsFrom(text: string, name: string): SecretManifest[] {
   return docs as unknown as SecretManifest[];
 }
 
+/** The hub to take certificates from: with --hub, --selector or --cluster (URL from --hub or $FLOTILLA_HUB). */
+function hubFor(ctx: CliContext, flags: SealFlags): HubCertificates | undefined {
+  if (flags.hub === undefined && flags.selector === undefined && flags.cluster.length === 0) return undefined;
+  if (flags.selector === undefined && flags.cluster.length === 0) throw usage("--hub needs --selector k=v[,k2=v2] or --cluster NAME to say which clusters", "--selector");
+  if (flags.selector?.trim() === "") throw usage("--selector is empty; give a label selector such as env=prod", "--selector");
+  return new HubCertificates(ctx, hubUrlFrom(flags.hub, ctx));
+}
+
+function describeTargets(targets: readonly FleetTarget[], hub: HubCertificates): string {
+  return `sealing for ${targets.map((t) => `${t.cluster} (${t.certificate.fingerprint})`).join(", ")} from the hub at ${hub.url}\n`;
+}
+
+/** The one certificate of a plain seal: --cert FILE|URL, or --cluster NAME's from the hub. */
+async function singleCertificate(ctx: CliContext, flags: SealFlags): Promise<SealingCertificate> {
+  const hub = hubFor(ctx, flags);
+  if (hub === undefined) {
+    if (flags.cert.length !== 1) throw usage("give exactly one --cert, or --cluster NAME with --hub (use --fleet for several clusters)", "--cert");
+    return loadCertificate(ctx, flags.cert[0]);
+  }
+  if (flags.selector !== undefined) throw usage("--selector needs --fleet; a SealedSecret is for one cluster (--cluster NAME)", "--selector");
+  if (flags.cluster.length !== 1) throw usage("give exactly one --cluster (use --fleet for several clusters)", "--cluster");
+  if (flags.cert.length > 0) throw usage("give either --cert or --cluster, not both", "--cert");
+  const [target] = await hub.targets({ clusters: flags.cluster });
+  ctx.stderr.write(describeTargets([target], hub));
+  return target.certificate;
+}
+
 async function sealOne(ctx: CliContext, flags: SealFlags): Promise<void> {
   const scope = flags.scope === undefined ? undefined : parseScope(flags.scope);
-  if (flags.cert.length !== 1) throw usage("give exactly one --cert (use --fleet for several clusters)", "--cert");
-  const certificate = await loadCertificate(ctx, flags.cert[0]);
+  const certificate = await singleCertificate(ctx, flags);
   const format = outputFormatFor(flags.format ?? "json", flags.sealedSecretFile);
   if (flags.raw === true) {
     if (flags.fromFile.length !== 1) throw usage("--raw needs exactly one --from-file", "--from-file");
@@ -98,12 +120,19 @@ async function sealOne(ctx: CliContext, flags: SealFlags): Promise<void> {
 }
 
 async function sealFleet(ctx: CliContext, flags: SealFlags): Promise<void> {
-  if (flags.cert.length === 0) throw usage("--fleet needs one --cert CLUSTER=FILE per cluster", "--cert");
-  const targets = [];
+  const hub = hubFor(ctx, flags);
+  if (flags.cert.length === 0 && hub === undefined) throw usage("--fleet needs one --cert CLUSTER=FILE per cluster, or --hub URL with --selector or --cluster", "--cert");
+  const targets: FleetTarget[] = [];
   for (const spec of flags.cert) {
     const eq = spec.indexOf("=");
     if (eq <= 0) throw usage(`--cert "${spec}" must be CLUSTER=FILE with --fleet`, "--cert");
     targets.push({ cluster: spec.slice(0, eq), certificate: await loadCertificate(ctx, spec.slice(eq + 1)) });
+  }
+  if (hub !== undefined) {
+    // A cluster given with --cert keeps that certificate (e.g. one whose spoke has not connected yet).
+    const fromHub = await hub.targets({ selector: flags.selector, clusters: flags.cluster, skip: new Set(targets.map((t) => t.cluster)) });
+    if (fromHub.length > 0) ctx.stderr.write(describeTargets(fromHub, hub));
+    targets.push(...fromHub);
   }
   const input = await readInput(ctx, flags.secretFile);
   const format = outputFormatFor(flags.format ?? "json", flags.sealedSecretFile);
@@ -140,17 +169,29 @@ export const registerSeal: CommandRegistrar = (program: Command, ctx: CliContext
     .option("--from-file <[key=]file>", "with --raw: the file holding the value (/dev/stdin for a pipe)", collect, [])
     .option("--merge-into <file>", "add or replace items in an existing SealedSecret file, in place")
     .option("--allow-empty-data", "allow a Secret without data")
-    .option("--fleet", "write a FleetSealedSecret for every --cert CLUSTER=FILE")
+    .option("--fleet", "write a FleetSealedSecret for every --cert CLUSTER=FILE and every cluster taken from the hub")
+    .option("--hub <url>", `hub URL to take certificates from, for --selector/--cluster (default $FLOTILLA_HUB or ${DEFAULT_HUB_URL})`)
+    .option("--selector <k=v[,k2=v2]>", "with --fleet: every cluster the hub lists for this label selector (k=v, k!=v, k)")
+    .option("--cluster <name>", "the hub's current certificate of this cluster (repeat with --fleet)", collect, [])
     .option("--recovery <age-recipient>", "with --fleet: also encrypt the items to this offline age recipient")
     .option("--recovery-unseal", "decrypt a SealedSecret from stdin with --recovery-private-key (same as `flotilla unseal`)")
     .option("--recovery-private-key <files>", "private key files (PEM or key Secret / List); comma-separated or repeated", collectList, [])
-    .option("--re-encrypt", "re-encrypt a SealedSecret (stdin or -f) to --cert, using --recovery-private-key, offline")
+    .option("--re-encrypt", "re-encrypt a SealedSecret (stdin or -f) to --cert (or --cluster's on the hub), using --recovery-private-key, offline")
     .action(async (flags: SealFlags) => {
       if (flags.recoveryUnseal === true) {
         await runUnseal(ctx, { recoveryPrivateKey: flags.recoveryPrivateKey, format: flags.format ?? "json", file: flags.secretFile, output: flags.sealedSecretFile, identity: undefined, cluster: undefined });
       } else if (flags.reEncrypt === true) {
-        if (flags.cert.length !== 1) throw usage("--re-encrypt needs exactly one --cert", "--cert");
-        await runReseal(ctx, { cert: flags.cert, recoveryPrivateKey: flags.recoveryPrivateKey, files: [], stdinFile: flags.secretFile, output: flags.sealedSecretFile, format: flags.format });
+        if (flags.cert.length !== 1 && hubFor(ctx, flags) === undefined) throw usage("--re-encrypt needs exactly one --cert, or --hub URL with --cluster NAME", "--cert");
+        await runReseal(ctx, {
+          cert: flags.cert,
+          hub: flags.hub,
+          cluster: flags.cluster,
+          recoveryPrivateKey: flags.recoveryPrivateKey,
+          files: [],
+          stdinFile: flags.secretFile,
+          output: flags.sealedSecretFile,
+          format: flags.format,
+        });
       } else if (flags.fleet === true) {
         await sealFleet(ctx, flags);
       } else {

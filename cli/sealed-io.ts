@@ -13,15 +13,6 @@ import type { CliContext } from "./context.js";
 /** The OS CSPRNG, as crypto/ expects it injected. */
 export const systemRandom: RandomSource = (size) => new Uint8Array(randomBytes(size));
 
-/** Commander collector for repeatable and comma-separated flags (kubeseal's StringSlice). */
-export function collectList(value: string, previous: string[] = []): string[] {
-  return [...previous, ...value.split(",").map((v) => v.trim()).filter((v) => v !== "")];
-}
-
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
 export function resolvePath(ctx: CliContext, path: string): string {
   return isAbsolute(path) ? path : resolve(ctx.cwd, path);
 }

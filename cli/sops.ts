@@ -26,6 +26,7 @@ import {
   type SopsCreationRule,
   type SopsFormat,
 } from "../crypto/sops/index.js";
+import { collect } from "./flag-collectors.js";
 import type { CliContext, CommandRegistrar } from "./context.js";
 
 interface KeyFlags {
@@ -40,7 +41,6 @@ interface IoFlags {
   outputType?: string;
 }
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, v];
 
 function formatFlag(value: string | undefined, flag: string, fallback: SopsFormat): SopsFormat {
   if (value === undefined) return fallback;

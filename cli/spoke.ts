@@ -1,10 +1,12 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
+import type { Command } from "commander";
 import { nkeyAuthenticator } from "@nats-io/transport-node";
-import { FlotillaError, type Logger } from "../core/index.js";
+import { errorMessage, FlotillaError, type Logger } from "../core/index.js";
 import { ClientNodeKube, loadKubeConfig } from "../kube/index.js";
-import { parseSpokeConfig, startSpoke, type SpokeConfig, type SpokeRuntime } from "../spoke/index.js";
+import { parseSpokeConfig, SpokeMetrics, startSpoke, startSpokeProbeServer, type SpokeConfig, type SpokeProbeServer, type SpokeRuntime } from "../spoke/index.js";
 import type { CliContext, CommandRegistrar } from "./context.js";
+import { collectList } from "./flag-collectors.js";
 import { FLOTILLA_VERSION } from "./flotilla-version.js";
 
 export interface SpokeFlags {
@@ -24,6 +26,7 @@ export interface SpokeFlags {
   qps: string;
   burst: string;
   keyBits: string;
+  metricsAddr?: string;
 }
 
 /** `60s`, `5m`, `1500ms` or plain seconds → milliseconds. */
@@ -50,8 +53,6 @@ function labels(values: readonly string[]): Record<string, string> {
   return out;
 }
 
-const collect = (v: string, prev: string[] = []): string[] => [...prev, ...v.split(",").map((s) => s.trim()).filter((s) => s !== "")];
-
 /** Adds the flags shared by `spoke` and `bootstrap --then-join`. */
 export function spokeConfigFrom(flags: Partial<SpokeFlags> & { cluster: string }, natsUrl: string, ctx: CliContext): SpokeConfig {
   return parseSpokeConfig({
@@ -72,7 +73,13 @@ export function spokeConfigFrom(flags: Partial<SpokeFlags> & { cluster: string }
   });
 }
 
-export function kubeClientFor(kubeconfig: string | undefined, config: { fieldManager: string; qps: number; burst: number }, ctx: CliContext, logger: Logger): ClientNodeKube {
+/** A Kubernetes client from `--kubeconfig` (default: in-cluster), optionally for one `--context` of it. */
+export function kubeClientFor(
+  kubeconfig: string | undefined,
+  config: { fieldManager: string; qps: number; burst: number; context?: string | undefined },
+  ctx: CliContext,
+  logger: Logger,
+): ClientNodeKube {
   let kc;
   try {
     kc = loadKubeConfig(kubeconfig === undefined ? undefined : resolve(ctx.cwd, kubeconfig));
@@ -81,6 +88,12 @@ export function kubeClientFor(kubeconfig: string | undefined, config: { fieldMan
       file: kubeconfig,
       field: "--kubeconfig",
     });
+  }
+  if (config.context !== undefined) {
+    if (kc.getContextObject(config.context) === null) {
+      throw new FlotillaError("INVALID_FLAG", `the kubeconfig has no context "${config.context}"`, { file: kubeconfig, field: "--context" });
+    }
+    kc.setCurrentContext(config.context);
   }
   return new ClientNodeKube({ kubeConfig: kc, fieldManager: config.fieldManager, qps: config.qps, burst: config.burst, clock: ctx.clock, logger });
 }
@@ -96,35 +109,64 @@ export async function nkeyFrom(path: string | undefined, ctx: CliContext): Promi
   return nkeyAuthenticator(new TextEncoder().encode(seed));
 }
 
-/** Runs the spoke until shutdown; with `runtime`, takes over a runtime that already enforces state (bootstrap --then-join). */
-export async function runSpoke(config: SpokeConfig, client: ClientNodeKube, nkey: string | undefined, ctx: CliContext, logger: Logger, runtime?: SpokeRuntime): Promise<void> {
+export interface RunSpokeOptions {
+  readonly config: SpokeConfig;
+  readonly client: ClientNodeKube;
+  readonly nkey: string | undefined;
+  readonly ctx: CliContext;
+  readonly logger: Logger;
+  /** A runtime that already enforces state (bootstrap --then-join): taken over, nothing reapplied. */
+  readonly runtime?: SpokeRuntime;
+  /** `host:port` for /metrics, /healthz and /readyz (Flux's --metrics-addr); off when undefined. */
+  readonly metricsAddr?: string | undefined;
+}
+
+async function probeServer(o: RunSpokeOptions, runtime: SpokeRuntime): Promise<SpokeProbeServer | undefined> {
+  if (o.metricsAddr === undefined) return undefined;
+  const metrics = new SpokeMetrics({
+    requestCounts: () => o.client.requestCounts(),
+    privateOperations: () => runtime.custody.privateOperations,
+    desiredGeneration: () => runtime.reconciler.desired?.generation ?? 0,
+  });
+  runtime.addPassListener((summary) => metrics.observe(summary));
+  try {
+    return await startSpokeProbeServer({ listen: o.metricsAddr, metrics, ready: () => runtime.passes > 0 });
+  } catch (err) {
+    throw new FlotillaError("INVALID_FLAG", `cannot serve metrics on ${o.metricsAddr}: ${errorMessage(err)}`, { field: "--metrics-addr" });
+  }
+}
+
+/** Runs the spoke until shutdown. */
+export async function runSpoke(o: RunSpokeOptions): Promise<void> {
+  const { config, ctx, logger } = o;
   const agent = await startSpoke({
     config,
-    client,
+    client: o.client,
     clock: ctx.clock,
     logger,
-    authenticator: await nkeyFrom(nkey, ctx),
+    authenticator: await nkeyFrom(o.nkey, ctx),
     spokeVersion: FLOTILLA_VERSION,
-    ...(runtime === undefined ? {} : { runtime }),
+    ...(o.runtime === undefined ? {} : { runtime: o.runtime }),
   });
-  logger.info({ cluster: config.cluster, fleet: config.fleet, nats: config.natsUrl }, "spoke started");
+  const probes = await probeServer(o, agent.runtime).catch(async (err: unknown) => {
+    await agent.stop();
+    throw err;
+  });
+  logger.info({ cluster: config.cluster, fleet: config.fleet, nats: config.natsUrl, ...(probes === undefined ? {} : { metrics: `${probes.url}/metrics` }) }, "spoke started");
   if (!ctx.shutdown.aborted) await new Promise<void>((r) => ctx.shutdown.addEventListener("abort", () => r(), { once: true }));
+  await probes?.close();
   await agent.stop();
 }
 
-export const registerSpoke: CommandRegistrar = (program, ctx) => {
-  program
-    .command("spoke")
-    .description("run the spoke agent: pull this cluster's signed state from NATS, decrypt locally, apply with SSA, report")
-    .requiredOption("--nats <urls>", "NATS server URL(s), comma-separated")
-    .requiredOption("--cluster <name>", "this cluster's name")
-    .requiredOption("--hub-key <ed25519:…>", "pinned hub public key (repeat during a rotation)", collect)
+/** The flags that run a spoke, shared by `spoke` and `bootstrap --then-join`. */
+export function addSpokeRunFlags(command: Command): Command {
+  return command
     .option("--fleet <name>", "fleet name", "default")
     .option("--kubeconfig <file>", "kubeconfig (default: in-cluster service account)")
     .option("--nkey <file>", "NATS nkey seed (flotilla nats-config writes DIR/<cluster>.nk)")
     .option("--namespace <ns>", "the spoke's namespace (keys, inventories, cache)", "flotilla-system")
-    .option("--label <k=v>", "cluster label sent in Hello (repeatable)", collect, [])
-    .option("--recovery-recipient <age1…>", "age recipient for the sealing key backup (repeatable)", collect, [])
+    .option("--label <k=v>", "cluster label sent in Hello (repeatable)", collectList, [])
+    .option("--recovery-recipient <age1…>", "age recipient for the sealing key backup (repeatable)", collectList, [])
     .option("--cache-file <file>", "keep the last verified envelope in this file (default: a Secret)")
     .option("--check-interval <duration>", "periodic revision check", "30s")
     .option("--heartbeat <duration>", "heartbeat period", "15s")
@@ -132,10 +174,20 @@ export const registerSpoke: CommandRegistrar = (program, ctx) => {
     .option("--qps <n>", "Kubernetes client QPS", "50")
     .option("--burst <n>", "Kubernetes client burst", "100")
     .option("--key-bits <n>", "RSA size of generated sealing keys", "4096")
-    .action(async (flags: SpokeFlags) => {
-      const logger = ctx.logger();
-      const config = spokeConfigFrom(flags, flags.nats, ctx);
-      const client = kubeClientFor(flags.kubeconfig, config, ctx, logger);
-      await runSpoke(config, client, flags.nkey, ctx, logger);
-    });
+    .option("--metrics-addr <host:port>", "serve /metrics, /healthz and /readyz here (e.g. :8080; port 0 picks one)");
+}
+
+export const registerSpoke: CommandRegistrar = (program, ctx) => {
+  const command = program
+    .command("spoke")
+    .description("run the spoke agent: pull this cluster's signed state from NATS, decrypt locally, apply with SSA, report")
+    .requiredOption("--nats <urls>", "NATS server URL(s), comma-separated")
+    .requiredOption("--cluster <name>", "this cluster's name")
+    .requiredOption("--hub-key <ed25519:…>", "pinned hub public key (repeat during a rotation)", collectList);
+  addSpokeRunFlags(command).action(async (flags: SpokeFlags) => {
+    const logger = ctx.logger();
+    const config = spokeConfigFrom(flags, flags.nats, ctx);
+    const client = kubeClientFor(flags.kubeconfig, config, ctx, logger);
+    await runSpoke({ config, client, nkey: flags.nkey, ctx, logger, metricsAddr: flags.metricsAddr });
+  });
 };

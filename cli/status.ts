@@ -1,6 +1,7 @@
 import { FlotillaError } from "../core/index.js";
 import { HubClient } from "../demo/index.js";
 import type { CommandRegistrar } from "./context.js";
+import { DEFAULT_HUB_URL, hubUrlFrom } from "./hub-url.js";
 import { STATUS_FORMATS, degradedClusters, formatStatus, type StatusFormat } from "./status-table.js";
 
 interface StatusFlags {
@@ -8,9 +9,6 @@ interface StatusFlags {
   output: string;
   cluster?: string;
 }
-
-/** Where `flotilla status` looks when --hub is not given. */
-export const DEFAULT_HUB_URL = "http://127.0.0.1:8080";
 
 function isFormat(value: string): value is StatusFormat {
   return (STATUS_FORMATS as readonly string[]).includes(value);
@@ -31,7 +29,7 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
       if (!isFormat(flags.output)) {
         throw new FlotillaError("INVALID_FLAG", `unknown output format "${flags.output}" (use ${STATUS_FORMATS.join(", ")})`, { field: "--output" });
       }
-      const client = new HubClient({ url: flags.hub ?? ctx.env.FLOTILLA_HUB ?? DEFAULT_HUB_URL, signal: ctx.shutdown });
+      const client = new HubClient({ url: hubUrlFrom(flags.hub, ctx), signal: ctx.shutdown });
       let clusters = await client.clusters();
       if (flags.cluster !== undefined) {
         clusters = clusters.filter((c) => c.name === flags.cluster);

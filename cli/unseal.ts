@@ -4,7 +4,8 @@ import { parseFleetSealedSecret, parseSealedSecret } from "../crds/index.js";
 import { recoverFleetSealedSecret, unsealFleetSealedSecret, unsealSealedSecret, type KeyRing } from "../crypto/open.js";
 import { formatManifest, parseManifests, type FleetSealedSecretManifest, type SealedSecretManifest, type SecretManifest } from "../crypto/seal.js";
 import type { CliContext, CommandRegistrar } from "./context.js";
-import { collectList, emit, loadKeyRing, outputFormatFor, readInput, readInputFile } from "./sealed-io.js";
+import { collectList } from "./flag-collectors.js";
+import { emit, loadKeyRing, outputFormatFor, readInput, readInputFile } from "./sealed-io.js";
 
 export interface UnsealFlags {
   readonly recoveryPrivateKey: readonly string[];

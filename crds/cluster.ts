@@ -1,21 +1,13 @@
-import { z } from "zod";
-import { objectMetaSchema, parseWith } from "./sealed-secret.js";
+import type { z } from "zod";
+import { clusterSchema as generatedClusterSchema } from "./generated/cluster.gen.js";
+import { namedObjectMetaSchema } from "./object-meta.js";
+import { parseWith } from "./parse-with.js";
 
-/** flotilla.dev/v1alpha1 Cluster, validated against the schema of crds/cluster.yaml. */
-export const clusterSchema = z.object({
-  apiVersion: z.literal("flotilla.dev/v1alpha1"),
-  kind: z.literal("Cluster"),
-  metadata: objectMetaSchema.extend({ name: z.string().min(1) }),
-  spec: z
-    .object({
-      server: z.string().optional(),
-      project: z.string().optional(),
-      values: z.record(z.string(), z.string()).optional(),
-      sealingCertificateFingerprint: z.string().optional(),
-    })
-    .optional(),
-  status: z.looseObject({ sealingCertificateFingerprint: z.string().optional(), lastSeen: z.string().optional() }).optional(),
-});
+/**
+ * flotilla.dev/v1alpha1 Cluster as the fleet repository declares it: the schema generated from
+ * crds/cluster.yaml, plus a required name (which a CRD cannot require, see object-meta.ts).
+ */
+export const clusterSchema = generatedClusterSchema.extend({ metadata: namedObjectMetaSchema });
 
 export type Cluster = z.infer<typeof clusterSchema>;
 

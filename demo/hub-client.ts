@@ -9,6 +9,8 @@ export const HUB_CLIENT_ERRORS = {
   unreachable: "HUB_UNREACHABLE",
   badResponse: "HUB_BAD_RESPONSE",
   httpError: "HUB_HTTP_ERROR",
+  /** The hub refused a label selector's syntax. */
+  invalidSelector: "INVALID_SELECTOR",
 } as const;
 
 const revisionPair = z.looseObject({ generation: z.number().nullable().optional(), revision: z.string().nullable().optional() });
@@ -44,7 +46,7 @@ const rolloutSchema = z.looseObject({
   phase: z.string(),
   message: z.string().optional(),
 });
-const sourceSchema = z.looseObject({ id: z.string(), revision: z.string().optional(), error: z.looseObject({ code: z.string(), message: z.string() }).optional() });
+const sourceSchema = z.looseObject({ id: z.string(), revision: z.string().optional(), publishedRevision: z.string().optional(), error: z.looseObject({ code: z.string(), message: z.string() }).optional() });
 const sourceListSchema = z.looseObject({ items: z.array(sourceSchema) });
 const hubKeySchema = z.looseObject({ publicKey: z.string() });
 
@@ -84,8 +86,12 @@ export class HubClient {
     this.#signal = options.signal;
   }
 
-  async clusters(): Promise<ClusterSummary[]> {
-    return (await this.#get("/api/v1/clusters", clusterListSchema)).items;
+  /** The clusters the hub knows; with `selector`, filtered by the hub itself (`kubectl -l` syntax). */
+  async clusters(options: { readonly selector?: string } = {}): Promise<ClusterSummary[]> {
+    const { selector } = options;
+    if (selector === undefined) return (await this.#get("/api/v1/clusters", clusterListSchema)).items;
+    const badSelector = (message: string): FlotillaError => new FlotillaError(HUB_CLIENT_ERRORS.invalidSelector, `"${selector}": ${message}`, { field: "--selector" });
+    return (await this.#get(`/api/v1/clusters?selector=${encodeURIComponent(selector)}`, clusterListSchema, badSelector)).items;
   }
 
   async rollouts(): Promise<RolloutSummary[]> {
@@ -110,6 +116,22 @@ export class HubClient {
     return res.text();
   }
 
+  /**
+   * The cluster's sealing key backup (age-armored; only its recovery identity opens it). A 404 comes
+   * back as `missing` with the hub's code: HUB_NOT_FOUND (no such cluster) or KEY_BACKUP_NOT_FOUND.
+   */
+  async clusterKeyBackup(name: string): Promise<{ readonly armored: string; readonly receivedAt?: string } | { readonly missing: string; readonly message: string }> {
+    const path = `/api/v1/clusters/${encodeURIComponent(name)}/key-backup`;
+    const res = await this.#fetch(path);
+    if (res.status === 404) {
+      const body = (await res.json().catch(() => ({}))) as { error?: { code?: string; message?: string } };
+      return { missing: body.error?.code ?? "HUB_NOT_FOUND", message: body.error?.message ?? `no key backup for cluster ${name}` };
+    }
+    if (!res.ok) throw await httpError(res, path);
+    const receivedAt = res.headers.get("x-flotilla-received-at") ?? undefined;
+    return { armored: await res.text(), ...(receivedAt === undefined ? {} : { receivedAt }) };
+  }
+
   /** True when the hub answers /readyz with 200. */
   async ready(): Promise<boolean> {
     try {
@@ -121,8 +143,12 @@ export class HubClient {
     }
   }
 
-  async #get<T>(path: string, schema: z.ZodType<T>): Promise<T> {
+  async #get<T>(path: string, schema: z.ZodType<T>, badRequest?: (message: string) => FlotillaError): Promise<T> {
     const res = await this.#fetch(path);
+    if (res.status === 400 && badRequest !== undefined) {
+      const body = (await res.json().catch(() => ({}))) as { error?: { message?: unknown } };
+      throw badRequest(typeof body.error?.message === "string" ? body.error.message : "the hub refused it");
+    }
     if (!res.ok) throw await httpError(res, path);
     let body: unknown;
     try {

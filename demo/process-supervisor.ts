@@ -12,6 +12,8 @@ export interface ChildSpec {
   /** The child is up once a line of its stdout or stderr matches; the match is returned. */
   readonly ready?: RegExp;
   readonly readyTimeoutMs?: number;
+  /** Sees every chunk the child prints (stdout and stderr), unbounded: for callers that keep full logs. */
+  readonly onOutput?: (text: string) => void;
 }
 
 export interface SupervisedChild {
@@ -58,6 +60,7 @@ export class ProcessSupervisor {
     let onLine: ((line: string) => void) | undefined;
     const collect = (chunk: Buffer): void => {
       const text = chunk.toString();
+      spec.onOutput?.(text);
       output = (output + text).slice(-OUTPUT_LIMIT);
       pending += text;
       const lines = pending.split("\n");

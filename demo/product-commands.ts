@@ -74,6 +74,6 @@ export function sopsEncryptArgs(input: { recipient: string; file: string }): str
   return ["sops", "encrypt", "--age", input.recipient, "--encrypted-regex", "^(data|stringData)$", "--mac-only-encrypted", input.file];
 }
 
-export function fleetSealArgs(input: { certs: ReadonlyMap<string, string>; secretFile: string; out: string }): string[] {
-  return ["seal", "--fleet", ...[...input.certs].flatMap(([cluster, file]) => ["--cert", `${cluster}=${file}`]), "-f", input.secretFile, "-o", "yaml", "-w", input.out];
+export function fleetSealArgs(input: { hubUrl: string; selector: string; secretFile: string; out: string }): string[] {
+  return ["seal", "--fleet", "--selector", input.selector, "--hub", input.hubUrl, "-f", input.secretFile, "-o", "yaml", "-w", input.out];
 }

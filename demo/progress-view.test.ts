@@ -19,7 +19,7 @@ function cluster(name: string, over: Partial<ClusterSummary> = {}): ClusterSumma
 }
 
 const REV = "0123456789abcdef";
-const sources = [{ id: "repo", revision: REV }];
+const sources = [{ id: "repo", revision: REV, publishedRevision: REV }];
 
 describe("fleetProgress", () => {
   it("is converged only when the hub rendered the commit and every cluster applied its generation, Synced and Healthy", () => {
@@ -30,7 +30,9 @@ describe("fleetProgress", () => {
       { clusters: [cluster("a"), cluster("b", { apps: [{ name: "web-b", sync: "Synced", health: "Progressing" }] })], sources },
       { clusters: [cluster("a"), cluster("b", { apps: [] })], sources },
       { clusters: [cluster("a")], sources },
-      { clusters: [cluster("a"), cluster("b")], sources: [{ id: "repo", revision: "older" }] },
+      { clusters: [cluster("a"), cluster("b")], sources: [{ id: "repo", revision: "older", publishedRevision: "older" }] },
+      // Rendered but not yet published: the clusters' states do not reflect the commit yet.
+      { clusters: [cluster("a"), cluster("b")], sources: [{ id: "repo", revision: REV, publishedRevision: "older" }] },
     ];
     for (const input of notYet) expect(fleetProgress({ names: ["a", "b"], revision: REV, ...input }).converged).toBe(false);
   });

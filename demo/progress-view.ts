@@ -34,7 +34,7 @@ export function fleetProgress(input: {
     const apps = `${String(synced)}/${String(c.apps.length)} synced, ${String(healthy)}/${String(c.apps.length)} healthy`;
     return `${mark} ${name.padEnd(width)}   ${c.connection.padEnd(7)}   ${apps.padEnd(26)}   ${c.sync}/${c.health}`;
   });
-  const hubAtRevision = input.sources.length > 0 && input.sources.every((s) => s.revision === input.revision);
+  const hubAtRevision = input.sources.length > 0 && input.sources.every((s) => s.publishedRevision === input.revision);
   const hubLine = hubAtRevision ? `✓ hub rendered ${input.revision.slice(0, 7)}` : `… hub rendering ${input.revision.slice(0, 7)}`;
   return { lines: [hubLine, ...lines], converged: hubAtRevision && input.names.every((n) => clusterConverged(byName.get(n))) };
 }

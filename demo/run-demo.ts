@@ -206,18 +206,13 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     const prod = clusters.filter((c) => c.labels.env === "prod").map((c) => c.name);
     let revision = repoHead;
     if (prod.length > 0) {
-      revision = await step(`sealed mysecret for env=prod (${prod.join(", ")}) with flotilla seal --fleet, committed`, async () => {
-        const certs = new Map<string, string>();
-        for (const n of prod) {
-          const pem = await waitFor(wait, `the sealing certificate of ${n}`, () => client.clusterCert(n));
-          const file = join(dirs.keys, `${n}-sealing.pem`);
-          await writeFile(file, pem);
-          certs.set(n, file);
-        }
+      revision = await step(`sealed mysecret for env=prod (${prod.join(", ")}) with flotilla seal --fleet --selector env=prod --hub, committed`, async () => {
+        // Each prod spoke has sent the hub its certificate; `seal --hub` takes them from there.
+        for (const n of prod) await waitFor(wait, `the sealing certificate of ${n}`, () => client.clusterCert(n));
         const plain = join(dirs.work, "mysecret.yaml");
         await writePrivate(plain, secretManifest("mysecret", { username: "payments", password: randomToken(o.random, 18) }));
         try {
-          await flotilla(fleetSealArgs({ certs, secretFile: plain, out: join(dirs.repo, "apps", "payments", "sealedsecret.yaml") }), "flotilla seal --fleet");
+          await flotilla(fleetSealArgs({ hubUrl, selector: "env=prod", secretFile: plain, out: join(dirs.repo, "apps", "payments", "sealedsecret.yaml") }), "flotilla seal --fleet");
         } finally {
           await rm(plain, { force: true });
         }

@@ -237,4 +237,74 @@ describe("SimulatedController", () => {
     expect(status.availableReplicas).toBeUndefined();
     controller.stop();
   });
+
+  it("plays an unpullable image: the deployment exceeds its deadline until the image is fixed", async () => {
+    const { api, store, clock } = setup();
+    const controller = new SimulatedController({ api, clock, logger: silentLogger(), faults: () => ({ unpullableImages: ["*:does-not-exist"] }), delayMs: 10, namespaceDeletionDelayMs: 10 });
+    controller.start();
+    type DeploymentStatus = { conditions: { type: string; status: string; reason: string }[]; availableReplicas?: number; unavailableReplicas?: number };
+    const key = { ...apps, namespace: "default", name: "web" };
+    api.handle(req({ verb: "POST", ...apps, body: deploymentBody("nginx:does-not-exist", 2) }));
+    await clock.advance(10);
+    const stuck = store.get(key)?.status as DeploymentStatus;
+    expect(stuck.conditions.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ["Available", "False", "MinimumReplicasUnavailable"],
+      ["Progressing", "False", "ProgressDeadlineExceeded"],
+    ]);
+    expect(stuck.availableReplicas).toBeUndefined();
+    expect(stuck.unavailableReplicas).toBe(2);
+
+    api.handle(req({ verb: "PUT", ...apps, name: "web", body: deploymentBody("nginx:1.27", 2) }));
+    await clock.advance(10);
+    const fixed = store.get(key)?.status as DeploymentStatus;
+    expect(fixed.conditions.map((c) => [c.type, c.status, c.reason])).toEqual([
+      ["Available", "True", "MinimumReplicasAvailable"],
+      ["Progressing", "True", "NewReplicaSetAvailable"],
+    ]);
+    expect(fixed.availableReplicas).toBe(2);
+    controller.stop();
+  });
+
+  it("keeps a pod with an unpullable image Pending in ImagePullBackOff, and its other containers running", async () => {
+    const { api, store, clock } = setup();
+    const controller = new SimulatedController({ api, clock, logger: silentLogger(), faults: () => ({ unpullableImages: ["nginx:does-not-exist"] }), delayMs: 10, namespaceDeletionDelayMs: 10 });
+    controller.start();
+    const pod = (name: string, spec: object): void => {
+      api.handle(req({ verb: "POST", resource: "pods", body: JSON.stringify({ apiVersion: "v1", kind: "Pod", metadata: { name }, spec }) }));
+    };
+    pod("bad", { containers: [{ name: "web", image: "nginx:does-not-exist" }, { name: "sidecar", image: "busybox:1.36" }] });
+    pod("bad-init", { initContainers: [{ name: "setup", image: "nginx:does-not-exist" }], containers: [{ name: "web", image: "nginx:1.27" }] });
+    pod("good", { initContainers: [{ name: "setup", image: "busybox:1.36" }], containers: [{ name: "web", image: "nginx:1.27" }] });
+    await clock.advance(10);
+    type State = Record<string, { reason?: string; message?: string } | undefined>;
+    type PodStatus = {
+      phase: string;
+      conditions: { type: string; status: string; reason: string; message: string }[];
+      containerStatuses: { name: string; ready: boolean; state: State }[];
+      initContainerStatuses?: { name: string; state: State }[];
+    };
+    const statusOfPod = (name: string): PodStatus => store.get({ group: "", resource: "pods", namespace: "default", name })?.status as PodStatus;
+
+    const bad = statusOfPod("bad");
+    expect(bad.phase).toBe("Pending");
+    expect(bad.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "False", reason: "ContainersNotReady", message: "containers with unready status: [web]" }));
+    expect(bad.containerStatuses.map((c) => [c.name, c.ready, Object.keys(c.state)[0]])).toEqual([
+      ["web", false, "waiting"],
+      ["sidecar", true, "running"],
+    ]);
+    expect(bad.containerStatuses[0]?.state.waiting).toEqual({ reason: "ImagePullBackOff", message: 'Back-off pulling image "nginx:does-not-exist"' });
+    expect(bad.initContainerStatuses).toBeUndefined();
+
+    const blocked = statusOfPod("bad-init");
+    expect(blocked.phase).toBe("Pending");
+    expect(blocked.initContainerStatuses?.[0]?.state.waiting?.reason).toBe("ImagePullBackOff");
+    expect(blocked.containerStatuses[0]?.state.waiting?.reason).toBe("PodInitializing");
+
+    const good = statusOfPod("good");
+    expect(good.phase).toBe("Running");
+    expect(good.conditions).toContainEqual(expect.objectContaining({ type: "Ready", status: "True" }));
+    expect(good.initContainerStatuses?.[0]?.state.terminated).toMatchObject({ exitCode: 0, reason: "Completed" });
+    expect(good.containerStatuses.map((c) => [c.name, c.ready])).toEqual([["web", true]]);
+    controller.stop();
+  });
 });

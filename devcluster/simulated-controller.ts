@@ -1,5 +1,5 @@
 import type { Clock, Logger } from "../core/index.js";
-import { neverReady, type DevClusterFaults } from "./fault-injection.js";
+import { neverReady, unpullableImages, type DevClusterFaults } from "./fault-injection.js";
 import type { KubeApi } from "./kube-api.js";
 import { isPlainObject, jsonEqual, type KubeObject } from "./kube-object.js";
 import type { StoreEvent } from "./object-store.js";
@@ -50,6 +50,50 @@ function conditions(previous: unknown, wanted: readonly Condition[], now: string
   });
 }
 
+/** A pod spec's containers (init containers first) as name and image. */
+function containersOf(podSpec: unknown, lists: readonly ("initContainers" | "containers")[] = ["initContainers", "containers"]): { name: string; image: string }[] {
+  const spec = rec(podSpec);
+  return lists
+    .flatMap((list) => (Array.isArray(spec[list]) ? (spec[list] as unknown[]).filter(isPlainObject) : []))
+    .map((c) => ({ name: typeof c.name === "string" ? c.name : "", image: typeof c.image === "string" ? c.image : "" }));
+}
+
+/**
+ * The kubelet's view of a pod's containers: an unpullable image waits in ImagePullBackOff; init
+ * containers complete, unless one cannot be pulled, and then the main containers wait to start.
+ */
+function podContainerStatuses(spec: Rec, unpullable: ReadonlySet<string>, startedAt: string): { ready: boolean; waiting: string[]; status: Rec } {
+  const pullBackOff = (c: { name: string; image: string }): Rec => ({
+    name: c.name,
+    image: c.image,
+    imageID: "",
+    ready: false,
+    restartCount: 0,
+    started: false,
+    state: { waiting: { reason: "ImagePullBackOff", message: `Back-off pulling image "${c.image}"` } },
+  });
+  const inits = containersOf(spec, ["initContainers"]);
+  const mains = containersOf(spec, ["containers"]);
+  const initBlocked = inits.some((c) => unpullable.has(c.image));
+  const initStatuses = inits.map((c) =>
+    unpullable.has(c.image)
+      ? pullBackOff(c)
+      : { name: c.name, image: c.image, imageID: "", ready: true, restartCount: 0, started: false, state: { terminated: { exitCode: 0, reason: "Completed", startedAt, finishedAt: startedAt } } },
+  );
+  const mainStatuses = mains.map((c) => {
+    if (initBlocked) return { name: c.name, image: c.image, imageID: "", ready: false, restartCount: 0, started: false, state: { waiting: { reason: "PodInitializing" } } };
+    if (unpullable.has(c.image)) return pullBackOff(c);
+    return { name: c.name, image: c.image, imageID: "", ready: true, restartCount: 0, started: true, state: { running: { startedAt } } };
+  });
+  const waiting = [...inits, ...mains].filter((c) => unpullable.has(c.image)).map((c) => c.name);
+  const unready = initBlocked ? mains.map((c) => c.name) : waiting;
+  return {
+    ready: waiting.length === 0,
+    waiting: unready,
+    status: { ...(inits.length > 0 ? { initContainerStatuses: initStatuses } : {}), containerStatuses: mainStatuses },
+  };
+}
+
 /** Drops zero counters, as the Kubernetes controllers' JSON does (`omitempty`). */
 function compact(status: Rec): Rec {
   return Object.fromEntries(Object.entries(status).filter(([, v]) => v !== 0 && v !== undefined));
@@ -58,7 +102,8 @@ function compact(status: Rec): Rec {
 /**
  * Stands in for kube-controller-manager and friends: after `delayMs`, Deployments, StatefulSets,
  * DaemonSets and ReplicaSets report all replicas ready (or ProgressDeadlineExceeded when a fault
- * says so), Jobs complete, Pods run, PVCs bind, LoadBalancer Services get an address, and
+ * says so: a never-ready Deployment, or one whose pod template uses an unpullable image), Jobs
+ * complete, Pods run (or wait in ImagePullBackOff on an unpullable image), PVCs bind, LoadBalancer Services get an address, and
  * Terminating namespaces are emptied and removed. It never creates Pods or ReplicaSets.
  */
 export class SimulatedController {
@@ -143,7 +188,10 @@ export class SimulatedController {
     switch (type.kind) {
       case "Deployment": {
         const replicas = int(spec.replicas, 1);
-        const stuck = neverReady(this.#o.faults(), o.metadata.namespace ?? "", name);
+        // A bad image plays out as on a real cluster: the new ReplicaSet's pods never pull, the deadline passes.
+        const faults = this.#o.faults();
+        const images = containersOf(rec(spec.template).spec).map((c) => c.image);
+        const stuck = neverReady(faults, o.metadata.namespace ?? "", name) || unpullableImages(faults, images).length > 0;
         const rs = `${name}-${(generation * 2654435761 % 4294967296).toString(16).slice(0, 10)}`;
         const wanted: Condition[] = stuck
           ? [
@@ -215,14 +263,28 @@ export class SimulatedController {
           ).map((c) => ({ ...c, lastProbeTime: c.lastTransitionTime })),
         };
       }
-      case "Pod":
+      case "Pod": {
+        const start = typeof status.startTime === "string" ? status.startTime : now;
+        const unpullable = new Set(unpullableImages(this.#o.faults(), containersOf(spec).map((c) => c.image)));
+        const kubelet = podContainerStatuses(spec, unpullable, start);
         return {
           ...status,
-          phase: "Running",
-          conditions: conditions(status.conditions, [{ type: "Ready", status: "True", reason: "", message: "" }], now, false),
+          phase: kubelet.ready ? "Running" : "Pending",
+          conditions: conditions(
+            status.conditions,
+            [
+              kubelet.ready
+                ? { type: "Ready", status: "True", reason: "", message: "" }
+                : { type: "Ready", status: "False", reason: "ContainersNotReady", message: `containers with unready status: [${kubelet.waiting.join(" ")}]` },
+            ],
+            now,
+            false,
+          ),
+          ...kubelet.status,
           podIP: typeof status.podIP === "string" ? status.podIP : "10.244.0.10",
-          startTime: typeof status.startTime === "string" ? status.startTime : now,
+          startTime: start,
         };
+      }
       case "PersistentVolumeClaim": {
         const resources = rec(spec.resources);
         return {

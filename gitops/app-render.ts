@@ -4,6 +4,7 @@ import { canonicalJson, canonicalJsonCached, sha256Digest } from "./canonical-js
 import type { Application } from "./expand-application-set.js";
 import type { AppRender, AppSyncPolicy, RenderError } from "./fleet-render-types.js";
 import { isPlainObject } from "./generators/param-utils.js";
+import { fleetSealedSecretFor, isFleetSealedSecret } from "./render/fleet-sealed-narrowing.js";
 import { deepFreeze, isClusterScoped, isEncryptedPassthrough } from "./render/manifest-objects.js";
 
 /** The fields of an AppRender that come from the Application alone (no manifests yet). */
@@ -147,9 +148,17 @@ export function sortObjects(objects: readonly KubeObject[]): KubeObject[] {
     .map((e) => e.obj);
 }
 
-/** Completes an AppRender: objects placed and sorted, digest computed. */
-export function finishApp(header: AppHeader, revision: string, objects: readonly KubeObject[], error?: RenderError): AppRender {
+export interface FinishAppOptions {
+  readonly error?: RenderError | undefined;
+  /** The destination cluster: a FleetSealedSecret keeps only this cluster's entry (or is left out). */
+  readonly cluster?: string | undefined;
+}
+
+/** Completes an AppRender: objects narrowed to the cluster, placed and sorted, digest computed. */
+export function finishApp(header: AppHeader, revision: string, rendered: readonly KubeObject[], options: FinishAppOptions = {}): AppRender {
+  const { error, cluster } = options;
   const ns = header.namespace;
+  const objects = cluster === undefined ? rendered : forCluster(rendered, cluster);
   const placed = objects.length === 1 ? single(placeInNamespace(objects[0], ns)) : sortObjects(objects.map((o) => placeInNamespace(o, ns)));
   // One object literal of a fixed shape: this runs once per app and cluster (100 000 times).
   const app: { -readonly [K in keyof AppRender]: AppRender[K] } = {
@@ -171,6 +180,13 @@ export function finishApp(header: AppHeader, revision: string, objects: readonly
   for (const obj of placed) text += `\n${objectDigest(obj)}`;
   app.digest = sha256Digest(text);
   return app;
+}
+
+/** The objects as `cluster` receives them; the same array when nothing changes (the common case). */
+function forCluster(objects: readonly KubeObject[], cluster: string): readonly KubeObject[] {
+  // The common case (no FleetSealedSecret) allocates nothing: this runs for every app of every cluster.
+  if (!objects.some(isFleetSealedSecret)) return objects;
+  return objects.flatMap((obj) => fleetSealedSecretFor(obj, cluster) ?? []);
 }
 
 const singles = new WeakMap<KubeObject, readonly KubeObject[]>();

@@ -67,6 +67,37 @@ function fleet(extra: Record<string, string> = {}) {
 }
 
 describe("renderSnapshot", () => {
+  it("gives each cluster only its own FleetSealedSecret entry, and none to a cluster it was not sealed for", async () => {
+    const fss = `apiVersion: flotilla.dev/v1alpha1
+kind: FleetSealedSecret
+metadata:
+  name: db
+spec:
+  template:
+    metadata: {name: db}
+  clusters:
+  - {cluster: prod-a, keyFingerprint: "SHA256:a", encryptedData: {password: AAAA}}
+  - {cluster: dev-c, keyFingerprint: "SHA256:c", encryptedData: {password: CCCC}}
+  recovery:
+    recipient: age1example
+    encryptedData: {password: RRRR}
+`;
+    const everywhere = APPSET.replace("  - clusters:\n      selector:\n        matchLabels:\n          env: prod\n", "  - clusters: {}\n");
+    const result = await renderSnapshot(fleet({ "appsets/web.yaml": everywhere, "apps/web/db.yaml": fss }), { manifests: new ManifestRenderer({ kustomize: noKustomize }) });
+    expect(result.errors).toEqual([]);
+    const sealedFor = (cluster: string) => result.clusters.find((c) => c.name === cluster)?.apps[0]?.objects.filter((o) => o.kind === "FleetSealedSecret");
+    const a = sealedFor("prod-a");
+    expect(a).toHaveLength(1);
+    expect(a?.[0]?.spec).toEqual({ template: { metadata: { name: "db" } }, clusters: [{ cluster: "prod-a", keyFingerprint: "SHA256:a", encryptedData: { password: "AAAA" } }] });
+    expect(sealedFor("dev-c")?.[0]?.spec).toMatchObject({ clusters: [{ cluster: "dev-c", encryptedData: { password: "CCCC" } }] });
+    // prod-b still gets the app's other objects, just no Secret.
+    expect(sealedFor("prod-b")).toEqual([]);
+    expect(result.clusters.find((c) => c.name === "prod-b")?.apps[0]?.objects.map((o) => o.kind)).toEqual(["Service", "Deployment"]);
+    // What one cluster receives differs from another's, so their app digests differ.
+    const digests = new Set(result.clusters.map((c) => c.apps[0]?.digest));
+    expect(digests.size).toBe(3);
+  });
+
   it("renders one bundle per cluster with the apps whose selector matches", async () => {
     const result = await renderSnapshot(fleet(), { manifests: new ManifestRenderer({ kustomize: noKustomize }) });
     expect(result.errors).toEqual([]);

@@ -91,7 +91,7 @@ export async function renderSnapshot(snapshot: RepoSnapshot, options: RenderSnap
       }
       if (!wanted(cluster)) return;
       const bucket = appsByCluster.get(cluster.name)!;
-      const rendered = renderApp(app, appHeader(app, name, preserve), renderContext, file);
+      const rendered = renderApp(app, appHeader(app, name, preserve), renderContext, { file, cluster: cluster.name });
       if (rendered instanceof Promise) return rendered.then((r) => void bucket.push(r));
       bucket.push(rendered);
     };
@@ -124,7 +124,8 @@ interface RenderContext {
  * Renders one app. Synchronous when its repository and manifests are already resolved (the
  * common case: one source shared by thousands of clusters), so no promise is made per app.
  */
-function renderApp(app: Application, header: AppHeader, ctx: RenderContext, file: string): AppRender | Promise<AppRender> {
+function renderApp(app: Application, header: AppHeader, ctx: RenderContext, where: { file: string; cluster: string }): AppRender | Promise<AppRender> {
+  const { file, cluster } = where;
   const source = applicationSource(app);
   if (source === undefined) {
     return failed(header, "", new GitOpsError(GITOPS_ERROR.invalid, "the Application needs exactly one source (spec.source or a one-element spec.sources)", { file, field: "spec.template.spec.source" }));
@@ -137,7 +138,7 @@ function renderApp(app: Application, header: AppHeader, ctx: RenderContext, file
   const known = ctx.snapshots.get(repoKey);
   if (known !== undefined) {
     const objects = ctx.manifests.peek(known, manifestSource);
-    if (objects !== undefined) return objects instanceof GitOpsError ? failed(header, known.revision, objects, file) : finishApp(header, known.revision, objects);
+    if (objects !== undefined) return objects instanceof GitOpsError ? failed(header, known.revision, objects, file) : finishApp(header, known.revision, objects, { cluster });
   }
   return (async () => {
     let snapshot: RepoSnapshot;
@@ -149,7 +150,7 @@ function renderApp(app: Application, header: AppHeader, ctx: RenderContext, file
     }
     ctx.snapshots.set(repoKey, snapshot);
     try {
-      return finishApp(header, snapshot.revision, await ctx.manifests.render(snapshot, manifestSource));
+      return finishApp(header, snapshot.revision, await ctx.manifests.render(snapshot, manifestSource), { cluster });
     } catch (err) {
       if (err instanceof GitOpsError) return failed(header, snapshot.revision, err, file);
       throw err;
@@ -160,7 +161,7 @@ function renderApp(app: Application, header: AppHeader, ctx: RenderContext, file
 function failed(header: AppHeader, revision: string, err: GitOpsError, file?: string): AppRender {
   const error = toRenderError(err);
   // Errors that name no file (a bad path, an unknown revision) point at the ApplicationSet.
-  return finishApp(header, revision, [], error.file === undefined && file !== undefined ? { ...error, file } : error);
+  return finishApp(header, revision, [], { error: error.file === undefined && file !== undefined ? { ...error, file } : error });
 }
 
 function failedApp(name: string, appSet: string, error: GitOpsError): AppRender {
@@ -174,7 +175,7 @@ function failedApp(name: string, appSet: string, error: GitOpsError): AppRender 
     syncPolicy: { prune: false, selfHeal: false, syncOptions: [], preserveResourcesOnDeletion: true },
     ignoreDifferences: [],
   };
-  return finishApp(header, "", [], toRenderError(error));
+  return finishApp(header, "", [], { error: toRenderError(error) });
 }
 
 /** Two ApplicationSets generating the same app name for one cluster: the later ones fail. */
@@ -186,7 +187,7 @@ function markDuplicates(apps: AppRender[]): AppRender[] {
       return app;
     }
     const error = { code: GITOPS_ERROR.invalid, message: `application name ${JSON.stringify(app.name)} is generated twice for this cluster (ApplicationSet ${app.appSet})` };
-    return { ...app, objects: [], error, digest: finishApp({ ...app }, app.source.revision, [], error).digest };
+    return { ...app, objects: [], error, digest: finishApp({ ...app }, app.source.revision, [], { error }).digest };
   });
 }
 

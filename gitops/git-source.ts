@@ -203,6 +203,9 @@ class RemoteGitSource implements GitSource {
     this.#logger = init.logger;
   }
 
+  /** Set when the server refused our credentials: isomorphic-git then reports only "canceled". */
+  #authRejected = false;
+
   #onAuth(): { username: string; password: string } | undefined {
     const auth = this.#auth;
     if (auth === undefined) return undefined;
@@ -219,7 +222,10 @@ class RemoteGitSource implements GitSource {
       url: this.url,
       onAuth: () => this.#onAuth(),
       // Never retry with other credentials: a wrong token must fail, not loop.
-      onAuthFailure: () => ({ cancel: true }),
+      onAuthFailure: () => {
+        this.#authRejected = true;
+        return { cancel: true };
+      },
       cache: this.#repo.cache,
     };
   }
@@ -230,19 +236,21 @@ class RemoteGitSource implements GitSource {
       return;
     }
     this.#logger.info({ repo: redactUrl(this.url) }, "cloning repository");
+    this.#authRejected = false;
     try {
       await git.clone({ ...this.#common(), noCheckout: true, singleBranch: false, noTags: false });
     } catch (err) {
       fs.rmSync(this.#repo.dir, { recursive: true, force: true });
-      throw gitFailure("clone", this.url, err);
+      throw gitFailure("clone", this.url, err, this.#authRejected);
     }
   }
 
   async fetch(): Promise<void> {
+    this.#authRejected = false;
     try {
       await git.fetch({ ...this.#common(), singleBranch: false, tags: true, prune: true });
     } catch (err) {
-      throw gitFailure("fetch", this.url, err);
+      throw gitFailure("fetch", this.url, err, this.#authRejected);
     }
   }
 
@@ -319,8 +327,8 @@ export function redactUrl(url: string): string {
   return url.replace(/^(https?:\/\/)[^@/]*@/iu, "$1");
 }
 
-function gitFailure(op: string, url: string, err: unknown): GitOpsError {
-  const raw = errorMessage(err);
+function gitFailure(op: string, url: string, err: unknown, authRejected = false): GitOpsError {
+  const raw = authRejected ? "authentication failed: the server rejected the credentials (check the token or username/password)" : errorMessage(err);
   // isomorphic-git messages can echo the URL; never let userinfo or a token through.
   const message = raw.replace(/https?:\/\/[^@\s/]*@/giu, "https://");
   return new GitOpsError(GITOPS_ERROR.git, `${op} ${redactUrl(url)} failed: ${message}`, { field: "repoURL", cause: err });

@@ -80,6 +80,15 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     if (cert === undefined) return problem(reply, 404, HUB_ERROR.notFound, `cluster ${req.params.name} has not registered a sealing certificate`);
     return reply.type("application/x-pem-file").send(cert);
   });
+  // The spoke's sealing keys, age-encrypted to its recovery recipients: only the holder of the
+  // recovery identity opens it (`flotilla keys backup --hub`, then `flotilla keys restore`).
+  app.get<{ Params: { name: string } }>("/api/v1/clusters/:name/key-backup", (req, reply) => {
+    const name = req.params.name;
+    if (!clusterNames(hub).includes(name)) return problem(reply, 404, HUB_ERROR.notFound, `no cluster ${name}`);
+    const backup = hub.registry.get(name)?.keyBackup;
+    if (backup === undefined) return problem(reply, 404, HUB_ERROR.keyBackupNotFound, `cluster ${name} has not sent a key backup (start its spoke with --recovery-recipient)`);
+    return reply.type("text/plain; charset=utf-8").header("x-flotilla-received-at", new Date(backup.receivedAt).toISOString()).send(backup.armored);
+  });
   app.get<{ Querystring: { cluster?: string; appSet?: string } }>("/api/v1/applications", (req) => {
     const now = clock.now();
     const names = req.query.cluster === undefined ? clusterNames(hub) : [req.query.cluster];

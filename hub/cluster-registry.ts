@@ -1,12 +1,16 @@
 import { errorMessage } from "../core/index.js";
 import {
+  MAX_KEY_BACKUP_BYTES,
   PROTOCOL_ERROR_CODES,
   decodeSpokeMessage,
   isProtocolError,
+  sha256Digest,
   verifySpokeMessage,
+  type HelloMessage,
   type IncomingSpokeMessage,
   type StatusReport,
 } from "../protocol/index.js";
+import { HUB_ERROR } from "./hub-errors.js";
 
 export interface HelloInfo {
   readonly spokeVersion: string;
@@ -17,12 +21,28 @@ export interface HelloInfo {
   readonly receivedAt: number;
 }
 
-/** What the hub knows of one cluster; persisted (as JSON) in `flotilla-status`. */
+/**
+ * The spoke's sealing keys, age-encrypted to its recovery recipients (armored): no plaintext, safe
+ * to keep. Persisted apart from the cluster record (`keybackup.<cluster>`), written only when
+ * `digest` changes; `receivedAt` is when the hub first received this content.
+ */
+export interface KeyBackup {
+  readonly armored: string;
+  readonly receivedAt: number;
+  /** `sha256:` + hex SHA-256 of `armored`. */
+  readonly digest: string;
+}
+
+/** What the hub knows of one cluster; persisted (as JSON) in `flotilla-status` (the key backup under its own key). */
 export interface ClusterEntry {
   readonly name: string;
   inRepo: boolean;
   repoLabels: Readonly<Record<string, string>>;
   hello?: HelloInfo | undefined;
+  /** From the latest Hello that carried one; a Hello without one keeps it. Not part of `snapshot()`. */
+  keyBackup?: KeyBackup | undefined;
+  /** Why the latest Hello's key backup was not kept (cleared by an accepted one). */
+  keyBackupError?: { readonly code: string; readonly message: string } | undefined;
   lastSeen?: number | undefined;
   appliedGeneration?: number | undefined;
   report?: StatusReport | undefined;
@@ -117,6 +137,7 @@ export class ClusterRegistry {
         labels: { ...message.labels },
         receivedAt: now,
       };
+      this.#keepKeyBackup(e, message, now);
     } else {
       const key = e.hello?.statusKey;
       if (key === undefined) {
@@ -136,11 +157,39 @@ export class ClusterRegistry {
     return { ok: true, cluster: message.cluster, kind: message.kind };
   }
 
-  /** The persisted form (what survives a hub restart). */
+  /**
+   * Keeps the Hello's key backup when it is a bounded, armored age file; records why not otherwise.
+   * The same content again (a spoke re-sends Hello on every reconnect) keeps the entry as it was.
+   */
+  #keepKeyBackup(e: ClusterEntry, message: HelloMessage, now: number): void {
+    const armored = message.keyBackup;
+    if (armored === undefined) return;
+    const problem = keyBackupProblem(armored);
+    if (problem === undefined) {
+      const digest = keyBackupDigest(armored);
+      if (e.keyBackup?.digest !== digest) e.keyBackup = { armored, receivedAt: now, digest };
+      e.keyBackupError = undefined;
+    } else {
+      e.keyBackupError = { code: HUB_ERROR.keyBackupRejected, message: problem };
+    }
+  }
+
+  /**
+   * The persisted cluster record (what survives a hub restart), written with every heartbeat and
+   * report. It leaves out the key backup (up to MAX_KEY_BACKUP_BYTES), which is kept apart.
+   */
   snapshot(name: string): object | undefined {
     const e = this.#entries.get(name);
     if (e === undefined) return undefined;
-    return { name: e.name, hello: e.hello, lastSeen: e.lastSeen, appliedGeneration: e.appliedGeneration, report: e.report, reportAt: e.reportAt };
+    return {
+      name: e.name,
+      hello: e.hello,
+      keyBackupError: e.keyBackupError,
+      lastSeen: e.lastSeen,
+      appliedGeneration: e.appliedGeneration,
+      report: e.report,
+      reportAt: e.reportAt,
+    };
   }
 
   restore(records: ReadonlyMap<string, unknown>): void {
@@ -149,10 +198,42 @@ export class ClusterRegistry {
       const r = raw as Partial<ClusterEntry>;
       const e = this.#entry(name);
       e.hello = r.hello;
+      // Records written before key backups had their own key carry the backup inline.
+      e.keyBackup = validBackup(r.keyBackup);
+      e.keyBackupError = r.keyBackupError;
       e.lastSeen = r.lastSeen;
       e.appliedGeneration = r.appliedGeneration;
       e.report = r.report;
       e.reportAt = r.reportAt;
     }
   }
+
+  /** Key backups kept apart from the cluster records (`keybackup.<cluster>`); they win over inline ones. */
+  restoreKeyBackups(backups: ReadonlyMap<string, unknown>): void {
+    for (const [name, raw] of backups) {
+      const backup = validBackup(raw);
+      if (backup !== undefined) this.#entry(name).keyBackup = backup;
+    }
+  }
+}
+
+function keyBackupDigest(armored: string): string {
+  return sha256Digest(Buffer.from(armored, "utf8"));
+}
+
+/** A persisted key backup that is still acceptable, with its digest recomputed; undefined otherwise. */
+function validBackup(raw: unknown): KeyBackup | undefined {
+  if (typeof raw !== "object" || raw === null) return undefined;
+  const { armored, receivedAt } = raw as { armored?: unknown; receivedAt?: unknown };
+  if (typeof armored !== "string" || typeof receivedAt !== "number" || keyBackupProblem(armored) !== undefined) return undefined;
+  return { armored, receivedAt, digest: keyBackupDigest(armored) };
+}
+
+const AGE_ARMOR = /^-----BEGIN AGE ENCRYPTED FILE-----\r?\n[A-Za-z0-9+/=\r\n]+-----END AGE ENCRYPTED FILE-----\s*$/;
+
+/** Why a key backup is not kept (its content is never quoted), or undefined when it is fine. */
+function keyBackupProblem(armored: string): string | undefined {
+  if (armored.length > MAX_KEY_BACKUP_BYTES) return `key backup of ${String(armored.length)} bytes exceeds ${String(MAX_KEY_BACKUP_BYTES)}; not kept`;
+  if (!AGE_ARMOR.test(armored)) return "key backup is not an armored age file; not kept";
+  return undefined;
 }

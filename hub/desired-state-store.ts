@@ -19,7 +19,21 @@ import {
   type CreatedEnvelope,
   type DesiredStateEnvelope,
 } from "../protocol/index.js";
+import type { KeyBackup } from "./cluster-registry.js";
 import { HUB_ERROR, HubError } from "./hub-errors.js";
+
+/**
+ * Key prefixes of the hub-only `flotilla-status` bucket (docs/protocol.md). Each is followed by one
+ * cluster or ApplicationSet name; a cluster name never holds a `.`, so no prefix shadows another.
+ */
+export const STATUS_KEY = {
+  /** The cluster record (hello, last report, liveness): rewritten on every heartbeat and report. */
+  cluster: "cluster.",
+  /** A RollingSync rollout record and the content it rolls back to. */
+  rollout: "rollout.",
+  /** The spoke's age-armored sealing key backup: rewritten only when its content changes. */
+  keyBackup: "keybackup.",
+} as const;
 
 /** What the hub remembers of a published entry (restart-safe: rebuilt from the KV on start). */
 export interface PublishedState {
@@ -48,6 +62,8 @@ export class DesiredStateStore {
   readonly #status: KV;
   readonly #objectBuckets = new Map<string, ObjectStore>();
   readonly #objectHistory = new Map<string, string[]>();
+  /** Digest of the key backup stored under `keybackup.<cluster>` (or being stored), per cluster. */
+  readonly #keyBackupDigests = new Map<string, string>();
 
   private constructor(nc: NatsConnection, js: JetStreamClient, desired: KV, status: KV) {
     this.nc = nc;
@@ -192,12 +208,18 @@ export class DesiredStateStore {
     this.nc.publish(subjects.notify(fleet, cluster), encodeMessage(createNotify({ fleet, cluster, generation, revision })));
   }
 
-  /** The hub-only status bucket: one JSON record per cluster. */
+  /** Asks one spoke to send Hello again (its messages no longer verify with the key the hub holds). */
+  requestAnnounce(fleet: string, cluster: string, current: { generation: number; revision: string } | undefined): void {
+    const notify = createNotify({ fleet, cluster, generation: current?.generation ?? 0, revision: current?.revision ?? "none", announce: true });
+    this.nc.publish(subjects.notify(fleet, cluster), encodeMessage(notify));
+  }
+
+  /** The hub-only status bucket: one JSON record per key (see STATUS_KEY). */
   async putStatus(cluster: string, record: unknown): Promise<void> {
     await this.#status.put(cluster, encodeMessage(record as object));
   }
 
-  /** Records under a key prefix (`cluster.` or `rollout.`), keyed by the rest of the key. */
+  /** Records under a key prefix (a STATUS_KEY value), keyed by the rest of the key. */
   async loadStatus(prefix: string): Promise<Map<string, unknown>> {
     const out = new Map<string, unknown>();
     const keys: string[] = [];
@@ -212,6 +234,36 @@ export class DesiredStateStore {
       }
     }
     return out;
+  }
+
+  /**
+   * Stores a cluster's key backup under `keybackup.<cluster>` unless that key already holds the same
+   * content (by digest), so a backup is written once per change, not with every heartbeat.
+   * Returns whether it wrote. A failed write is forgotten, so the next call with it tries again.
+   */
+  async putKeyBackup(cluster: string, backup: KeyBackup): Promise<boolean> {
+    if (this.#keyBackupDigests.get(cluster) === backup.digest) return false;
+    this.#keyBackupDigests.set(cluster, backup.digest);
+    try {
+      await this.#status.put(`${STATUS_KEY.keyBackup}${cluster}`, encodeMessage({ armored: backup.armored, receivedAt: backup.receivedAt, digest: backup.digest }));
+    } catch (err) {
+      if (this.#keyBackupDigests.get(cluster) === backup.digest) this.#keyBackupDigests.delete(cluster);
+      throw err;
+    }
+    return true;
+  }
+
+  /**
+   * Every stored key backup record, keyed by cluster (the registry validates them). What is loaded
+   * counts as stored: putting the same content again writes nothing.
+   */
+  async loadKeyBackups(): Promise<Map<string, unknown>> {
+    const records = await this.loadStatus(STATUS_KEY.keyBackup);
+    for (const [cluster, raw] of records) {
+      const digest = (raw as { digest?: unknown } | null)?.digest;
+      if (typeof digest === "string") this.#keyBackupDigests.set(cluster, digest);
+    }
+    return records;
   }
 
   async #objectBucket(name: string): Promise<ObjectStore> {

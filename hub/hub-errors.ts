@@ -11,6 +11,10 @@ export const HUB_ERROR = {
   notFound: "HUB_NOT_FOUND",
   statusRejected: "STATUS_REJECTED",
   natsServer: "NATS_SERVER_UNSUPPORTED",
+  /** The cluster's spoke has not sent a sealing key backup (it runs without --recovery-recipient). */
+  keyBackupNotFound: "KEY_BACKUP_NOT_FOUND",
+  /** A Hello's key backup was not kept: too large, or not an armored age file. */
+  keyBackupRejected: "KEY_BACKUP_REJECTED",
 } as const;
 
 export type HubErrorCode = (typeof HUB_ERROR)[keyof typeof HUB_ERROR];

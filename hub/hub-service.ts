@@ -3,6 +3,7 @@ import { errorMessage, isFlotillaError, type Clock, type Logger } from "../core/
 import type { ClusterRender, FleetRender, RenderError } from "../gitops/index.js";
 import {
   canonicalJson,
+  PROTOCOL_ERROR_CODES,
   createEnvelope,
   encodeBundle,
   sha256Digest,
@@ -14,7 +15,7 @@ import {
 import type { Allowlists } from "./allowlist.js";
 import { jitter } from "./bounded.js";
 import { ClusterRegistry } from "./cluster-registry.js";
-import { DesiredStateStore, type PublishedState } from "./desired-state-store.js";
+import { DesiredStateStore, STATUS_KEY, type PublishedState } from "./desired-state-store.js";
 import { appSetOf, bundleOf, mergeRenders, newAppsFor, observedHealth, type AppIssue } from "./fleet-planner.js";
 import type { DesiredStateSource } from "./fleet-source.js";
 import { HubMetrics } from "./hub-metrics.js";
@@ -37,9 +38,15 @@ export interface HubServiceOptions {
   readonly logger: Logger;
 }
 
+/** How often, at most, the hub asks one spoke to say Hello again. */
+const ANNOUNCE_INTERVAL_MS = 10_000;
+
 export interface SourceStatus {
   readonly id: string;
+  /** The commit last fetched and rendered. */
   readonly revision?: string | undefined;
+  /** The commit whose desired states are all published (Flux's lastAppliedRevision, for the hub). */
+  readonly publishedRevision?: string | undefined;
   readonly lastAttempt?: number | undefined;
   readonly lastSuccess?: number | undefined;
   readonly error?: RenderError | undefined;
@@ -131,8 +138,11 @@ export class HubService {
       const current = await this.store.currentBundle(cluster);
       if (current !== null) this.#clusters.set(cluster, { published: current.state, bundle: current.bundle });
     }
-    this.registry.restore(await this.store.loadStatus("cluster."));
-    for (const [name, raw] of await this.store.loadStatus("rollout.")) {
+    this.registry.restore(await this.store.loadStatus(STATUS_KEY.cluster));
+    this.registry.restoreKeyBackups(await this.store.loadKeyBackups());
+    // A backup found only inline in a cluster record (written by an older hub) moves to its own key.
+    for (const e of this.registry.all()) this.#persistKeyBackup(e.name);
+    for (const [name, raw] of await this.store.loadStatus(STATUS_KEY.rollout)) {
       const r = raw as { record?: RolloutRecord; previous?: Record<string, AppBundle[]> };
       if (r.record === undefined) continue;
       this.#rollouts.set(name, r.record);
@@ -161,16 +171,46 @@ export class HubService {
     if (!result.ok) {
       this.metrics.spokeMessages.inc({ kind: "unknown", result: "rejected" });
       this.#o.logger.warn({ subject: subject.slice(0, 200), code: result.code, reason: result.reason }, "spoke message dropped");
+      if (result.code === PROTOCOL_ERROR_CODES.messageSignatureInvalid && result.cluster !== undefined) this.#requestAnnounce(result.cluster);
       return;
     }
     this.metrics.spokeMessages.inc({ kind: result.kind, result: "accepted" });
+    // Before the cluster record: both go out on one connection, so a stored record implies the backup before it is.
+    if (result.kind === "Hello") this.#persistKeyBackup(result.cluster);
     const record = this.registry.snapshot(result.cluster);
     if (record !== undefined) {
-      this.store.putStatus(`cluster.${result.cluster}`, record).catch((err: unknown) => {
+      this.store.putStatus(`${STATUS_KEY.cluster}${result.cluster}`, record).catch((err: unknown) => {
         this.#o.logger.warn({ cluster: result.cluster, err: errorMessage(err) }, "status record not persisted");
       });
     }
     if (result.kind === "StatusReport" && [...this.#rollouts.values()].some((r) => r.phase === "Progressing")) void this.#enqueue(false);
+  }
+
+  readonly #announceRequested = new Map<string, number>();
+
+  /**
+   * A heartbeat or report the hub cannot verify: the spoke's status key changed while the hub did
+   * not hear its Hello (a cluster rebuilt by `bootstrap --then-join` while the hub was down). Ask
+   * that spoke, through its notify subject (only the hub may publish there), to say Hello again;
+   * at most once per ANNOUNCE_INTERVAL_MS per cluster, so a forger cannot make the hub chatty.
+   */
+  #requestAnnounce(cluster: string): void {
+    const now = this.#o.clock.now();
+    if (now - (this.#announceRequested.get(cluster) ?? -Infinity) < ANNOUNCE_INTERVAL_MS) return;
+    if (this.registry.get(cluster)?.inRepo !== true) return;
+    this.#announceRequested.set(cluster, now);
+    const published = this.#clusters.get(cluster)?.published;
+    this.store.requestAnnounce(this.fleet, cluster, published === undefined ? undefined : { generation: published.generation, revision: published.revision });
+    this.#o.logger.info({ cluster }, "asked the spoke to say hello again (its messages do not verify with the registered key)");
+  }
+
+  /** Stores the cluster's key backup under its own key when its content changed (the store compares digests). */
+  #persistKeyBackup(cluster: string): void {
+    const backup = this.registry.get(cluster)?.keyBackup;
+    if (backup === undefined) return;
+    this.store.putKeyBackup(cluster, backup).catch((err: unknown) => {
+      this.#o.logger.warn({ cluster, err: errorMessage(err) }, "key backup not persisted");
+    });
   }
 
   #schedulePoll(delay: number): void {
@@ -206,6 +246,7 @@ export class HubService {
       try {
         if (doFetch) await this.#fetchAll();
         await this.#plan();
+        this.#markPublished();
         this.metrics.reconciles.inc({ result: "ok" });
       } catch (err) {
         this.metrics.reconciles.inc({ result: "error" });
@@ -218,6 +259,14 @@ export class HubService {
     return this.#queue;
   }
 
+  /** After a plan: every source's rendered commit is now what the fleet's desired states reflect. */
+  #markPublished(): void {
+    for (const [id, status] of this.#sources) {
+      const render = this.#renders.get(id);
+      if (render !== undefined && status.revision === render.revision) this.#sources.set(id, { ...status, publishedRevision: render.revision });
+    }
+  }
+
   async #fetchAll(): Promise<void> {
     for (const source of this.#o.sources) {
       const now = this.#o.clock.now();
@@ -225,7 +274,7 @@ export class HubService {
       try {
         const render = await source.load(this.#stop.signal);
         this.#renders.set(source.id, render);
-        this.#sources.set(source.id, { id: source.id, revision: render.revision, lastAttempt: now, lastSuccess: now });
+        this.#sources.set(source.id, { id: source.id, revision: render.revision, publishedRevision: prev.publishedRevision, lastAttempt: now, lastSuccess: now });
       } catch (err) {
         // An unreachable repo or bad credentials: report it and keep serving the last good render.
         const error: RenderError = isFlotillaError(err)
@@ -264,19 +313,29 @@ export class HubService {
     const decisions = new Map<string, RolloutDecision>();
     for (const [appSet, policy] of policies) decisions.set(appSet, await this.#decide(appSet, policy, render, newApps, now));
 
-    const work: { cluster: string; apps: AppBundle[] }[] = [];
+    const work: { cluster: string; apps: AppBundle[]; revision: string }[] = [];
     for (const c of render.clusters) {
       const state = this.#clusters.get(c.name);
       const current = state?.bundle?.apps ?? [];
       const planned = newApps.get(c.name) ?? new Map<string, AppBundle[]>();
       const appSets = new Set([...planned.keys(), ...current.map(appSetOf)]);
       const apps: AppBundle[] = [];
+      // The envelope names the commit its content comes from: a rolled-back cluster's is the one it was rolled back to.
+      let revision = render.revision;
       for (const appSet of appSets) {
         const decision = decisions.get(appSet);
         if (decision === undefined || !policies.has(appSet)) {
           apps.push(...(planned.get(appSet) ?? []));
         } else if (decision.record.rolledBack.includes(c.name)) {
-          apps.push(...(this.#previous.get(appSet)?.get(c.name) ?? []));
+          const previous = this.#previous.get(appSet)?.get(c.name);
+          if (previous === undefined) {
+            // The content to roll back to was not kept (too large to persist across a restart): keep what runs.
+            apps.push(...current.filter((a) => appSetOf(a) === appSet));
+          } else {
+            apps.push(...previous);
+            // Several ApplicationSets rolled back on one cluster: the first one's revision names it.
+            if (revision === render.revision) revision = decision.record.rolledBackTo?.[c.name] ?? revision;
+          }
         } else if (decision.record.released.includes(c.name)) {
           apps.push(...(planned.get(appSet) ?? []));
         } else {
@@ -284,9 +343,9 @@ export class HubService {
         }
       }
       if (state?.bundle !== undefined && contentDigest(apps) === contentDigest(state.bundle.apps)) continue;
-      work.push({ cluster: c.name, apps });
+      work.push({ cluster: c.name, apps, revision });
     }
-    await this.#publishAll(work, render.revision);
+    await this.#publishAll(work);
     // Shown only once published, so the API never reports a step the clusters have not been sent.
     for (const appSet of this.#rolloutViews.keys()) if (!decisions.has(appSet)) this.#rolloutViews.delete(appSet);
     for (const [appSet, decision] of decisions) this.#rolloutViews.set(appSet, decision);
@@ -308,6 +367,7 @@ export class HubService {
         labels: { ...this.registry.labels(c.name), ...appLabels },
         targetDigest: contentDigest(target ?? []),
         currentDigest: state?.bundle === undefined ? null : contentDigest(currentApps),
+        currentRevision: state?.published?.revision ?? null,
         online: this.registry.connection(c.name, now) === "Online",
         observed: atPublished ? observedHealth(currentApps.map((a) => a.name), report.apps) : null,
       });
@@ -330,7 +390,6 @@ export class HubService {
     return decision;
   }
 
-  /** Builds every envelope (CPU), puts them as one pipeline, then notifies; a failure marks the clusters, never half-notifies. */
   /**
    * Keeps the rollout record (and the content to roll back to) across restarts. A record too big for
    * one KV value is kept without the previous content: a restarted hub can then halt but not roll back.
@@ -340,16 +399,21 @@ export class HubService {
     const fits = Buffer.byteLength(JSON.stringify(full)) < this.store.maxPayload - 64 * 1024;
     if (!fits) this.#o.logger.warn({ appSet }, "rollout record too large to keep the rollback content across restarts");
     try {
-      await this.store.putStatus(`rollout.${appSet}`, fits ? full : { record, previous: {} });
+      await this.store.putStatus(`${STATUS_KEY.rollout}${appSet}`, fits ? full : { record, previous: {} });
     } catch (err) {
       this.#o.logger.warn({ appSet, err: errorMessage(err) }, "rollout record not persisted");
     }
   }
 
-  async #publishAll(work: readonly { cluster: string; apps: AppBundle[] }[], revision: string): Promise<void> {
+  /**
+   * Builds every envelope (CPU), puts them as one pipeline, then notifies; a failure marks the
+   * clusters, never half-notifies. Each item carries its own revision (a rollback's is older).
+   */
+  async #publishAll(work: readonly { cluster: string; apps: AppBundle[]; revision: string }[]): Promise<void> {
     const built: { cluster: string; bundle: Bundle; created: ReturnType<typeof createEnvelope> }[] = [];
     for (const w of work) {
       const state = this.#clusters.get(w.cluster) ?? {};
+      const { revision } = w;
       const bundle = bundleOf(w.cluster, revision, w.apps);
       try {
         const created = createEnvelope({

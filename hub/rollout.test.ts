@@ -47,6 +47,39 @@ describe("decideRollout", () => {
     expect(noRollback.rollback).toEqual([]);
   });
 
+  it("records the revision each updated cluster ran, and rolls it back to that revision", () => {
+    const at = (rev: string, extra: Partial<RolloutClusterInput> = {}): RolloutClusterInput[] => [c("canary-1", "canary", { currentRevision: rev, ...extra }), c("m1", "main", { currentRevision: "r0" })];
+    const first = decideRollout(input(at("r1")));
+    expect(first.record.previousRevisions).toEqual({ "canary-1": "r1" });
+    expect(first.record.rolledBackTo).toBeUndefined();
+    // Published: the canary's envelope now carries the new revision, and it degrades.
+    const d = decideRollout(input(at("r2", { currentDigest: "new", observed: { health: "Degraded", sync: "Synced" } }), first.record));
+    expect(d.rollback).toEqual(["canary-1"]);
+    expect(d.record.rolledBackTo).toEqual({ "canary-1": "r1" });
+    expect(d.record.previousRevisions).toEqual({ "canary-1": "r1" });
+    // A cluster that never had anything published is rolled back to nothing (null: no revision).
+    const fresh = decideRollout(input([c("canary-1", "canary", { currentDigest: null })]));
+    const freshDegraded = decideRollout(input([c("canary-1", "canary", { currentDigest: "new", currentRevision: "r2", observed: { health: "Degraded", sync: "Synced" } })], fresh.record));
+    expect(freshDegraded.record.rolledBackTo).toEqual({ "canary-1": null });
+  });
+
+  it("rolls back only the clusters it updated, not one that already ran the target", () => {
+    const degraded = { currentDigest: "new", observed: { health: "Degraded" as const, sync: "Synced" as const } };
+    // m1's content does not change with this commit: it runs the target from the start.
+    const first = decideRollout(input([c("canary-1", "canary", { currentRevision: "r1" }), c("m1", "main", { currentDigest: "new", currentRevision: "r1" })]));
+    expect(first.record.released).toEqual(["canary-1", "m1"]);
+    const d = decideRollout(input([c("canary-1", "canary", { currentRevision: "r2", ...degraded }), c("m1", "main", { currentDigest: "new", currentRevision: "r1" })], first.record));
+    expect(d.record.phase).toBe("RolledBack");
+    expect(d.rollback).toEqual(["canary-1"]);
+    expect(d.record.rolledBack).toEqual(["canary-1"]);
+    expect(d.record.rolledBackTo).toEqual({ "canary-1": "r1" });
+    // A record kept by an older hub (no previousRevisions) rolls back every released cluster at the target, as it did.
+    const { previousRevisions: _dropped, ...legacy } = first.record;
+    const old = decideRollout(input([c("canary-1", "canary", { currentRevision: "r2", ...degraded }), c("m1", "main", { currentDigest: "new", currentRevision: "r1" })], legacy));
+    expect(old.rollback).toEqual(["canary-1", "m1"]);
+    expect(old.record.rolledBackTo).toEqual({ "canary-1": null, m1: null });
+  });
+
   it("treats an offline cluster as waiting, not failed", () => {
     const record = decideRollout(input([c("canary-1", "canary", { online: false })])).record;
     const d = decideRollout(input([c("canary-1", "canary", { online: false, currentDigest: "new" })], record));

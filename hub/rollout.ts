@@ -6,7 +6,7 @@ import type { HealthStatus, SyncStatus } from "../protocol/index.js";
  * label `matchExpressions` (In/NotIn, all must match); a step's clusters are updated at most
  * `maxUpdate` at a time (int or percent, 0 = no limit); the next step starts when every cluster of
  * the step reports Healthy at the new content. A Degraded cluster halts the rollout and, with
- * autoRollback, the clusters already updated get their previous content back. An offline cluster
+ * autoRollback, the clusters it updated get their previous content (and revision) back. An offline cluster
  * is *waiting*, never failed. Clusters no step selects are not updated (as in Argo).
  * Pure: the hub feeds in what it knows and publishes what comes out.
  */
@@ -24,6 +24,8 @@ export interface RolloutClusterInput {
   readonly targetDigest: string;
   /** Digest of what is published for this cluster now (null: nothing yet). */
   readonly currentDigest: string | null;
+  /** The revision the cluster's published envelope carries now (null or absent: nothing published). */
+  readonly currentRevision?: string | null | undefined;
   readonly online: boolean;
   /** Worst health/sync of the ApplicationSet's apps in the latest report at the published generation, or null if not reported yet. */
   readonly observed: { readonly health: HealthStatus; readonly sync: SyncStatus } | null;
@@ -44,6 +46,14 @@ export interface RolloutRecord {
   readonly released: readonly string[];
   /** Clusters given their previous content back. */
   readonly rolledBack: readonly string[];
+  /**
+   * Each cluster a step of this rollout updated, with the revision it was published at just before
+   * (null: nothing was). Only these clusters are rolled back: one that already ran the target when
+   * the rollout started was not updated by it. Absent in records written before this field existed.
+   */
+  readonly previousRevisions?: Readonly<Record<string, string | null>> | undefined;
+  /** Each rolled-back cluster and the revision whose content it was given back (null: unknown). */
+  readonly rolledBackTo?: Readonly<Record<string, string | null>> | undefined;
   readonly message?: string | undefined;
   readonly startedAt: number;
   readonly updatedAt: number;
@@ -132,6 +142,7 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
           // Clusters that already run the target (e.g. after a hub restart) count as released.
           released: input.clusters.filter((c) => c.currentDigest === c.targetDigest).map((c) => c.cluster),
           rolledBack: [],
+          previousRevisions: {},
           startedAt: input.now,
           updatedAt: input.now,
         };
@@ -143,6 +154,8 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
   }
   const released = new Set(record.released);
   const rolledBack = new Set(record.rolledBack);
+  const previousRevisions = record.previousRevisions === undefined ? undefined : { ...record.previousRevisions };
+  const rolledBackTo: Record<string, string | null> = { ...record.rolledBackTo };
   const release: string[] = [];
   const rollback: string[] = [];
   const byStep = specs.map((_, index) => input.clusters.filter((c) => stepOf.get(c.cluster) === index).sort((a, b) => a.cluster.localeCompare(b.cluster)));
@@ -161,9 +174,11 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
         if (input.autoRollback) {
           phase = "RolledBack";
           for (const c of input.clusters) {
-            if (released.has(c.cluster) && c.currentDigest === c.targetDigest) {
+            const updated = previousRevisions === undefined || Object.hasOwn(previousRevisions, c.cluster);
+            if (released.has(c.cluster) && updated && c.currentDigest === c.targetDigest) {
               rollback.push(c.cluster);
               rolledBack.add(c.cluster);
+              rolledBackTo[c.cluster] = previousRevisions?.[c.cluster] ?? null;
             }
           }
           message = `${message}; rolled back ${rollback.join(", ")}`;
@@ -181,6 +196,7 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
         if (!released.has(c.cluster)) {
           release.push(c.cluster);
           released.add(c.cluster);
+          if (previousRevisions !== undefined) previousRevisions[c.cluster] = c.currentRevision ?? null;
         }
       }
       const offline = members.filter((c) => stateOf(c, released.has(c.cluster), false) === "Offline").map((c) => c.cluster);
@@ -191,7 +207,17 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
       phase = "Completed";
       message = "all steps healthy";
     }
-    record = { ...record, phase, currentStep: Math.min(step, specs.length), released: [...released].sort(), rolledBack: [...rolledBack].sort(), message, updatedAt: input.now };
+    record = {
+      ...record,
+      phase,
+      currentStep: Math.min(step, specs.length),
+      released: [...released].sort(),
+      rolledBack: [...rolledBack].sort(),
+      ...(previousRevisions === undefined ? {} : { previousRevisions }),
+      ...(rolledBack.size === 0 ? {} : { rolledBackTo }),
+      message,
+      updatedAt: input.now,
+    };
   }
   const steps = byStep.map((members, index) => ({
     index,

@@ -27,6 +27,8 @@ export interface ClusterView {
   readonly lastSeen: string | null;
   readonly spokeVersion: string | null;
   readonly hasSealingCert: boolean;
+  /** The spoke sent an age-encrypted key backup (GET /api/v1/clusters/:name/key-backup). */
+  readonly hasKeyBackup: boolean;
   readonly desired: { readonly generation: number; readonly revision: string; readonly bundleDigest: string } | null;
   readonly applied: { readonly generation: number | null; readonly revision: string | null } | null;
   readonly sync: SyncStatus;
@@ -74,6 +76,8 @@ export function clusterView(hub: HubService, name: string, now: number): Cluster
   const state = hub.clusterState(name);
   const apps = appViews(hub, name, now);
   const report = entry?.report;
+  const behind = state?.published !== undefined && entry?.appliedGeneration !== undefined && entry.appliedGeneration < state.published.generation;
+  const emptyApplied = state?.published !== undefined && entry?.appliedGeneration === state.published.generation && (report?.errors ?? []).length === 0;
   return {
     name,
     labels: hub.registry.labels(name),
@@ -82,13 +86,17 @@ export function clusterView(hub: HubService, name: string, now: number): Cluster
     lastSeen: iso(entry?.lastSeen),
     spokeVersion: entry?.hello?.spokeVersion ?? null,
     hasSealingCert: entry?.hello?.sealingCert !== undefined,
+    hasKeyBackup: entry?.keyBackup !== undefined,
     desired: state?.published === undefined ? null : { generation: state.published.generation, revision: state.published.revision, bundleDigest: state.published.bundleDigest },
     applied: report === undefined && entry?.appliedGeneration === undefined ? null : { generation: entry?.appliedGeneration ?? null, revision: report?.revision ?? null },
-    sync: apps.length === 0 ? "Unknown" : worstSync(apps.map((a) => a.sync)),
-    health: apps.length === 0 ? "Unknown" : worstHealth(apps.map((a) => a.health)),
+    // A cluster the fleet gives no apps is Synced and Healthy once it has applied that (empty) state.
+    // A cluster that has not applied what the hub last published for it (offline, or still applying) is OutOfSync.
+    sync: behind ? "OutOfSync" : apps.length === 0 ? (emptyApplied ? "Synced" : "Unknown") : worstSync(apps.map((a) => a.sync)),
+    health: apps.length === 0 ? (emptyApplied ? "Healthy" : "Unknown") : worstHealth(apps.map((a) => a.health)),
     publishError: state?.publishError,
     errors: [
       ...(report?.errors ?? []).map((e) => ({ code: e.code, message: e.message })),
+      ...(entry?.keyBackupError === undefined ? [] : [{ ...entry.keyBackupError }]),
       ...hub.issues().filter((i) => i.cluster === name).map((i) => ({ code: i.error.code, message: i.error.message })),
     ],
     apps,

@@ -74,6 +74,7 @@ export {
   decodeNotify,
   decodeSpokeMessage,
   MAX_SPOKE_MESSAGE_BYTES,
+  MAX_KEY_BACKUP_BYTES,
   type IncomingSpokeMessage,
 } from "./spoke-messages.js";
 export { fetchDesiredState, type FetchedDesiredState } from "./fetch-desired-state.js";

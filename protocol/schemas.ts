@@ -66,6 +66,8 @@ export const notifySchema = z.looseObject({
   cluster: name,
   generation,
   revision,
+  /** The hub does not know (or no longer verifies) the spoke's status key: send Hello again. */
+  announce: z.boolean().optional(),
 });
 
 export const helloSchema = z.looseObject({
@@ -78,6 +80,8 @@ export const helloSchema = z.looseObject({
   labels: z.record(z.string().max(317), z.string().max(63)).default({}),
   statusKey: publicKey,
   sealingCert: z.string().max(16 * 1024).optional(),
+  /** The spoke's sealing keys, age-encrypted to its recovery recipients and armored; never plaintext. The hub bounds it (MAX_KEY_BACKUP_BYTES). */
+  keyBackup: z.string().optional(),
   heartbeatSeconds: z.int().min(1).max(3600).default(15),
   appliedGeneration: generation.optional(),
   appliedRevision: revision.optional(),

@@ -51,8 +51,8 @@ export function verifySpokeMessage(message: SpokeMessage, publicKey: string): bo
   return verifyBytes(signingBytes(message.kind, message), message.signature, parsePublicKey(publicKey));
 }
 
-/** The hub's notify hint. */
-export function createNotify(input: { fleet: string; cluster: string; generation: number; revision: string }): NotifyMessage {
+/** The hub's notify hint; with `announce`, it also asks the spoke to send Hello again. */
+export function createNotify(input: { fleet: string; cluster: string; generation: number; revision: string; announce?: boolean }): NotifyMessage {
   return { protocol: PROTOCOL_VERSION, kind: "Notify", ...input };
 }
 
@@ -62,6 +62,12 @@ export function decodeNotify(data: Uint8Array): NotifyMessage {
 
 /** Largest spoke message the hub accepts. */
 export const MAX_SPOKE_MESSAGE_BYTES = 512 * 1024;
+
+/**
+ * Largest Hello `keyBackup` (age-armored key List, about 10 KiB per RSA-4096 key) the hub keeps;
+ * a spoke does not send a larger one. Leaves room in the Hello and in the hub's status record.
+ */
+export const MAX_KEY_BACKUP_BYTES = 384 * 1024;
 
 export interface IncomingSpokeMessage {
   readonly subject: string;

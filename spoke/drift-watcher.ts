@@ -16,6 +16,8 @@ export interface DriftWatcherOptions {
   readonly logger?: Logger;
   /** Called when an object of `app` drifted from what was applied (or was deleted). */
   readonly onDrift: (app: string, id: string) => void;
+  /** Called for every change the watch shows of an applied object (status included), after onDrift. */
+  readonly onChange?: (app: string, id: string) => void;
 }
 
 /**
@@ -104,6 +106,7 @@ export class DriftWatcher {
       this.#touched.add(id);
       this.#o.onDrift(t.app, id);
     }
+    this.#o.onChange?.(t.app, id);
   }
 
   async #watchLoop(apiVersion: string, kind: string): Promise<void> {

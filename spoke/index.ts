@@ -12,3 +12,5 @@ export { SpokeSession, type SpokeSessionOptions, type VerifiedEnvelope } from ".
 export { spokeConfigSchema, parseSpokeConfig, type SpokeConfig, type SpokeConfigInput } from "./spoke-config.js";
 export { startSpoke, SpokeAgent, desiredFromEnvelope, type StartSpokeOptions } from "./spoke-agent.js";
 export { bootstrapFromGit, desiredFromRender, type BootstrapOptions, type BootstrapResult } from "./standalone-bootstrap.js";
+export { SpokeMetrics, type SpokeMetricsSource } from "./spoke-metrics.js";
+export { startSpokeProbeServer, type SpokeProbeServer, type SpokeProbeServerOptions } from "./spoke-probe-server.js";

@@ -5,6 +5,7 @@ import {
   generateSealingKey,
   keysFromObjects,
   SEALING_KEY_LABEL,
+  type GeneratedSealingKey,
   sealingKeySecret,
   SopsResolvedKeyRing,
   type KeyRing,
@@ -36,6 +37,13 @@ export interface KeyCustodyOptions {
 
 const THIRTY_DAYS = 30 * 24 * 3600 * 1000;
 
+function secretsVersion(secrets: readonly KubeObject[]): string {
+  return secrets
+    .map((s) => `${s.metadata.name ?? ""}@${s.metadata.resourceVersion ?? ""}`)
+    .sort()
+    .join(",");
+}
+
 function randomSuffix(random: RandomSource): string {
   const alphabet = "bcdfghjklmnpqrstvwxz2456789";
   return [...random(5)].map((b) => alphabet[b % alphabet.length]).join("");
@@ -56,10 +64,25 @@ export class KeyCustody {
   #sops: SopsResolvedKeyRing | undefined;
   #sopsVersion = "";
   #ringVersion = "";
+  /** Names and resourceVersions of the key Secrets the ring was built from. */
+  #secretsVersion: string | undefined;
 
   constructor(options: KeyCustodyOptions) {
     this.#o = options;
     this.#logger = options.logger ?? silentLogger();
+  }
+
+  #namespaceReady = false;
+
+  /** The spoke's namespace, created when missing: a blank cluster rebuilt by `flotilla bootstrap` has none yet. */
+  async #ensureNamespace(): Promise<void> {
+    if (this.#namespaceReady) return;
+    const ref = { apiVersion: "v1", kind: "Namespace", name: this.#o.namespace };
+    if ((await this.#o.client.get(ref)) === undefined) {
+      await this.#o.client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: this.#o.namespace } }, { force: true });
+      this.#logger.info({ namespace: this.#o.namespace }, "created the spoke's namespace");
+    }
+    this.#namespaceReady = true;
   }
 
   async #keySecrets(): Promise<KubeObject[]> {
@@ -67,37 +90,118 @@ export class KeyCustody {
     return items;
   }
 
-  #setRing(keys: SealingPrivateKey[]): KeyRing {
+  #setRing(keys: SealingPrivateKey[], secrets: readonly KubeObject[]): KeyRing {
     const ring = createKeyRing(keys, { onPrivateOperation: () => this.#o.onPrivateOperation?.() });
     this.#ring = ring;
     this.#ringVersion = ring.keys.map((k) => k.fingerprint).join(",");
+    this.#secretsVersion = secretsVersion(secrets);
     return ring;
+  }
+
+  #wrap(err: unknown): SpokeError {
+    if (err instanceof SpokeError) return err;
+    return new SpokeError(SPOKE_ERROR.keys, `sealing keys: ${errorMessage(err)}`, { cause: err });
   }
 
   /** Loads the active keys; creates the first one when there is none, and a new one when the newest is due for rotation. */
   async ensureSealingKeys(): Promise<KeyRing> {
     try {
+      await this.#ensureNamespace();
       let secrets = await this.#keySecrets();
       let keys = secrets.length === 0 ? [] : keysFromObjects(secrets, { onlyActive: true });
       const newest = keys.reduce<number | undefined>((m, k) => (k.notBefore === undefined ? m : Math.max(m ?? 0, k.notBefore)), undefined);
       const rotate = this.#o.rotateEveryMs ?? THIRTY_DAYS;
       const due = keys.length === 0 || (rotate > 0 && newest !== undefined && this.#o.clock.now() - newest >= rotate);
       if (due) {
-        const generated = await generateSealingKey({ clock: this.#o.clock, random: this.#o.random, bits: this.#o.keyBits ?? 4096 });
-        await this.storeKeys([generated.key]);
+        const generated = await this.#generate();
         this.#logger.info({ fingerprint: generated.fingerprint, rotation: keys.length > 0 }, "generated a sealing key");
         secrets = await this.#keySecrets();
         keys = keysFromObjects(secrets, { onlyActive: true });
       }
-      return this.#setRing(keys);
+      return this.#setRing(keys, secrets);
     } catch (err) {
-      if (err instanceof SpokeError) throw err;
-      throw new SpokeError(SPOKE_ERROR.keys, `sealing keys: ${errorMessage(err)}`, { cause: err });
+      throw this.#wrap(err);
     }
+  }
+
+  /** A new key, stored as a new key Secret (the shape the controller writes). */
+  async #generate(): Promise<GeneratedSealingKey> {
+    const generated = await generateSealingKey({ clock: this.#o.clock, random: this.#o.random, bits: this.#o.keyBits ?? 4096 });
+    await this.storeKeys([generated.key]);
+    return generated;
+  }
+
+  /**
+   * In-cluster rotation (`flotilla keys rotate --kubeconfig`): a new key Secret beside the others.
+   * Like the controller, the older keys stay and keep opening; the newest seals. A running spoke
+   * picks the new key up on its next `refresh()`. Refuses a namespace without keys (a wrong `-n`).
+   */
+  async rotate(): Promise<{ readonly generated: GeneratedSealingKey; readonly kept: number }> {
+    try {
+      const secrets = await this.#keySecrets();
+      if (secrets.length === 0) {
+        throw new SpokeError(SPOKE_ERROR.keys, `no sealing key Secret in namespace ${this.#o.namespace}; is it the spoke's namespace? (a spoke creates its first key itself)`, {
+          field: "--namespace",
+          userError: true,
+        });
+      }
+      const kept = keysFromObjects(secrets, { onlyActive: true }).length;
+      const generated = await this.#generate();
+      this.#logger.info({ fingerprint: generated.fingerprint, kept }, "rotated the sealing key");
+      return { generated, kept };
+    } catch (err) {
+      throw this.#wrap(err);
+    }
+  }
+
+  /**
+   * Re-lists the key Secrets and rebuilds the ring only when their set (name and resourceVersion)
+   * changed: a key added by `flotilla keys rotate` or restored with kubectl is used without a restart.
+   * When the sealing key is due for rotation, a new one is generated first (so a long-running spoke
+   * rotates like the controller). Returns true when the active (sealing) certificate changed. With
+   * no key Secret left, the ring in memory is kept (a restart would create a new key).
+   */
+  async refresh(): Promise<boolean> {
+    try {
+      if (this.#rotationDue()) {
+        const generated = await this.#generate();
+        this.#logger.info({ fingerprint: generated.fingerprint, rotation: true }, "generated a sealing key");
+      }
+      const secrets = await this.#keySecrets();
+      if (this.#ring !== undefined && secretsVersion(secrets) === this.#secretsVersion) return false;
+      if (secrets.length === 0) {
+        if (this.#ring !== undefined) {
+          this.#logger.warn({ namespace: this.#o.namespace }, "every sealing key Secret is gone; keeping the keys in memory");
+          this.#secretsVersion = secretsVersion(secrets);
+          return false;
+        }
+        await this.ensureSealingKeys();
+        return true;
+      }
+      const before = this.#ring?.sealingKey.fingerprint;
+      const ring = this.#setRing(keysFromObjects(secrets, { onlyActive: true }), secrets);
+      this.#logger.info({ keys: ring.keys.length, sealingKey: ring.sealingKey.fingerprint }, "sealing keys reloaded");
+      return ring.sealingKey.fingerprint !== before;
+    } catch (err) {
+      throw this.#wrap(err);
+    }
+  }
+
+  /** The loaded sealing key is older than the rotation period (the controller renews every 30 days). */
+  #rotationDue(): boolean {
+    const rotate = this.#o.rotateEveryMs ?? THIRTY_DAYS;
+    const newest = this.#ring?.sealingKey.notBefore;
+    return rotate > 0 && newest !== undefined && this.#o.clock.now() - newest >= rotate;
+  }
+
+  /** The fingerprints of the loaded keys, newest first ("" before the first load); changes with the key set. */
+  get keysVersion(): string {
+    return this.#ringVersion;
   }
 
   /** Writes key Secrets (restored from a backup or freshly generated); existing fingerprints are skipped. Returns how many were written. */
   async storeKeys(keys: readonly SealingPrivateKey[]): Promise<number> {
+    await this.#ensureNamespace();
     const current = await this.#keySecrets();
     const existing = current.length === 0 ? [] : keysFromObjects(current, { onlyActive: true });
     const have = new Set(existing.map((k) => k.fingerprint));

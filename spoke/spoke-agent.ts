@@ -2,11 +2,13 @@ import { randomBytes } from "node:crypto";
 import type { Authenticator } from "@nats-io/transport-node";
 import { errorMessage, silentLogger, type Clock, type Logger, type RandomSource } from "../core/index.js";
 import type { KubeClient } from "../kube/index.js";
-import { verifyEnvelope, type Bundle, type DesiredStateEnvelope } from "../protocol/index.js";
+import { MAX_KEY_BACKUP_BYTES, verifyEnvelope, type Bundle, type DesiredStateEnvelope } from "../protocol/index.js";
 import { desiredApp, type DesiredState } from "./desired-state.js";
 import { FileEnvelopeCache, SecretEnvelopeCache, type EnvelopeCache } from "./envelope-cache.js";
+import type { KeyCustody } from "./key-custody.js";
 import type { SpokeConfig } from "./spoke-config.js";
 import { SPOKE_ERROR } from "./spoke-errors.js";
+import { repeatEvery } from "./repeat-every.js";
 import { SpokeRuntime } from "./spoke-runtime.js";
 import { SpokeSession } from "./spoke-session.js";
 
@@ -34,16 +36,44 @@ export function desiredFromEnvelope(envelope: DesiredStateEnvelope, bundle: Bund
   };
 }
 
-/** The running spoke: runtime (cluster side) + session (NATS side). */
+export interface KeyWatchOptions {
+  readonly custody: KeyCustody;
+  readonly clock: Clock;
+  /** How often the key Secrets are re-listed (the spoke's check interval). */
+  readonly intervalMs: number;
+  readonly logger: Logger;
+  /** The key set changed; `certChanged` when the sealing (newest) key is another one. */
+  readonly onChange: (change: { readonly certChanged: boolean }) => Promise<void>;
+}
+
+/** Re-lists the sealing key Secrets every interval (one LIST) until `signal` aborts. */
+function watchKeys(o: KeyWatchOptions, signal: AbortSignal): Promise<void> {
+  return repeatEvery({
+    clock: o.clock,
+    intervalMs: o.intervalMs,
+    signal,
+    tick: async () => {
+      const before = o.custody.keysVersion;
+      const certChanged = await o.custody.refresh();
+      if (certChanged || o.custody.keysVersion !== before) await o.onChange({ certChanged });
+    },
+    onError: (err) => o.logger.warn({ code: (err as { code?: string }).code, error: errorMessage(err) }, "reloading the sealing keys failed; keeping the loaded ones"),
+  });
+}
+
+/** The running spoke: runtime (cluster side) + session (NATS side) + the sealing key watch. */
 export class SpokeAgent {
   readonly runtime: SpokeRuntime;
   readonly session: SpokeSession;
   readonly #connecting: Promise<void>;
+  readonly #stopKeys = new AbortController();
+  readonly #keyWatch: Promise<void> | undefined;
 
-  constructor(runtime: SpokeRuntime, session: SpokeSession) {
+  constructor(runtime: SpokeRuntime, session: SpokeSession, keyWatch?: KeyWatchOptions) {
     this.runtime = runtime;
     this.session = session;
     this.#connecting = session.start();
+    this.#keyWatch = keyWatch === undefined ? undefined : watchKeys(keyWatch, this.#stopKeys.signal);
   }
 
   /** Resolves once the first NATS connection is up (or stop() was called). */
@@ -52,6 +82,8 @@ export class SpokeAgent {
   }
 
   async stop(): Promise<void> {
+    this.#stopKeys.abort();
+    await this.#keyWatch;
     await this.session.stop();
     await this.runtime.stop();
   }
@@ -86,7 +118,17 @@ export async function startSpoke(options: StartSpokeOptions): Promise<SpokeAgent
   runtime.setReporter((r) => link.session?.publishStatus(r));
   await runtime.custody.ensureSealingKeys();
   const statusKey = await runtime.custody.statusKey();
-  const keyBackup = config.recoveryRecipients.length === 0 ? undefined : await runtime.custody.backup(config.recoveryRecipients);
+  // The age-encrypted backup of every sealing key travels in Hello (the hub keeps it for disaster recovery).
+  const makeBackup = async (): Promise<string | undefined> => {
+    if (config.recoveryRecipients.length === 0) return undefined;
+    const armored = await runtime.custody.backup(config.recoveryRecipients);
+    if (armored.length <= MAX_KEY_BACKUP_BYTES) return armored;
+    const message = `the sealing key backup (${String(armored.length)} bytes) exceeds the ${String(MAX_KEY_BACKUP_BYTES)} bytes a Hello may carry; not sent (use flotilla keys backup -f)`;
+    logger.warn({ bytes: armored.length }, message);
+    runtime.reconciler.recordError(SPOKE_ERROR.keys, message);
+    return undefined;
+  };
+  let keyBackup = await makeBackup();
   const cache = options.cache ?? (config.cacheFile === undefined ? new SecretEnvelopeCache({ client, namespace: config.namespace }) : new FileEnvelopeCache(config.cacheFile));
 
   let accepted = runtime.reconciler.desired?.source === "hub" ? runtime.reconciler.desired.generation : 0;
@@ -135,5 +177,20 @@ export async function startSpoke(options: StartSpokeOptions): Promise<SpokeAgent
     },
   });
   link.session = session;
-  return new SpokeAgent(runtime, session);
+  // A key added in the cluster (`flotilla keys rotate --kubeconfig`, a restore) is used without a
+  // restart: the new certificate and backup go out in a fresh Hello, and apps that failed to
+  // decrypt get another pass. The watch is its own timer, so reconcile passes send no extra request.
+  return new SpokeAgent(runtime, session, {
+    custody: runtime.custody,
+    clock,
+    intervalMs: config.checkIntervalMs,
+    logger,
+    onChange: async ({ certChanged }) => {
+      keyBackup = await makeBackup();
+      logger.info({ certChanged, sealingKey: (await runtime.custody.sealingRing()).sealingKey.fingerprint }, "sealing keys changed");
+      if (certChanged || keyBackup !== undefined) await session.resendHello();
+      runtime.reconciler.retryDecryptFailures();
+      runtime.trigger();
+    },
+  });
 }

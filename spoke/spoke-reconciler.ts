@@ -115,6 +115,21 @@ export class SpokeReconciler {
     }
   }
 
+  /**
+   * Lets apps stalled on decryption run again (the keys changed: a rotated or restored key may open
+   * what failed). Returns how many; the caller schedules the pass.
+   */
+  retryDecryptFailures(): number {
+    let n = 0;
+    for (const rec of this.#apps.values()) {
+      if (rec.terminal === true && rec.failure?.reason === REASON.decrypt) {
+        rec.terminal = false;
+        n++;
+      }
+    }
+    return n;
+  }
+
   /** A spoke-level error (rejected envelope, lost session) for the next report; current state is kept. */
   recordError(code: string, message: string): void {
     this.#errors.push({ code, message });

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { silentLogger, type Clock, type Logger, type RandomSource } from "../core/index.js";
-import { InventoryStore, SsaManager, WorkQueue, type HealthOptions, type KubeClient } from "../kube/index.js";
+import { InventoryStore, resourceHealth, SsaManager, WorkQueue, type HealthOptions, type KubeClient } from "../kube/index.js";
 import type { StatusReportInput } from "../protocol/index.js";
 import type { DesiredState } from "./desired-state.js";
 import { DriftWatcher } from "./drift-watcher.js";
@@ -27,9 +27,10 @@ export interface SpokeRuntimeOptions {
   readonly health?: HealthOptions;
   /** Each status report, to sign and publish. */
   readonly report?: (report: StatusReportInput) => void;
-  /** Called after every pass (tests, metrics). */
-  readonly onPass?: (summary: ReconcileSummary) => void;
 }
+
+/** Health changes seen within this window go out in one status report. */
+const HEALTH_REPORT_DEBOUNCE_MS = 250;
 
 function uniform(random: RandomSource): () => number {
   return () => {
@@ -59,6 +60,10 @@ export class SpokeRuntime {
   #passes = 0;
   #waiters: Array<{ after: number; resolve: (s: ReconcileSummary) => void }> = [];
   #last: ReconcileSummary | undefined;
+  #inPass = false;
+  /** The health status last seen per applied object, so only a change sends a report. */
+  readonly #healthSeen = new Map<string, string>();
+  #healthReportDue = false;
 
   constructor(options: SpokeRuntimeOptions) {
     this.#o = options;
@@ -96,6 +101,9 @@ export class SpokeRuntime {
         const delay = this.reconciler.markDrift(app);
         this.#queue.addAfter("sync", delay);
       },
+      onChange: (_app, id) => {
+        this.#healthChanged(id);
+      },
     });
     this.reconciler = new SpokeReconciler({
       fleet: options.fleet,
@@ -110,13 +118,49 @@ export class SpokeRuntime {
       logger: this.#logger,
       ...(options.health === undefined ? {} : { health: options.health }),
       report: (r) => {
-        options.report?.(r);
-        this.#reporter?.(r);
+        this.#emit(r);
       },
     });
   }
 
+  #emit(report: StatusReportInput): void {
+    this.#o.report?.(report);
+    this.#reporter?.(report);
+  }
+
+  /**
+   * A workload turning Healthy or Degraded after its apply (a Deployment becoming available, or
+   * stuck on an image it cannot pull) is reported when the watch shows it, not at the next resync:
+   * the hub's rollouts and status wait for exactly that. A pass under way reports it at its end.
+   */
+  #healthChanged(id: string): void {
+    const live = this.drift.live(id);
+    const status = live === undefined ? "" : live === null ? "Missing" : (resourceHealth(live, this.#o.health)?.status ?? "");
+    const before = this.#healthSeen.get(id);
+    // A deleted object is forgotten, so the map holds only what exists.
+    if (live === null) this.#healthSeen.delete(id);
+    else this.#healthSeen.set(id, status);
+    if (before === status) return;
+    if (this.#healthReportDue) return;
+    this.#healthReportDue = true;
+    this.#o.clock.sleep(HEALTH_REPORT_DEBOUNCE_MS, this.#stop.signal).then(
+      () => {
+        this.#healthReportDue = false;
+        if (!this.#inPass) this.#emit(this.reconciler.statusReport());
+      },
+      () => {
+        this.#healthReportDue = false;
+      },
+    );
+  }
+
   #reporter: ((report: StatusReportInput) => void) | undefined;
+  readonly #passListeners: Array<(summary: ReconcileSummary) => void> = [];
+
+  /** Adds a receiver for every pass summary (metrics attached after the runtime exists). */
+  addPassListener(listener: (summary: ReconcileSummary) => void): void {
+    this.#passListeners.push(listener);
+  }
 
   /** Adds a receiver for status reports (the NATS session, attached after the runtime exists). */
   setReporter(reporter: (report: StatusReportInput) => void): void {
@@ -128,10 +172,16 @@ export class SpokeRuntime {
     if (this.#running !== undefined) return;
     this.#running = this.#queue.run(
       async () => {
-        const summary = await this.reconciler.reconcile(this.#stop.signal);
+        this.#inPass = true;
+        let summary: ReconcileSummary;
+        try {
+          summary = await this.reconciler.reconcile(this.#stop.signal);
+        } finally {
+          this.#inPass = false;
+        }
         this.#passes += 1;
         this.#last = summary;
-        this.#o.onPass?.(summary);
+        for (const listener of this.#passListeners) listener(summary);
         const waiters = this.#waiters.filter((w) => this.#passes > w.after);
         this.#waiters = this.#waiters.filter((w) => this.#passes <= w.after);
         for (const w of waiters) w.resolve(summary);

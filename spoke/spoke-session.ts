@@ -6,6 +6,7 @@ import {
   isProtocolError,
   PROTOCOL_ERROR_CODES,
   signHeartbeat,
+  decodeNotify,
   signHello,
   signStatusReport,
   spokeConnectOptions,
@@ -17,6 +18,7 @@ import {
   type StatusReportInput,
 } from "../protocol/index.js";
 import { backoffDelay } from "./outcome.js";
+import { repeatEvery } from "./repeat-every.js";
 
 export interface VerifiedEnvelope {
   readonly envelope: DesiredStateEnvelope;
@@ -126,7 +128,10 @@ export class SpokeSession {
   }
 
   async #notifyLoop(sub: Subscription): Promise<void> {
-    for await (const _msg of sub) {
+    for await (const msg of sub) {
+      // A notify is only a hint (the envelope is verified on fetch); one asking for Hello means the
+      // hub cannot verify this spoke's messages, e.g. it restarted and missed this spoke's Hello.
+      if (wantsAnnounce(msg.data)) void this.announce().catch((err: unknown) => this.#logger.debug({ error: errorMessage(err) }, "announce failed"));
       void this.fetchNow();
     }
   }
@@ -145,20 +150,10 @@ export class SpokeSession {
     }
   }
 
-  async #timerLoop(ms: number, tick: () => Promise<void> | void): Promise<void> {
-    while (!this.#stop.signal.aborted) {
-      try {
-        await this.#o.clock.sleep(ms, this.#stop.signal);
-      } catch {
-        return;
-      }
-      try {
-        await tick();
-      } catch (err) {
-        this.#logger.debug({ error: errorMessage(err) }, "periodic task failed");
-      }
-    }
+  #timerLoop(ms: number, tick: () => Promise<void> | void): Promise<void> {
+    return repeatEvery({ clock: this.#o.clock, intervalMs: ms, signal: this.#stop.signal, tick, onError: (err) => this.#logger.debug({ error: errorMessage(err) }, "periodic task failed") });
   }
+
 
   async #hello(): Promise<void> {
     const nc = this.#nc;
@@ -266,6 +261,11 @@ export class SpokeSession {
     }
   }
 
+  /** Signs and sends Hello now, with the current sealing certificate and extra fields (keys changed). */
+  async resendHello(): Promise<void> {
+    await this.#hello();
+  }
+
   /**
    * Sends Hello and the latest status report again (a hub that restarted without its status
    * bucket, or subscribed after this spoke's reconnect, learns the status key and state at once).
@@ -281,5 +281,13 @@ export class SpokeSession {
     const nc = this.#nc;
     if (nc !== undefined && !nc.isClosed()) await nc.close();
     await Promise.allSettled(this.#loops);
+  }
+}
+
+function wantsAnnounce(data: Uint8Array): boolean {
+  try {
+    return decodeNotify(data).announce === true;
+  } catch {
+    return false;
   }
 }

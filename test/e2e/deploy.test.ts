@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
 import { silentLogger } from "../../core/index.js";
 import { ProcessSupervisor } from "../../demo/index.js";
 import { CLI_PATH, REPO_ROOT } from "../harness/index.js";
@@ -33,6 +34,33 @@ async function render(overlay: string): Promise<string> {
   return stdout;
 }
 
+interface Container {
+  name: string;
+  args?: string[];
+  ports?: { name?: string; containerPort: number }[];
+  livenessProbe?: { httpGet?: { port: string | number } };
+  readinessProbe?: { httpGet?: { port: string | number } };
+}
+
+/** Each probe of each Deployment hits a port the container declares and its args serve (--listen / --metrics-addr). */
+function probesServed(yaml: string): string[] {
+  const checked: string[] = [];
+  for (const doc of parseAllDocuments(yaml).map((d) => d.toJSON() as { kind?: string; spec?: { template?: { spec?: { containers?: Container[] } } } })) {
+    if (doc.kind !== "Deployment") continue;
+    for (const c of doc.spec?.template?.spec?.containers ?? []) {
+      for (const probe of [c.livenessProbe, c.readinessProbe]) {
+        const port = probe?.httpGet?.port;
+        if (port === undefined) continue;
+        const number = typeof port === "number" ? port : c.ports?.find((p) => p.name === port)?.containerPort;
+        expect(number, `${c.name}: probe port ${String(port)}`).toBeDefined();
+        expect(c.args?.some((a) => /^--(listen|metrics-addr)=.*:(\d+)$/.test(a) && a.endsWith(`:${String(number)}`)), `${c.name} serves :${String(number)}`).toBe(true);
+        checked.push(`${c.name}:${String(number)}`);
+      }
+    }
+  }
+  return checked;
+}
+
 async function apply(manifests: string): Promise<string> {
   const file = join(dir, `apply-${String(Date.now())}.yaml`);
   await writeFile(file, manifests);
@@ -50,6 +78,7 @@ describe("deploy/ overlays", () => {
     expect(yaml).toContain("# spoke prod-eu");
     expect(yaml).toContain("- --repo=https://github.com/example/fleet.git");
     expect(yaml).toMatch(/automountServiceAccountToken: false/);
+    expect(probesServed(yaml)).toEqual(["hub:8080", "hub:8080"]);
     expect(yaml).not.toMatch(/kind: (Role|ClusterRole)\n/);
     // Public nkeys only: a user seed starts with SU.
     expect(yaml).not.toMatch(/\bSU[A-Z2-7]{50,}/);
@@ -62,6 +91,8 @@ describe("deploy/ overlays", () => {
     const yaml = await render("workload");
     expect(yaml).toContain("- --cluster=prod-eu");
     expect(yaml).toMatch(/- --hub-key=ed25519:/);
+    // The overlay replaces the args; the liveness and readiness probes must still find the metrics port.
+    expect(probesServed(yaml)).toEqual(["spoke:8080", "spoke:8080"]);
     const out = await apply(yaml);
     expect(out).toContain("deployment.apps/flotilla-spoke serverside-applied");
     expect(out).toContain("clusterrole.rbac.authorization.k8s.io/flotilla-spoke-apply serverside-applied");

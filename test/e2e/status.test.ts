@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../core/index.js";
 import { ProcessSupervisor } from "../../demo/index.js";
 import { generateSigningKey, signHello, signStatusReport, subjects, type SigningKey } from "../../protocol/index.js";
-import { CLI_PATH, freePort, makeGitRepo, runFlotilla, startNats, type GitRepo, type NatsServerHandle } from "../harness/index.js";
+import { freePort, makeGitRepo, runFlotilla, startHubProcess, startNats, type GitRepo, type NatsServerHandle } from "../harness/index.js";
 import { exampleFleetFiles } from "./fleet-files.js";
 
 // `flotilla status` against a real hub process (the built CLI) fed by a real nats-server. The
@@ -60,21 +60,9 @@ beforeAll(async () => {
   nats = await startNats();
   work = await mkdtemp(join(tmpdir(), "flotilla-status-"));
   repo = await makeGitRepo(await exampleFleetFiles());
-  const port = await freePort();
-  const hub = await supervisor.start({
-    name: "hub",
-    command: process.execPath,
-    args: [CLI_PATH, "hub", "--fleet", FLEET, "--nats", nats.url, "--repo", repo.dir, "--allow-local-repos", "--listen", `127.0.0.1:${String(port)}`, "--signing-key", join(work, "hub.pem"), "--poll-interval", "0"],
-    ready: /listening on http/,
-    readyTimeoutMs: 60_000,
-  });
-  hubUrl = /listening on (http\S+)/.exec(hub.readyLine ?? "")?.[1] ?? "";
-  nc = await connect({ servers: nats.url });
   // The hub renders the repo on start: every cluster of the example fleet is listed.
-  await until("clusters rendered", async () => {
-    const body = (await (await fetch(`${hubUrl}/api/v1/clusters`)).json()) as { items: unknown[] };
-    return body.items.length >= 3 ? true : undefined;
-  });
+  hubUrl = (await startHubProcess({ supervisor, fleet: FLEET, natsUrl: nats.url, repoDir: repo.dir, workDir: work, clusters: 3 })).url;
+  nc = await connect({ servers: nats.url });
 });
 
 afterAll(async () => {

@@ -75,6 +75,7 @@ spec:
     expect(isGitOpsError(err)).toBe(true);
     expect(err).toMatchObject({ code: "GITOPS_GIT" });
     expect((err as Error).message).toContain("clone");
+    expect((err as Error).message).toMatch(/failed: authentication failed: the server rejected the credentials/);
     expect((err as Error).message).not.toContain("wrong-token-value");
     expect(server.requests.some((r) => !r.authorized)).toBe(true);
   });

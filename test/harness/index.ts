@@ -3,3 +3,4 @@ export { makeGitRepo, type GitRepo, type RepoFiles } from "./git-repo.js";
 export { runFlotilla, CLI_PATH, REPO_ROOT, type CliResult, type RunCliOptions } from "./run-cli.js";
 export { freePort } from "./free-port.js";
 export { fixturePath, SHARED_FIXTURES } from "./fixtures.js";
+export { startHubProcess, type StartHubProcessOptions } from "./hub-process.js";

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger, systemClock, type Clock } from "../../core/index.js";
 import { signWebhookBody, startHub, type HubConfig, type RunningHub } from "../../hub/index.js";
-import { encodeMessage, signStatusReport, subjects } from "../../protocol/index.js";
+import { decodeNotify, encodeMessage, generateSigningKey, signStatusReport, subjects } from "../../protocol/index.js";
 import { makeGitRepo, startNats, type GitRepo, type NatsServerHandle } from "../harness/index.js";
 import { baseFleet, webConfig } from "./fleet-fixture.js";
 import { SpokeDriver, eventually } from "./spoke-driver.js";
@@ -86,11 +86,25 @@ describe("flotilla hub: plan and publish", () => {
     expect(dev?.bundle.apps).toEqual([]);
   });
 
+  it("shows a cluster with no apps as Unknown until it applies its empty state, then Synced and Healthy", async () => {
+    const dev = await spoke("dev-1");
+    expect((await api<ClusterBody>("/api/v1/clusters/dev-1")).body).toMatchObject({ sync: "Unknown", health: "Unknown", apps: [] });
+    await dev.hello({ heartbeatSeconds: 1 });
+    await dev.report("Healthy");
+    const view = await eventually(async () => {
+      const r = await api<ClusterBody>("/api/v1/clusters/dev-1");
+      return r.body.health === "Healthy" ? r.body : undefined;
+    }, "dev-1 healthy with no apps");
+    expect(view).toMatchObject({ sync: "Synced", health: "Healthy", apps: [] });
+  });
+
   it("publishes nothing for a commit that changes no cluster's state", async () => {
     const before = await kvRevisions();
     const head = await repo.commit({ "README.md": "docs only\n" });
     await hub.service.refresh();
     expect(hub.service.sources()[0]?.revision).toBe(head);
+    // The commit counts as published: every cluster's desired state already reflects it.
+    expect(hub.service.sources()[0]?.publishedRevision).toBe(head);
     expect(await kvRevisions()).toEqual(before);
   });
 
@@ -214,5 +228,28 @@ describe("web dashboard", () => {
     const page = await api<string>("/");
     expect(page.status).toBe(200);
     for (const name of ["eu-1", "us-1", "dev-1"]) expect(page.body).toContain(name);
+  });
+
+  it("asks a spoke whose messages no longer verify to say Hello again (a cluster rebuilt while the hub was down), at most once per interval", async () => {
+    const eu = await spoke("eu-1");
+    const asks: unknown[] = [];
+    const sub = eu.nc.subscribe(subjects.notify(FLEET, "eu-1"), {
+      callback: (_err, msg) => {
+        const notify = decodeNotify(msg.data);
+        if (notify.announce === true) asks.push(notify);
+      },
+    });
+    await eu.nc.flush();
+    // The rebuilt spoke signs with a new status key the restarted hub never saw in a Hello.
+    await eu.report("Healthy", { signWith: generateSigningKey() });
+    await eventually(() => Promise.resolve(asks.length > 0 ? true : undefined), "the hub's request for a new Hello");
+    expect(asks[0]).toMatchObject({ kind: "Notify", fleet: FLEET, cluster: "eu-1", announce: true });
+    // More unverifiable messages within the interval do not make the hub chatty.
+    await eu.report("Healthy", { signWith: generateSigningKey() });
+    await eu.report("Healthy", { signWith: generateSigningKey() });
+    await eu.nc.flush();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(asks).toHaveLength(1);
+    sub.unsubscribe();
   });
 });

@@ -16,9 +16,30 @@ let hub: RunningHub;
 let eu: SpokeDriver;
 let us: SpokeDriver;
 let config: HubConfig;
+/** The commit eu-1 ran before the broken one (the rollback's target). */
+let good: string;
+let broken: string;
 
 interface RolloutBody {
-  items: { appSet: string; phase: string; message?: string; currentStep: number; steps: { index: number; clusters: { cluster: string; state: string }[] }[] }[];
+  items: {
+    appSet: string;
+    revision: string;
+    phase: string;
+    message?: string;
+    currentStep: number;
+    rolledBackTo?: Record<string, string | null>;
+    steps: { index: number; clusters: { cluster: string; state: string }[] }[];
+  }[];
+}
+
+interface ClusterBody {
+  desired: { generation: number; revision: string } | null;
+  applied: { generation: number | null; revision: string | null } | null;
+  apps: { name: string; revision: string | null; desiredRevision: string | null }[];
+}
+
+async function clusterView(name: string): Promise<ClusterBody> {
+  return (await (await fetch(`${hub.url}/api/v1/clusters/${name}`)).json()) as ClusterBody;
 }
 
 async function rollout(): Promise<RolloutBody["items"][number] | undefined> {
@@ -91,9 +112,12 @@ describe("RollingSync rollout", () => {
   });
 
   it("halts at a degraded step and rolls the updated clusters back", async () => {
-    await repo.commit({ "apps/web/config.yaml": webConfig("2-broken") });
+    good = await repo.head();
+    expect((await clusterView("eu-1")).desired?.revision).toBe(good);
+    broken = await repo.commit({ "apps/web/config.yaml": webConfig("2-broken") });
     await hub.service.refresh();
     expect(await version(eu)).toEqual({ generation: 2, version: "2-broken" });
+    expect((await clusterView("eu-1")).desired).toMatchObject({ generation: 2, revision: broken });
     expect(await version(us)).toEqual({ generation: 2, version: "1" });
     await eu.report("Degraded");
     const r = await eventually(async () => {
@@ -105,26 +129,45 @@ describe("RollingSync rollout", () => {
     expect(stateOf(r, "us-1")).toBe("Waiting");
     expect(await version(eu)).toEqual({ generation: 3, version: "1" });
     expect(await version(us)).toEqual({ generation: 2, version: "1" });
+    // The rollout is about the broken commit and says which commit eu-1 went back to.
+    expect(r.revision).toBe(broken);
+    expect(r.rolledBackTo).toEqual({ "eu-1": good });
+    // The rolled-back envelope names the commit its content comes from (a newer generation, an older revision).
+    expect((await eu.fetch())?.revision).toBe(good);
+    expect((await clusterView("eu-1")).desired).toEqual({ generation: 3, revision: good, bundleDigest: expect.stringMatching(/^sha256:/) as unknown });
     // Healthy again on the old revision: the broken commit is not retried until Git changes.
     await eu.report("Healthy");
     await hub.service.refresh();
     expect(await version(eu)).toEqual({ generation: 3, version: "1" });
     expect((await rollout())?.phase).toBe("RolledBack");
+    // What the spoke reports applying is that same commit, cluster-wide and per app.
+    const view = await eventually(async () => {
+      const v = await clusterView("eu-1");
+      return v.applied?.generation === 3 ? v : undefined;
+    }, "eu-1's report of generation 3");
+    expect(view.applied).toEqual({ generation: 3, revision: good });
+    expect(view.apps.map((a) => [a.revision, a.desiredRevision])).toEqual([[good, good]]);
   });
 
   it("a restarted hub keeps the halted rollout and republishes nothing", async () => {
     await hub.close();
     hub = await startHub(config, { clock: systemClock, logger: silentLogger() });
     await hub.service.refresh();
-    expect((await rollout())?.phase).toBe("RolledBack");
+    const r = await rollout();
+    expect(r?.phase).toBe("RolledBack");
+    expect(r?.rolledBackTo).toEqual({ "eu-1": good });
     expect(await version(eu)).toEqual({ generation: 3, version: "1" });
     expect(await version(us)).toEqual({ generation: 2, version: "1" });
+    expect((await clusterView("eu-1")).desired).toMatchObject({ generation: 3, revision: good });
   });
 
   it("a fixed commit starts a new rollout", async () => {
-    await repo.commit({ "apps/web/config.yaml": webConfig("3") });
+    const fixed = await repo.commit({ "apps/web/config.yaml": webConfig("3") });
     await hub.service.refresh();
     expect(await version(eu)).toEqual({ generation: 4, version: "3" });
-    expect((await rollout())?.phase).toBe("Progressing");
+    const r = await rollout();
+    expect(r?.phase).toBe("Progressing");
+    expect(r?.rolledBackTo).toBeUndefined();
+    expect((await clusterView("eu-1")).desired).toMatchObject({ generation: 4, revision: fixed });
   });
 });

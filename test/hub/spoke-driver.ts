@@ -38,9 +38,18 @@ export class SpokeDriver {
     return new SpokeDriver(nc, fleet, cluster, hubPublicKey);
   }
 
-  async hello(options: { heartbeatSeconds?: number; labels?: Record<string, string>; sealingCert?: string } = {}): Promise<void> {
+  async hello(options: { heartbeatSeconds?: number; labels?: Record<string, string>; sealingCert?: string; keyBackup?: string } = {}): Promise<void> {
     const msg = signHello(
-      { fleet: this.fleet, cluster: this.cluster, sentAt: new Date().toISOString(), spokeVersion: "test", labels: options.labels ?? {}, heartbeatSeconds: options.heartbeatSeconds ?? 15, sealingCert: options.sealingCert },
+      {
+        fleet: this.fleet,
+        cluster: this.cluster,
+        sentAt: new Date().toISOString(),
+        spokeVersion: "test",
+        labels: options.labels ?? {},
+        heartbeatSeconds: options.heartbeatSeconds ?? 15,
+        sealingCert: options.sealingCert,
+        keyBackup: options.keyBackup,
+      },
       this.key,
     );
     this.nc.publish(subjects.hello(this.fleet, this.cluster), encodeMessage(msg));

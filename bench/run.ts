@@ -1,0 +1,23 @@
+import { spawnSync } from "node:child_process";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+// `npm run bench [name…]`: each benchmark in its own process (a fresh heap and JIT, so one cannot
+// skew the next), one after the other; each prints its figure and its ratio to a baseline.
+
+const BENCHMARKS = ["decrypt", "render-expand", "hub-publish", "spoke-apply"] as const;
+
+const here = dirname(fileURLToPath(import.meta.url));
+const wanted = process.argv.slice(2);
+const unknown = wanted.filter((w) => !(BENCHMARKS as readonly string[]).includes(w));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark(s): ${unknown.join(", ")}; choose from ${BENCHMARKS.join(", ")}`);
+  process.exit(2);
+}
+let failed = 0;
+for (const name of wanted.length === 0 ? BENCHMARKS : wanted) {
+  console.log(`\n== ${name}`);
+  const result = spawnSync(process.execPath, [join(here, `${name}.js`)], { stdio: "inherit" });
+  if (result.status !== 0) failed++;
+}
+process.exit(failed === 0 ? 0 : 1);
