@@ -25,6 +25,8 @@ export class HubDouble {
   readonly reports: StatusReport[] = [];
   readonly hellos: HelloMessage[] = [];
   readonly badSignatures: string[] = [];
+  /** Messages that arrived before any Hello told this hub the spoke's key (as after a hub restart). */
+  readonly unknownSender: string[] = [];
   nc!: NatsConnection;
   store!: DesiredStateStore;
   #spokeKey: string | undefined;
@@ -52,7 +54,11 @@ export class HubDouble {
           this.#spokeKey = msg.statusKey;
           this.hellos.push(msg);
         }
-        if (this.#spokeKey === undefined || !verifySpokeMessage(msg, this.#spokeKey)) {
+        if (this.#spokeKey === undefined) {
+          this.unknownSender.push(m.subject);
+          continue;
+        }
+        if (!verifySpokeMessage(msg, this.#spokeKey)) {
           this.badSignatures.push(m.subject);
           continue;
         }

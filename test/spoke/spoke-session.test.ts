@@ -7,7 +7,7 @@ import { restoreKeys } from "../../crypto/open.js";
 import { systemClock } from "../../core/index.js";
 import type { DevCluster } from "../../devcluster/index.js";
 import type { KubeObject } from "../../kube/index.js";
-import type { AppBundle } from "../../protocol/index.js";
+import { createNotify, encodeMessage, subjects, type AppBundle } from "../../protocol/index.js";
 import { parseSpokeConfig, startSpoke, type SpokeAgent } from "../../spoke/index.js";
 import { startNats, type NatsServerHandle } from "../harness/index.js";
 import { kubectl, kubectlJson } from "../kube/kube-fixtures.js";
@@ -129,7 +129,22 @@ describe("spoke session over a real nats-server", () => {
     // The spoke may have reconnected (and said Hello) before this new hub subscribed: core NATS
     // does not queue, so ask it to announce itself again, as a hub does after its own restart.
     await agent.session.announce();
+    await eventually(() => Promise.resolve(hub.hellos.length > 0 ? true : undefined), 10_000, "Hello after announce");
     const report = await eventually(() => Promise.resolve(hub.reports.find((r) => r.generation === 5)), 30_000, "report after reconnect");
     expect(report.apps[0]?.name).toBe("web");
+  });
+
+  it("says Hello again, with its current status report, when the hub asks through a notify", async () => {
+    const hellos = hub.hellos.length;
+    const reports = hub.reports.length;
+    hub.nc.publish(subjects.notify("prod", "eu-1"), encodeMessage(createNotify({ fleet: "prod", cluster: "eu-1", generation: 0, revision: "none", announce: true })));
+    await eventually(() => Promise.resolve(hub.hellos.length > hellos ? true : undefined), 10_000, "a Hello on request");
+    await eventually(() => Promise.resolve(hub.reports.length > reports ? true : undefined), 10_000, "the report sent with it");
+    expect(hub.badSignatures).toEqual([]);
+    // Once this hub has a Hello it knows the key: nothing after it goes unverified.
+    const unknownBefore = hub.unknownSender.length;
+    hub.nc.publish(subjects.notify("prod", "eu-1"), encodeMessage(createNotify({ fleet: "prod", cluster: "eu-1", generation: 0, revision: "none", announce: true })));
+    await eventually(() => Promise.resolve(hub.hellos.length > hellos + 1 ? true : undefined), 10_000, "a second Hello on request");
+    expect(hub.unknownSender.length).toBe(unknownBefore);
   });
 });
