@@ -4,8 +4,10 @@ import { FlotillaError } from "../core/index.js";
 import { loadAllowlists, startHub, type HubConfig } from "../hub/index.js";
 import { assertClusterName } from "../protocol/index.js";
 import type { CommandRegistrar } from "./context.js";
+import { parseDuration } from "./duration-flag.js";
+import { addNatsTlsFlags, natsTlsFrom, type NatsTlsFlags } from "./nats-tls-flags.js";
 
-interface HubOptions {
+interface HubOptions extends NatsTlsFlags {
   fleet: string;
   nats: string;
   repo: string[];
@@ -14,9 +16,6 @@ interface HubOptions {
   clustersPath?: string;
   nkey?: string;
   creds?: string;
-  tlsCa?: string;
-  tlsCert?: string;
-  tlsKey?: string;
   signingKey: string;
   listen: string;
   apiTokenFile?: string;
@@ -27,14 +26,6 @@ interface HubOptions {
   autoRollback?: boolean;
   allowLocalRepos?: boolean;
   gitCacheDir?: string;
-}
-
-/** `60s`, `5m`, `1500ms` or plain seconds → milliseconds. */
-function parseDuration(value: string, field: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (m?.[1] === undefined) throw new FlotillaError("INVALID_FLAG", `"${value}" is not a duration like 60s or 5m`, { field });
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"] ?? 1000;
-  return Math.round(Number(m[1]) * unit);
 }
 
 async function secretFile(path: string | undefined, field: string, cwd: string): Promise<string | undefined> {
@@ -56,7 +47,7 @@ function parseListen(value: string): { host: string; port: number } {
 }
 
 export const registerHub: CommandRegistrar = (program, ctx) => {
-  program
+  const command = program
     .command("hub")
     .description("run the hub: render the fleet repo, publish signed desired state over NATS, serve the API")
     .requiredOption("--fleet <name>", "fleet name")
@@ -67,9 +58,6 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
     .option("--clusters-path <dir>", "where Cluster objects live in the repo")
     .option("--nkey <file>", "NATS nkey seed (flotilla nats-config writes DIR/hub.nk)")
     .option("--creds <file>", "NATS .creds file")
-    .option("--tls-ca <file>", "CA for the NATS server certificate")
-    .option("--tls-cert <file>", "client certificate for NATS")
-    .option("--tls-key <file>", "client key for NATS")
     .option("--signing-key <file>", "hub ed25519 signing key (PEM), created if missing", "flotilla-hub-signing.pem")
     .option("--listen <host:port>", "API listen address", "0.0.0.0:8080")
     .option("--api-token-file <file>", "bearer token for API mutations (or FLOTILLA_HUB_TOKEN)")
@@ -79,8 +67,8 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
     .option("--allowlists <file>", "YAML: projects/appSets → sourceRepos, destinationNamespaces, kind lists")
     .option("--auto-rollback", "roll back a degraded RollingSync step unless the ApplicationSet says otherwise")
     .option("--allow-local-repos", "let apps name local paths as repoURL (development only)")
-    .option("--git-cache-dir <dir>", "where remote repositories are cloned")
-    .action(async (opts: HubOptions) => {
+    .option("--git-cache-dir <dir>", "where remote repositories are cloned");
+  addNatsTlsFlags(command).action(async (opts: HubOptions) => {
       const missed = Number(opts.missedHeartbeats);
       if (!Number.isInteger(missed) || missed < 1) throw new FlotillaError("INVALID_FLAG", "must be a positive integer", { field: "--missed-heartbeats" });
       const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(ctx.cwd, p));
@@ -90,7 +78,7 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
           servers: opts.nats.split(",").map((s) => s.trim()),
           nkeyFile: abs(opts.nkey),
           credsFile: abs(opts.creds),
-          tls: opts.tlsCa === undefined && opts.tlsCert === undefined ? undefined : { caFile: abs(opts.tlsCa), certFile: abs(opts.tlsCert), keyFile: abs(opts.tlsKey) },
+          tls: natsTlsFrom(opts, ctx.cwd),
         },
         signingKeyFile: resolve(ctx.cwd, opts.signingKey),
         repos: opts.repo.map((url) => ({

@@ -16,6 +16,7 @@ interface NatsConfigOptions {
   tlsCert?: string;
   tlsKey?: string;
   tlsCa?: string;
+  tlsVerify?: boolean;
 }
 
 /** Reuses an existing seed so regenerating (e.g. to add a cluster) never rotates other users' keys. */
@@ -51,7 +52,8 @@ export const registerNatsConfig: CommandRegistrar = (program, ctx) => {
     .option("--max-payload <bytes>", "server max_payload (default: the server's 1 MiB)")
     .option("--tls-cert <file>", "server TLS certificate")
     .option("--tls-key <file>", "server TLS key")
-    .option("--tls-ca <file>", "CA for client certificates")
+    .option("--tls-ca <file>", "CA that signs client certificates (with --tls-verify)")
+    .option("--tls-verify", "require every client (hub and spokes) to present a certificate signed by --tls-ca")
     .action(async (opts: NatsConfigOptions) => {
       const fleet = assertClusterName(opts.fleet, "fleet");
       const clusters = [...new Set(opts.clusters.split(",").map((c) => c.trim()).filter((c) => c !== ""))];
@@ -62,6 +64,9 @@ export const registerNatsConfig: CommandRegistrar = (program, ctx) => {
       }
       if ((opts.tlsCert === undefined) !== (opts.tlsKey === undefined)) {
         throw new FlotillaError("INVALID_FLAG", "--tls-cert and --tls-key go together", { field: "--tls-cert" });
+      }
+      if (opts.tlsVerify === true && (opts.tlsCa === undefined || opts.tlsCert === undefined)) {
+        throw new FlotillaError("INVALID_FLAG", "--tls-verify needs --tls-cert, --tls-key and the --tls-ca that signs client certificates", { field: "--tls-verify" });
       }
       const maxPayload = opts.maxPayload === undefined ? undefined : Number(opts.maxPayload);
       if (maxPayload !== undefined && (!Number.isInteger(maxPayload) || maxPayload < 1024)) {
@@ -80,7 +85,7 @@ export const registerNatsConfig: CommandRegistrar = (program, ctx) => {
         listen: opts.listen,
         storeDir: abs(opts.storeDir) ?? join(out, "jetstream"),
         maxPayload,
-        tls: opts.tlsCert === undefined || opts.tlsKey === undefined ? undefined : { cert: resolve(ctx.cwd, opts.tlsCert), key: resolve(ctx.cwd, opts.tlsKey), ca: abs(opts.tlsCa) },
+        tls: opts.tlsCert === undefined || opts.tlsKey === undefined ? undefined : { cert: resolve(ctx.cwd, opts.tlsCert), key: resolve(ctx.cwd, opts.tlsKey), ca: abs(opts.tlsCa), verify: opts.tlsVerify },
       });
       await writeFile(join(out, "nats-server.conf"), conf, { mode: 0o600 });
       ctx.stdout.write(`wrote ${join(out, "nats-server.conf")}\n`);

@@ -6,10 +6,12 @@ import { errorMessage, FlotillaError, type Logger } from "../core/index.js";
 import { ClientNodeKube, loadKubeConfig } from "../kube/index.js";
 import { parseSpokeConfig, SpokeMetrics, startSpoke, startSpokeProbeServer, type SpokeConfig, type SpokeProbeServer, type SpokeRuntime } from "../spoke/index.js";
 import type { CliContext, CommandRegistrar } from "./context.js";
+import { parseDuration } from "./duration-flag.js";
 import { collectList } from "./flag-collectors.js";
+import { addNatsTlsFlags, natsTlsFrom, type NatsTlsFlags } from "./nats-tls-flags.js";
 import { FLOTILLA_VERSION } from "./flotilla-version.js";
 
-export interface SpokeFlags {
+export interface SpokeFlags extends NatsTlsFlags {
   nats: string;
   cluster: string;
   fleet: string;
@@ -27,14 +29,6 @@ export interface SpokeFlags {
   burst: string;
   keyBits: string;
   metricsAddr?: string;
-}
-
-/** `60s`, `5m`, `1500ms` or plain seconds → milliseconds. */
-export function parseDuration(value: string, field: string): number {
-  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(value.trim());
-  if (m?.[1] === undefined) throw new FlotillaError("INVALID_FLAG", `"${value}" is not a duration like 60s or 5m`, { field });
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? "s"] ?? 1000;
-  return Math.round(Number(m[1]) * unit);
 }
 
 function int(value: string, field: string): number {
@@ -70,6 +64,7 @@ export function spokeConfigFrom(flags: Partial<SpokeFlags> & { cluster: string }
     qps: int(flags.qps ?? "50", "--qps"),
     burst: Math.round(int(flags.burst ?? "100", "--burst")),
     keyBits: Math.round(int(flags.keyBits ?? "4096", "--key-bits")),
+    tls: natsTlsFrom(flags, ctx.cwd),
   });
 }
 
@@ -160,7 +155,7 @@ export async function runSpoke(o: RunSpokeOptions): Promise<void> {
 
 /** The flags that run a spoke, shared by `spoke` and `bootstrap --then-join`. */
 export function addSpokeRunFlags(command: Command): Command {
-  return command
+  return addNatsTlsFlags(command)
     .option("--fleet <name>", "fleet name", "default")
     .option("--kubeconfig <file>", "kubeconfig (default: in-cluster service account)")
     .option("--nkey <file>", "NATS nkey seed (flotilla nats-config writes DIR/<cluster>.nk)")

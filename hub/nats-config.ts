@@ -9,7 +9,8 @@ export interface NatsConfigInput {
   readonly listen: string;
   readonly storeDir: string;
   readonly maxPayload?: number | undefined;
-  readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string | undefined } | undefined;
+  /** Server TLS; with `verify`, every client must present a certificate signed by `ca` (mutual TLS). */
+  readonly tls?: { readonly cert: string; readonly key: string; readonly ca?: string | undefined; readonly verify?: boolean | undefined } | undefined;
 }
 
 function quote(value: string): string {
@@ -32,7 +33,7 @@ export function renderNatsConfig(input: NatsConfigInput): string {
   if (input.maxPayload !== undefined) lines.push(`max_payload: ${String(input.maxPayload)}`);
   if (input.tls !== undefined) {
     lines.push(
-      `tls { cert_file: ${quote(input.tls.cert)}, key_file: ${quote(input.tls.key)}${input.tls.ca === undefined ? "" : `, ca_file: ${quote(input.tls.ca)}`} }`,
+      `tls { cert_file: ${quote(input.tls.cert)}, key_file: ${quote(input.tls.key)}${input.tls.ca === undefined ? "" : `, ca_file: ${quote(input.tls.ca)}`}${input.tls.verify === true ? ", verify: true" : ""} }`,
     );
   }
   lines.push("authorization {", "  users: [", `    # hub`, `    { nkey: ${quote(input.hubPublicKey)} }`);

@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { connect, credsAuthenticator, nkeyAuthenticator, type NatsConnection } from "@nats-io/transport-node";
-import { FlotillaError, errorMessage } from "../core/index.js";
+import { FlotillaError } from "../core/index.js";
+import { explainNatsConnectFailure } from "../protocol/index.js";
 
 export interface NatsConnectOptions {
   readonly servers: string | readonly string[];
@@ -26,18 +27,19 @@ export async function connectNats(options: NatsConnectOptions): Promise<NatsConn
     options.tls === undefined
       ? undefined
       : { caFile: options.tls.caFile, certFile: options.tls.certFile, keyFile: options.tls.keyFile };
+  const connectOptions = {
+    servers: typeof options.servers === "string" ? options.servers : [...options.servers],
+    authenticator,
+    tls,
+    name: options.name ?? "flotilla-hub",
+    inboxPrefix: options.inboxPrefix,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 1000,
+  };
   try {
-    return await connect({
-      servers: typeof options.servers === "string" ? options.servers : [...options.servers],
-      authenticator,
-      tls,
-      name: options.name ?? "flotilla-hub",
-      inboxPrefix: options.inboxPrefix,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 1000,
-    });
+    return await connect(connectOptions);
   } catch (err) {
-    throw new FlotillaError("NATS_CONNECT_FAILED", `cannot connect to NATS at ${String(options.servers)}: ${errorMessage(err)}`, { cause: err });
+    throw new FlotillaError("NATS_CONNECT_FAILED", `cannot connect to NATS at ${String(options.servers)}: ${await explainNatsConnectFailure(err, connectOptions)}`, { cause: err });
   }
 }
 

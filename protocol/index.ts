@@ -78,3 +78,4 @@ export {
   type IncomingSpokeMessage,
 } from "./spoke-messages.js";
 export { fetchDesiredState, type FetchedDesiredState } from "./fetch-desired-state.js";
+export { describeNatsConnectError, explainNatsConnectFailure } from "./nats-connect-diagnosis.js";

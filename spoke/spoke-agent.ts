@@ -151,6 +151,7 @@ export async function startSpoke(options: StartSpokeOptions): Promise<SpokeAgent
     cluster: config.cluster,
     hubKeys: config.hubKeys,
     authenticator: options.authenticator,
+    tls: config.tls,
     statusKey,
     spokeVersion: options.spokeVersion,
     labels: config.labels,

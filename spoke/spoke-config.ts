@@ -11,6 +11,8 @@ export const spokeConfigSchema = z.object({
   /** Pinned hub keys `ed25519:<base64url>`. */
   hubKeys: z.array(z.string().startsWith("ed25519:")).min(1),
   nkeySeed: z.string().optional(),
+  /** PEM files for NATS over TLS (absolute paths, checked at the CLI edge); absent → plain NATS. */
+  tls: z.object({ caFile: z.string().optional(), certFile: z.string().optional(), keyFile: z.string().optional() }).optional(),
   /** The spoke's namespace (inventories, keys, identity, envelope cache). */
   namespace: name.default("flotilla-system"),
   fieldManager: z.string().min(1).default("flotilla"),

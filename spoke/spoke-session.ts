@@ -1,6 +1,7 @@
 import { connect, type Authenticator, type NatsConnection, type Subscription } from "@nats-io/transport-node";
 import { errorMessage, silentLogger, type Clock, type Logger } from "../core/index.js";
 import {
+  explainNatsConnectFailure,
   encodeMessage,
   fetchDesiredState,
   isProtocolError,
@@ -90,23 +91,24 @@ export class SpokeSession {
   async start(): Promise<void> {
     let attempt = 0;
     while (!this.#stop.signal.aborted) {
+      const options = {
+        servers: typeof this.#o.servers === "string" ? this.#o.servers : [...this.#o.servers],
+        ...spokeConnectOptions(this.#o.cluster),
+        name: `flotilla-spoke-${this.#o.cluster}`,
+        ...(this.#o.authenticator === undefined ? {} : { authenticator: this.#o.authenticator }),
+        ...(this.#o.tls === undefined ? {} : { tls: this.#o.tls }),
+        maxReconnectAttempts: -1,
+        reconnectTimeWait: 1000,
+        reconnectJitter: 1000,
+        pingInterval: 10_000,
+      };
       try {
-        this.#nc = await connect({
-          servers: typeof this.#o.servers === "string" ? this.#o.servers : [...this.#o.servers],
-          ...spokeConnectOptions(this.#o.cluster),
-          name: `flotilla-spoke-${this.#o.cluster}`,
-          ...(this.#o.authenticator === undefined ? {} : { authenticator: this.#o.authenticator }),
-          ...(this.#o.tls === undefined ? {} : { tls: this.#o.tls }),
-          maxReconnectAttempts: -1,
-          reconnectTimeWait: 1000,
-          reconnectJitter: 1000,
-          pingInterval: 10_000,
-        });
+        this.#nc = await connect(options);
         break;
       } catch (err) {
         attempt++;
         const delay = backoffDelay(attempt, this.#o.random, 500, this.#o.connectBackoffMaxMs ?? 30_000);
-        this.#logger.warn({ attempt, delay, error: errorMessage(err) }, "cannot connect to NATS, retrying");
+        this.#logger.warn({ attempt, delay, error: await explainNatsConnectFailure(err, options) }, "cannot connect to NATS, retrying");
         await this.#o.clock.sleep(delay, this.#stop.signal).catch(() => undefined);
       }
     }

@@ -6,7 +6,7 @@ import { promisify } from "node:util";
 import { silentLogger } from "../../core/index.js";
 import { HubClient, ProcessSupervisor, type ClusterSummary } from "../../demo/index.js";
 import { devclusterArgs, hubArgs, natsConfigArgs, spokeArgs, SPOKE_NAMESPACE } from "../../demo/product-commands.js";
-import { CLI_PATH, findNatsServer, freePort, makeGitRepo, runFlotilla, type GitRepo, type RepoFiles } from "../harness/index.js";
+import { CLI_PATH, findNatsServer, freePort, makeGitRepo, makeTestPki, runFlotilla, type GitRepo, type RepoFiles, type TestPki } from "../harness/index.js";
 
 // A whole fleet as real processes for the user-story tests: nats-server (per-spoke nkey users from
 // `flotilla nats-config`), a devcluster and a spoke per cluster, and the hub, all started from the
@@ -47,6 +47,11 @@ export interface StartFleetOptions {
   readonly devclusterFlags?: (cluster: string) => readonly string[];
   /** Manifests applied with kubectl to every new devcluster before its spoke starts (e.g. the SOPS key Secret). */
   readonly preinstall?: (cluster: string) => string | undefined;
+  /**
+   * NATS over mutual TLS: a throwaway CA signs the server's certificate and one client certificate
+   * each for the hub and every spoke; nats-server requires and verifies them (`--tls-verify`).
+   */
+  readonly tls?: boolean;
 }
 
 export interface TestFleet {
@@ -54,6 +59,10 @@ export interface TestFleet {
   readonly natsUrl: string;
   readonly repo: GitRepo;
   readonly clusters: readonly FleetClusterSpec[];
+  /** The test PKI when the fleet runs NATS over TLS. */
+  readonly pki: TestPki | undefined;
+  /** `--tls-ca/--tls-cert/--tls-key` for a NATS client named `name` (none without TLS). */
+  tlsFlags(name: string): Promise<string[]>;
   hubUrl(): string;
   hubKey(): string;
   hub(): HubClient;
@@ -107,7 +116,14 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
 
   const natsPort = await freePort();
   const natsUrl = `nats://127.0.0.1:${String(natsPort)}`;
-  const configured = await runFlotilla(natsConfigArgs({ clusters: names, out: dirs.nats, listen: `127.0.0.1:${String(natsPort)}` }));
+  const pki = options.tls === true ? await makeTestPki(dirs.nats) : undefined;
+  const serverTls = pki === undefined ? [] : ["--tls-cert", pki.server.certFile, "--tls-key", pki.server.keyFile, "--tls-ca", pki.caFile, "--tls-verify"];
+  const tlsFlags = async (name: string): Promise<string[]> => {
+    if (pki === undefined) return [];
+    const client = await pki.client(name);
+    return ["--tls-ca", pki.caFile, "--tls-cert", client.certFile, "--tls-key", client.keyFile];
+  };
+  const configured = await runFlotilla([...natsConfigArgs({ clusters: names, out: dirs.nats, listen: `127.0.0.1:${String(natsPort)}` }), ...serverTls]);
   if (configured.code !== 0) throw new Error(`flotilla nats-config failed: ${configured.stderr}`);
   await supervisor.start({
     name: "nats-server",
@@ -130,6 +146,8 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
     natsUrl,
     repo,
     clusters,
+    pki,
+    tlsFlags,
     hubUrl: () => hubUrl,
     hubKey: () => hubKey,
     hub: () => {
@@ -152,7 +170,7 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
     startHub: async () => {
       const hub = await flotilla(
         "hub",
-        [...hubArgs({ natsUrl, nkey: join(dirs.nats, "hub.nk"), repo: repo.dir, port: hubPort, signingKey: join(dirs.hub, "signing-key.pem") }), ...(options.hubFlags ?? [])],
+        [...hubArgs({ natsUrl, nkey: join(dirs.nats, "hub.nk"), repo: repo.dir, port: hubPort, signingKey: join(dirs.hub, "signing-key.pem") }), ...(await tlsFlags("hub")), ...(options.hubFlags ?? [])],
         /listening on http/,
       );
       hubUrl = /listening on (http\S+)/.exec(hub.readyLine ?? "")?.[1] ?? `http://127.0.0.1:${String(hubPort)}`;
@@ -162,7 +180,7 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
     stopHub: () => supervisor.stopChild("hub"),
     startSpoke: async (cluster) => {
       const args = spokeArgs({ cluster, natsUrl, nkey: join(dirs.nats, `${cluster}.nk`), hubKey, kubeconfig: fleet.kubeconfig(cluster) });
-      await flotilla(`spoke ${cluster}`, [...args, ...(options.spokeFlags?.(cluster) ?? [])], /spoke started/);
+      await flotilla(`spoke ${cluster}`, [...args, ...(await tlsFlags(cluster)), ...(options.spokeFlags?.(cluster) ?? [])], /spoke started/);
     },
     stopSpoke: (cluster) => supervisor.stopChild(`spoke ${cluster}`),
     startDevcluster: async (cluster) => {

@@ -4,3 +4,4 @@ export { runFlotilla, CLI_PATH, REPO_ROOT, type CliResult, type RunCliOptions } 
 export { freePort } from "./free-port.js";
 export { fixturePath, SHARED_FIXTURES } from "./fixtures.js";
 export { startHubProcess, type StartHubProcessOptions } from "./hub-process.js";
+export { makeTestPki, type TestPki } from "./tls-pki.js";
