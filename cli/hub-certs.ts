@@ -1,7 +1,8 @@
 import { FlotillaError } from "../core/index.js";
 import { parseSealingCertificate, type FleetTarget, type SealingCertificate } from "../crypto/seal.js";
-import { HubClient } from "../demo/index.js";
+import type { HubClient } from "../demo/index.js";
 import type { CliContext } from "./context.js";
+import { hubClientFor } from "./hub-url.js";
 
 // `seal --hub` and `reseal --hub`: the clusters and sealing certificates the hub knows, over its
 // HTTP API only (the hub never sees a secret; it serves the certificates spokes send in Hello).
@@ -31,7 +32,7 @@ export class HubCertificates {
 
   constructor(ctx: CliContext, url: string) {
     this.#ctx = ctx;
-    this.#client = new HubClient({ url, signal: ctx.shutdown });
+    this.#client = hubClientFor(url, ctx);
   }
 
   get url(): string {

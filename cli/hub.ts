@@ -19,6 +19,7 @@ interface HubOptions extends NatsTlsFlags {
   signingKey: string;
   listen: string;
   apiTokenFile?: string;
+  readTokenFile?: string;
   webhookSecretFile?: string;
   pollInterval: string;
   missedHeartbeats: string;
@@ -37,6 +38,10 @@ async function secretFile(path: string | undefined, field: string, cwd: string):
   } catch {
     throw new FlotillaError("INVALID_FLAG", "cannot read a non-empty secret from the file", { file: path, field });
   }
+}
+
+function nonEmpty(value: string | undefined): string | undefined {
+  return value === undefined || value.trim() === "" ? undefined : value.trim();
 }
 
 function parseListen(value: string): { host: string; port: number } {
@@ -61,6 +66,7 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
     .option("--signing-key <file>", "hub ed25519 signing key (PEM), created if missing", "flotilla-hub-signing.pem")
     .option("--listen <host:port>", "API listen address", "0.0.0.0:8080")
     .option("--api-token-file <file>", "bearer token for API mutations (or FLOTILLA_HUB_TOKEN)")
+    .option("--read-token-file <file>", "bearer token every API read and the dashboard want (or FLOTILLA_HUB_READ_TOKEN); reads are open without one")
     .option("--webhook-secret-file <file>", "webhook secret: GitHub/generic HMAC key or GitLab token (or FLOTILLA_WEBHOOK_SECRET)")
     .option("--poll-interval <duration>", "repository poll period, jittered ±10% (0 = off)", "60s")
     .option("--missed-heartbeats <n>", "heartbeats missed before a cluster is offline", "3")
@@ -92,6 +98,7 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
         allowLocalRepos: opts.allowLocalRepos,
         listen: parseListen(opts.listen),
         apiToken: (await secretFile(opts.apiTokenFile, "--api-token-file", ctx.cwd)) ?? ctx.env.FLOTILLA_HUB_TOKEN,
+        readToken: (await secretFile(opts.readTokenFile, "--read-token-file", ctx.cwd)) ?? nonEmpty(ctx.env.FLOTILLA_HUB_READ_TOKEN),
         webhookSecret: (await secretFile(opts.webhookSecretFile, "--webhook-secret-file", ctx.cwd)) ?? ctx.env.FLOTILLA_WEBHOOK_SECRET,
         pollIntervalMs: parseDuration(opts.pollInterval, "--poll-interval"),
         missedHeartbeats: missed,

@@ -22,13 +22,12 @@ import {
   type FleetSealedSecretManifest,
   type SealedSecretManifest,
 } from "../crypto/seal.js";
-import { HubClient } from "../demo/index.js";
 import { KeyCustody } from "../spoke/index.js";
 import type { CliContext, CommandRegistrar } from "./context.js";
 import { collect, collectList } from "./flag-collectors.js";
 import { emit, loadKeyRing, readInput, readInputFile, systemRandom, writeFileAtomic } from "./sealed-io.js";
 import { kubeClientFor } from "./spoke.js";
-import { DEFAULT_HUB_URL, hubUrlFrom } from "./hub-url.js";
+import { DEFAULT_HUB_URL, hubClientFor, hubUrlFrom } from "./hub-url.js";
 
 function rfc3339(ms: number): string {
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, "Z");
@@ -126,7 +125,7 @@ async function backup(ctx: CliContext, opts: BackupFlags): Promise<void> {
 
 /** The age-armored backup a spoke (`--recovery-recipient`) sent in its Hello; the hub never had the plaintext. */
 async function backupFromHub(ctx: CliContext, opts: { hub: string; cluster: string; output?: string | undefined }): Promise<void> {
-  const client = new HubClient({ url: opts.hub, signal: ctx.shutdown });
+  const client = hubClientFor(opts.hub, ctx);
   const got = await client.clusterKeyBackup(opts.cluster);
   if ("missing" in got) {
     if (got.missing === "KEY_BACKUP_NOT_FOUND") throw new FlotillaError("KEY_BACKUP_NOT_FOUND", got.message, { field: "--cluster" });

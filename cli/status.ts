@@ -1,7 +1,6 @@
 import { FlotillaError } from "../core/index.js";
-import { HubClient } from "../demo/index.js";
 import type { CommandRegistrar } from "./context.js";
-import { DEFAULT_HUB_URL, hubUrlFrom } from "./hub-url.js";
+import { DEFAULT_HUB_URL, hubClientFor, hubUrlFrom } from "./hub-url.js";
 import { STATUS_FORMATS, degradedClusters, formatStatus, type StatusFormat } from "./status-table.js";
 
 interface StatusFlags {
@@ -29,7 +28,7 @@ export const registerStatus: CommandRegistrar = (program, ctx) => {
       if (!isFormat(flags.output)) {
         throw new FlotillaError("INVALID_FLAG", `unknown output format "${flags.output}" (use ${STATUS_FORMATS.join(", ")})`, { field: "--output" });
       }
-      const client = new HubClient({ url: hubUrlFrom(flags.hub, ctx), signal: ctx.shutdown });
+      const client = hubClientFor(hubUrlFrom(flags.hub, ctx), ctx);
       let clusters = await client.clusters();
       if (flags.cluster !== undefined) {
         clusters = clusters.filter((c) => c.name === flags.cluster);

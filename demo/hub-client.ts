@@ -11,6 +11,8 @@ export const HUB_CLIENT_ERRORS = {
   httpError: "HUB_HTTP_ERROR",
   /** The hub refused a label selector's syntax. */
   invalidSelector: "INVALID_SELECTOR",
+  /** The hub wants a read token (started with --read-token-file), and none or a wrong one was sent. */
+  unauthorized: "HUB_UNAUTHORIZED",
 } as const;
 
 const revisionPair = z.looseObject({ generation: z.number().nullable().optional(), revision: z.string().nullable().optional() });
@@ -63,6 +65,8 @@ export interface HubClientOptions {
   readonly timeoutMs?: number;
   /** Aborts in-flight requests (the CLI's shutdown signal). */
   readonly signal?: AbortSignal;
+  /** Bearer token for a hub whose reads are protected: its read token or its API token. */
+  readonly token?: string | undefined;
 }
 
 /** A small typed client for the hub's read API (`/api/v1/...`). */
@@ -70,6 +74,7 @@ export class HubClient {
   readonly url: string;
   readonly #timeoutMs: number;
   readonly #signal: AbortSignal | undefined;
+  readonly #token: string | undefined;
 
   constructor(options: HubClientOptions) {
     let parsed: URL;
@@ -84,6 +89,7 @@ export class HubClient {
     this.url = options.url.replace(/\/+$/, "");
     this.#timeoutMs = options.timeoutMs ?? 10_000;
     this.#signal = options.signal;
+    this.#token = options.token === undefined || options.token.trim() === "" ? undefined : options.token.trim();
   }
 
   /** The clusters the hub knows; with `selector`, filtered by the hub itself (`kubectl -l` syntax). */
@@ -168,11 +174,22 @@ export class HubClient {
 
   async #fetch(path: string): Promise<Response> {
     const signals = [AbortSignal.timeout(this.#timeoutMs), ...(this.#signal === undefined ? [] : [this.#signal])];
+    const headers: Record<string, string> = { accept: "application/json", ...(this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` }) };
+    let res: Response;
     try {
-      return await fetch(`${this.url}${path}`, { signal: AbortSignal.any(signals), headers: { accept: "application/json" } });
+      res = await fetch(`${this.url}${path}`, { signal: AbortSignal.any(signals), headers });
     } catch (err) {
       throw new FlotillaError(HUB_CLIENT_ERRORS.unreachable, `cannot reach the hub at ${this.url}: ${causeOf(err)}`, { field: "--hub", cause: err });
     }
+    if (res.status === 401) {
+      await res.body?.cancel();
+      const message =
+        this.#token === undefined
+          ? `the hub at ${this.url} wants a token for reads: set FLOTILLA_HUB_TOKEN to its read token or API token`
+          : `the hub at ${this.url} refused the token in FLOTILLA_HUB_TOKEN`;
+      throw new FlotillaError(HUB_CLIENT_ERRORS.unauthorized, message, { field: "FLOTILLA_HUB_TOKEN" });
+    }
+    return res;
   }
 }
 

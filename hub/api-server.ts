@@ -4,6 +4,7 @@ import type { Clock, Logger } from "../core/index.js";
 import { HUB_ERROR } from "./hub-errors.js";
 import type { HubService } from "./hub-service.js";
 import { appViews, clusterNames, clusterView } from "./status-views.js";
+import { registerReadAccess } from "./read-access.js";
 import { verifyWebhook } from "./webhook.js";
 import { hubDashboardViews, registerDashboard } from "./dashboard/index.js";
 
@@ -11,6 +12,8 @@ export interface ApiOptions {
   readonly hub: HubService;
   /** Bearer token for mutations (POST /api/v1/refresh); without one, mutations are refused. */
   readonly apiToken?: string | undefined;
+  /** With it, every read (API and dashboard) wants this token or the API token; see read-access.ts. */
+  readonly readToken?: string | undefined;
   /** Shared secret for webhooks (GitHub/generic HMAC key, GitLab token); without one the endpoint is off. */
   readonly webhookSecret?: string | undefined;
   readonly hubPublicKey: string;
@@ -49,6 +52,7 @@ function problem(reply: FastifyReply, status: number, code: string, message: str
 export function buildApi(options: ApiOptions): FastifyInstance {
   const { hub, clock } = options;
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
+  registerReadAccess(app, { readToken: options.readToken, apiToken: options.apiToken });
 
   app.get("/healthz", () => ({ status: "ok" }));
   app.get("/readyz", (_req, reply) =>

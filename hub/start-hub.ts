@@ -33,6 +33,8 @@ export interface HubConfig
   readonly allowLocalRepos?: boolean | undefined;
   readonly listen: { readonly host: string; readonly port: number };
   readonly apiToken?: string | undefined;
+  /** Bearer token for reads (API and dashboard); without one, reads are open. */
+  readonly readToken?: string | undefined;
   readonly webhookSecret?: string | undefined;
 }
 
@@ -131,7 +133,7 @@ export async function startHub(config: HubConfig, deps: HubDeps): Promise<Runnin
     await nc.close();
     throw err;
   }
-  const api = buildApi({ hub: service, apiToken: config.apiToken, webhookSecret: config.webhookSecret, hubPublicKey: signingKey.publicKey, clock: deps.clock, logger: deps.logger });
+  const api = buildApi({ hub: service, apiToken: config.apiToken, readToken: config.readToken, webhookSecret: config.webhookSecret, hubPublicKey: signingKey.publicKey, clock: deps.clock, logger: deps.logger });
   try {
     await api.listen({ host: config.listen.host, port: config.listen.port });
   } catch (err) {

@@ -56,3 +56,19 @@ export function layout(input: { fleet: string; title: string; fragmentUrl: strin
 <script>${SCRIPT}</script></body></html>
 `;
 }
+
+/** The sign-in page of a hub started with a read token: one password field, no script. */
+export function loginPage(input: { failed: boolean; next: string }): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
+<title>Sign in · Flotilla</title><style>${STYLE}</style></head>
+<body><header><h1>Flotilla</h1></header>
+<main><form method="post" action="/login">
+<p>This hub wants its read token (or its API token) to show the fleet.</p>
+${input.failed ? '<p class="err" role="alert">That token is not valid for this hub.</p>' : ""}
+<input type="hidden" name="next" value="${esc(input.next)}">
+<p><label>Token <input type="password" name="token" autocomplete="current-password" required autofocus></label>
+<button type="submit">Sign in</button></p>
+</form></main></body></html>
+`;
+}

@@ -52,6 +52,8 @@ export interface StartFleetOptions {
    * each for the hub and every spoke; nats-server requires and verifies them (`--tls-verify`).
    */
   readonly tls?: boolean;
+  /** Start the hub with `--read-token-file` holding this token; the fleet's own hub client sends it. */
+  readonly readToken?: string;
 }
 
 export interface TestFleet {
@@ -168,13 +170,18 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
       }
     },
     startHub: async () => {
+      const readTokenFlags: string[] = [];
+      if (options.readToken !== undefined) {
+        await writeFile(join(dirs.hub, "read-token"), options.readToken, { mode: 0o600 });
+        readTokenFlags.push("--read-token-file", join(dirs.hub, "read-token"));
+      }
       const hub = await flotilla(
         "hub",
-        [...hubArgs({ natsUrl, nkey: join(dirs.nats, "hub.nk"), repo: repo.dir, port: hubPort, signingKey: join(dirs.hub, "signing-key.pem") }), ...(await tlsFlags("hub")), ...(options.hubFlags ?? [])],
+        [...hubArgs({ natsUrl, nkey: join(dirs.nats, "hub.nk"), repo: repo.dir, port: hubPort, signingKey: join(dirs.hub, "signing-key.pem") }), ...(await tlsFlags("hub")), ...readTokenFlags, ...(options.hubFlags ?? [])],
         /listening on http/,
       );
       hubUrl = /listening on (http\S+)/.exec(hub.readyLine ?? "")?.[1] ?? `http://127.0.0.1:${String(hubPort)}`;
-      client = new HubClient({ url: hubUrl });
+      client = new HubClient({ url: hubUrl, token: options.readToken });
       hubKey = await client.hubKey();
     },
     stopHub: () => supervisor.stopChild("hub"),
