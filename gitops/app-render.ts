@@ -1,5 +1,5 @@
 import type { KubeObject } from "../kube/kube-object.js";
-import { groupOf } from "../kube/kube-object.js";
+import { groupOf, nameOrPrefix } from "../kube/kube-object.js";
 import { canonicalJson, canonicalJsonCached, sha256Digest } from "./canonical-json.js";
 import type { Application } from "./expand-application-set.js";
 import type { AppRender, AppSyncPolicy, RenderError } from "./fleet-render-types.js";
@@ -136,7 +136,7 @@ export function placeInNamespace(obj: KubeObject, namespace: string): KubeObject
 }
 
 function sortKey(obj: KubeObject): string {
-  return `${groupOf(obj.apiVersion)}\0${obj.kind}\0${obj.metadata.namespace ?? ""}\0${obj.metadata.name}`;
+  return `${groupOf(obj.apiVersion)}\0${obj.kind}\0${obj.metadata.namespace ?? ""}\0${nameOrPrefix(obj)}`;
 }
 
 /** Objects in canonical order: group, kind, namespace, name. */

@@ -1,4 +1,4 @@
-import type { KubeObject } from "../kube/kube-object.js";
+import { nameOrPrefix, type KubeObject } from "../kube/kube-object.js";
 import { HUB_ERROR } from "./hub-errors.js";
 
 /** A group/kind pattern; `*` matches anything (Argo AppProject resource lists). */
@@ -85,7 +85,7 @@ export function checkAllowlist(app: AppUnderReview, policy: ProjectPolicy): Allo
   }
   for (const obj of app.objects) {
     const group = groupOf(obj);
-    const where = `${obj.kind}/${obj.metadata.name}`;
+    const where = `${obj.kind}/${nameOrPrefix(obj)}`;
     if (CLUSTER_SCOPED.has(obj.kind)) {
       if (!matchesKind(policy.clusterResourceWhitelist ?? [], group, obj.kind)) {
         return violation(`cluster-scoped ${where} is not in the clusterResourceWhitelist of app ${app.name}`, where);

@@ -3,7 +3,7 @@ import type { KubernetesObject, RequestContext, ResponseContext } from "@kuberne
 import { silentLogger, systemClock, type Clock, type Logger } from "../core/index.js";
 import type { ApplyOptions, KubeClient, ListQuery, ObjectList, WatchEvent, WatchOptions } from "./kube-client.js";
 import { KubeApiError, KubeError, KUBE_ERROR, type KubeVerb } from "./kube-errors.js";
-import { isRecord, type KubeObject, type ObjectRef } from "./kube-object.js";
+import { isNamedByServer, isRecord, nameOrPrefix, type KubeObject, type ObjectRef } from "./kube-object.js";
 import { DEFAULT_RETRY_POLICY, withRetry, type RetryPolicy } from "./retry-policy.js";
 import { TokenBucket } from "./token-bucket.js";
 
@@ -263,7 +263,8 @@ export class ClientNodeKube implements KubeClient {
   }
 
   async create(obj: KubeObject, options: { dryRun?: boolean | undefined } = {}): Promise<KubeObject> {
-    const ref = refFor(obj);
+    // A POST goes to the collection: an object the API server names (generateName) needs no name yet.
+    const ref = refFor(isNamedByServer(obj) ? { ...obj, metadata: { ...obj.metadata, name: nameOrPrefix(obj) } } : obj);
     const body = withNamespace(obj, ref);
     const path = await this.#call("discover", ref, () => this.#api.path(body, "create"));
     const query: Record<string, string> = { fieldManager: this.#fieldManager };

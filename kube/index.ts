@@ -7,6 +7,8 @@ export {
   refId,
   parseRefId,
   refSubject,
+  isNamedByServer,
+  nameOrPrefix,
   annotationOf,
   labelOf,
   isRecord,

@@ -3,6 +3,7 @@
  * they turn timestamps into Dates and drop unknown fields, which breaks hashing and diffing.
  */
 export interface KubeMetadata {
+  /** Absent only on a hook the API server names from `generateName` (see isNamedByServer). */
   name: string;
   namespace?: string;
   labels?: Record<string, string>;
@@ -63,6 +64,20 @@ export function parseRefId(id: string): { namespace: string; name: string; group
 }
 
 /** `Deployment/web/api`, the subject Flux prints in change sets. */
+/**
+ * True for an object the API server names: `generateName` and no `name`. Argo CD allows these for
+ * hooks only, which are created afresh on every sync (a new migration Job each time).
+ */
+export function isNamedByServer(obj: KubeObject): boolean {
+  const { name, generateName } = obj.metadata as { name?: unknown; generateName?: unknown };
+  return (name === undefined || name === "") && typeof generateName === "string" && generateName !== "";
+}
+
+/** `name`, or `generateName*` for an object the API server will name: for sorting and messages. */
+export function nameOrPrefix(obj: KubeObject): string {
+  return isNamedByServer(obj) ? `${String(obj.metadata["generateName"])}*` : obj.metadata.name;
+}
+
 export function refSubject(ref: ObjectRef): string {
   return ref.namespace === undefined ? `${ref.kind}/${ref.name}` : `${ref.kind}/${ref.namespace}/${ref.name}`;
 }

@@ -7,9 +7,9 @@ import type { KubeClient } from "./kube-client.js";
 import { isInvalid, KubeError, KUBE_ERROR } from "./kube-errors.js";
 import { entryRef, mergeEntries, staleEntries, type Inventory, type InventoryEntry } from "./inventory.js";
 import type { InventoryStore } from "./inventory-store.js";
-import { deepClone, isRecord, refId, refOf, refSubject, type KubeObject, type ObjectRef } from "./kube-object.js";
+import { deepClone, isNamedByServer, isRecord, nameOrPrefix, refId, refOf, refSubject, type KubeObject, type ObjectRef } from "./kube-object.js";
 import { projectOnto } from "./object-diff.js";
-import { DEFAULT_SYNC_OPTIONS, type SyncOptions } from "./sync-options.js";
+import { DEFAULT_SYNC_OPTIONS, hookTypes, type SyncOptions } from "./sync-options.js";
 import { planSync, pruneOrder, type SyncStep, type SyncTask } from "./sync-order.js";
 
 export interface SsaManagerOptions {
@@ -123,8 +123,8 @@ export class SsaManager {
   async normalize(app: string, objects: readonly KubeObject[], namespace: string | undefined): Promise<KubeObject[]> {
     const out: KubeObject[] = [];
     for (const original of objects) {
-      if (typeof original.apiVersion !== "string" || typeof original.kind !== "string" || typeof original.metadata?.name !== "string") {
-        throw new KubeError(KUBE_ERROR.invalidObject, "object needs apiVersion, kind and metadata.name", { userError: true, field: app });
+      if (typeof original.apiVersion !== "string" || typeof original.kind !== "string" || (typeof original.metadata?.name !== "string" && !isGeneratedHook(original))) {
+        throw new KubeError(KUBE_ERROR.invalidObject, "object needs apiVersion, kind and metadata.name (generateName only for hooks)", { userError: true, field: app });
       }
       const obj = deepClone(original);
       const namespaced = await this.#client.namespaced(obj.apiVersion, obj.kind);
@@ -236,12 +236,25 @@ export class SsaManager {
     return results;
   }
 
-  /** Creates a hook, waits for it to finish and applies its delete policy. Throws when it failed. */
+  /**
+   * Creates a hook, waits for it to finish and applies its delete policy. Throws when it failed.
+   * A `generateName` hook is created afresh each time (Argo CD's way); BeforeHookCreation then
+   * deletes the earlier instances of this app made from the same prefix.
+   */
   async #runHook(task: SyncTask, signal: AbortSignal | undefined): Promise<ChangeSetEntry> {
-    const ref = refOf(task.obj);
-    if (task.hookDeletePolicies.includes("BeforeHookCreation") && (await this.#client.delete(ref))) await this.#waitGone(ref, signal);
-    const existing = await this.#client.get(ref);
-    if (existing === undefined) await this.#client.create(task.obj);
+    let ref: ObjectRef;
+    let existing: KubeObject | undefined;
+    if (isNamedByServer(task.obj)) {
+      if (task.hookDeletePolicies.includes("BeforeHookCreation")) {
+        for (const old of await this.#earlierInstances(task.obj)) if (await this.#client.delete(old)) await this.#waitGone(old, signal);
+      }
+      ref = refOf(await this.#client.create(task.obj));
+    } else {
+      ref = refOf(task.obj);
+      if (task.hookDeletePolicies.includes("BeforeHookCreation") && (await this.#client.delete(ref))) await this.#waitGone(ref, signal);
+      existing = await this.#client.get(ref);
+      if (existing === undefined) await this.#client.create(task.obj);
+    }
     const outcome = await this.#poll(
       `hook ${refSubject(ref)}`,
       async () => {
@@ -260,7 +273,18 @@ export class SsaManager {
         field: refSubject(ref),
       });
     }
-    return changeSetEntry(task.obj, existing === undefined ? ACTION.created : ACTION.unchanged);
+    return changeSetEntry(ref, existing === undefined ? ACTION.created : ACTION.unchanged);
+  }
+
+  /** Live objects this app made earlier from the same generateName (the API server keeps the field). */
+  async #earlierInstances(obj: KubeObject): Promise<ObjectRef[]> {
+    const list = await this.#client.list({
+      apiVersion: obj.apiVersion,
+      kind: obj.kind,
+      ...(obj.metadata.namespace === undefined ? {} : { namespace: obj.metadata.namespace }),
+      labelSelector: `${this.#appLabel}=${obj.metadata.labels?.[this.#appLabel] ?? ""}`,
+    });
+    return list.items.filter((o) => o.metadata["generateName"] === obj.metadata["generateName"] && o.metadata.name !== "").map(refOf);
   }
 
   /** Waits until every changed object of a wave is healthy (Argo waits between waves). */
@@ -379,7 +403,7 @@ export class SsaManager {
           try {
             ctx.changeSet.push(await this.#runHook(hook, request.signal));
           } catch (hookErr) {
-            this.#logger.warn({ app: request.app, hook: refSubject(refOf(hook.obj)), code: (hookErr as { code?: string }).code }, "SyncFail hook failed");
+            this.#logger.warn({ app: request.app, hook: `${hook.obj.kind}/${nameOrPrefix(hook.obj)}`, code: (hookErr as { code?: string }).code }, "SyncFail hook failed");
           }
         }
       }
@@ -501,4 +525,9 @@ function inventoryMeta(request: SyncRequest, old: Inventory | undefined): { revi
     ...(generation === undefined ? {} : { generation }),
     ...(request.preserveResourcesOnDeletion === true ? { preserveResourcesOnDeletion: true } : {}),
   };
+}
+
+/** A hook the API server names (`generateName`): the only objects that may come without a name. */
+function isGeneratedHook(obj: KubeObject): boolean {
+  return isRecord(obj.metadata) && isNamedByServer(obj) && hookTypes(obj).length > 0;
 }

@@ -1,4 +1,4 @@
-import { groupOf, type KubeObject } from "./kube-object.js";
+import { groupOf, nameOrPrefix, type KubeObject } from "./kube-object.js";
 import { hookDeletePolicies, hookTypes, objectSyncOptions, syncWave, type HookDeletePolicy, type SyncOptions, type SyncPhase } from "./sync-options.js";
 
 /**
@@ -74,7 +74,7 @@ export function compareTasks(a: SyncTask, b: SyncTask): number {
     a.obj.kind.localeCompare(b.obj.kind) ||
     groupOf(a.obj.apiVersion).localeCompare(groupOf(b.obj.apiVersion)) ||
     (a.obj.metadata.namespace ?? "").localeCompare(b.obj.metadata.namespace ?? "") ||
-    a.obj.metadata.name.localeCompare(b.obj.metadata.name)
+    nameOrPrefix(a.obj).localeCompare(nameOrPrefix(b.obj))
   );
 }
 

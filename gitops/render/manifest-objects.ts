@@ -1,4 +1,5 @@
-import type { KubeObject } from "../../kube/kube-object.js";
+import { isNamedByServer, type KubeObject } from "../../kube/kube-object.js";
+import { hookTypes } from "../../kube/sync-options.js";
 import { GITOPS_ERROR, GitOpsError } from "../gitops-errors.js";
 import { isPlainObject } from "../generators/param-utils.js";
 import { parseYamlDocuments } from "../yaml-documents.js";
@@ -55,7 +56,8 @@ export function deepFreeze<T>(value: T): T {
 
 /**
  * Parses one manifest file into Kubernetes objects (multi-document; `kind: List` expanded). Each
- * object needs apiVersion, kind and metadata.name; the error gives the file and the line.
+ * object needs apiVersion, kind and metadata.name (or, for a hook only, generateName, as Argo CD
+ * allows); the error gives the file and the line.
  */
 export function parseManifestFile(text: string, file: string): KubeObject[] {
   const out: KubeObject[] = [];
@@ -80,8 +82,12 @@ function checkObject(value: unknown, file: string, field: string): KubeObject {
   }
   if (typeof value["kind"] !== "string" || value["kind"] === "") throw new GitOpsError(GITOPS_ERROR.invalid, "object has no kind", { file, field });
   const meta = value["metadata"];
-  if (!isPlainObject(meta) || typeof meta["name"] !== "string" || meta["name"] === "") {
-    throw new GitOpsError(GITOPS_ERROR.invalid, `${value["kind"]} has no metadata.name`, { file, field });
+  if (!isPlainObject(meta)) throw new GitOpsError(GITOPS_ERROR.invalid, `${value["kind"]} has no metadata.name`, { file, field });
+  const obj = value as unknown as KubeObject;
+  if (typeof meta["name"] === "string" && meta["name"] !== "") return obj;
+  if (!isNamedByServer(obj)) throw new GitOpsError(GITOPS_ERROR.invalid, `${value["kind"]} has no metadata.name`, { file, field });
+  if (hookTypes(obj).length === 0) {
+    throw new GitOpsError(GITOPS_ERROR.invalid, `${value["kind"]} has generateName but no metadata.name: only hooks (argocd.argoproj.io/hook) may let the API server name them`, { file, field });
   }
-  return value as unknown as KubeObject;
+  return obj;
 }

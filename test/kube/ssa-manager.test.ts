@@ -248,3 +248,48 @@ describe("SsaManager against devcluster (client-node adapter)", () => {
     expect(diffObjects(baseline!, live)).toEqual([{ path: ".data.mode", desired: "safe", live: "yolo" }]);
   });
 });
+
+describe("hooks named by the API server (generateName)", () => {
+  const migrate = (policy: string): KubeObject => ({
+    apiVersion: "batch/v1",
+    kind: "Job",
+    metadata: { generateName: "migrate-", namespace: "hooks", annotations: { "argocd.argoproj.io/hook": "PreSync", "argocd.argoproj.io/hook-delete-policy": policy } } as unknown as KubeObject["metadata"],
+    spec: { template: { spec: { restartPolicy: "Never", containers: [{ name: "c", image: "busybox" }] } } },
+  });
+  const jobs = async (): Promise<string[]> => ((await kubectlJson(cluster.kubeconfigPath, ["get", "jobs", "-n", "hooks"])).items as KubeObject[]).map((j) => j.metadata.name).sort();
+
+  it("creates a new hook on every sync; BeforeHookCreation deletes the earlier one, and the change set names the one created", async () => {
+    await createNamespace(cluster.kubeconfigPath, "hooks");
+    const { mgr } = manager();
+    const objects = [migrate("BeforeHookCreation"), cm("app-config", { a: "1" }, {}, "hooks")];
+    const first = await mgr.sync({ app: "hooks", objects, namespace: "hooks", revision: "r1", generation: 1 });
+    expect(first.error).toBeUndefined();
+    const afterFirst = await jobs();
+    expect(afterFirst).toHaveLength(1);
+    expect(afterFirst[0]).toMatch(/^migrate-[a-z0-9]{5}$/);
+    expect(first.changeSet.find((e) => e.subject.startsWith("Job/"))).toMatchObject({ subject: `Job/hooks/${afterFirst[0] ?? ""}`, action: "created" });
+
+    const second = await mgr.sync({ app: "hooks", objects, namespace: "hooks", revision: "r2", generation: 2 });
+    expect(second.error).toBeUndefined();
+    const afterSecond = await jobs();
+    expect(afterSecond).toHaveLength(1);
+    expect(afterSecond[0]).not.toBe(afterFirst[0]);
+    // Hooks are not tracked in the inventory, so nothing of them is ever pruned.
+    const inv = await kubectlJson(cluster.kubeconfigPath, ["get", "configmap", "flotilla-inventory-hooks", "-n", "flotilla-system"]);
+    expect((JSON.parse(inv.data["inventory.json"]).entries as { id: string }[]).map((e) => e.id)).toEqual(["hooks_app-config__ConfigMap"]);
+  });
+
+  it("with HookSucceeded, leaves no Job behind", async () => {
+    const { mgr } = manager();
+    await kubectl(cluster.kubeconfigPath, ["delete", "jobs", "--all", "-n", "hooks"]);
+    const result = await mgr.sync({ app: "hooks", objects: [migrate("HookSucceeded"), cm("app-config", { a: "2" }, {}, "hooks")], namespace: "hooks", revision: "r3", generation: 3 });
+    expect(result.error).toBeUndefined();
+    expect(await jobs()).toEqual([]);
+  });
+
+  it("refuses generateName on an object that is not a hook", async () => {
+    const { mgr } = manager();
+    const plain: KubeObject = { apiVersion: "v1", kind: "ConfigMap", metadata: { generateName: "cfg-", namespace: "hooks" } as unknown as KubeObject["metadata"], data: { a: "1" } };
+    await expect(mgr.sync({ app: "hooks", objects: [plain], namespace: "hooks" })).rejects.toMatchObject({ code: "KUBE_INVALID_OBJECT" });
+  });
+});
