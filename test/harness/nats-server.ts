@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { connect as tcpConnect } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -24,6 +24,11 @@ export interface StartNatsOptions {
   readonly maxPayload?: number;
   /** With configFile: the file sets its own `jetstream { store_dir }` (as flotilla nats-config writes it), so -sd is not passed. */
   readonly configHasStoreDir?: boolean;
+  /**
+   * Use this directory (the caller's) for the config and JetStream store instead of a fresh temp dir,
+   * so a second server started on it recovers the streams (a restart). stop() then leaves it in place.
+   */
+  readonly storeDir?: string;
 }
 
 const INSTALL_HINT = "install it with `apt-get install nats-server` (Debian/Ubuntu) or put it on PATH";
@@ -60,11 +65,13 @@ function waitForPort(port: number, child: ChildProcess, timeoutMs: number, outpu
 
 /**
  * Spawns a real nats-server with JetStream on a random port and a temp store dir.
- * The caller stops it (afterAll); stop() also removes the store dir.
+ * The caller stops it (afterAll); stop() also removes the store dir unless the caller passed its own.
  */
 export async function startNats(options: StartNatsOptions = {}): Promise<NatsServerHandle> {
   const binary = findNatsServer(process.env.PATH);
-  const storeDir = await mkdtemp(join(tmpdir(), "flotilla-nats-"));
+  const ownsStoreDir = options.storeDir === undefined;
+  const storeDir = options.storeDir ?? (await mkdtemp(join(tmpdir(), "flotilla-nats-")));
+  if (!ownsStoreDir) await mkdir(storeDir, { recursive: true });
   const port = options.port ?? (await freePort());
   const confPath = join(storeDir, "nats-server.conf");
   const conf =
@@ -86,7 +93,7 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
     await waitForPort(port, child, 10_000, () => output);
   } catch (err) {
     child.kill("SIGKILL");
-    await rm(storeDir, { recursive: true, force: true });
+    if (ownsStoreDir) await rm(storeDir, { recursive: true, force: true });
     throw err;
   }
   return {
@@ -102,7 +109,7 @@ export async function startNats(options: StartNatsOptions = {}): Promise<NatsSer
         await exited;
         clearTimeout(timer);
       }
-      await rm(storeDir, { recursive: true, force: true });
+      if (ownsStoreDir) await rm(storeDir, { recursive: true, force: true });
     },
   };
 }

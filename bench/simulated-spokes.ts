@@ -1,0 +1,220 @@
+import { connect, type NatsConnection, type Subscription } from "@nats-io/transport-node";
+import {
+  createEnvelope,
+  encodeBundle,
+  fetchDesiredState,
+  subjects,
+  verifyEnvelope,
+  type Bundle,
+  type CreatedEnvelope,
+  type SigningKey,
+} from "../protocol/index.js";
+
+// Shared by bench/fanout-converge.ts and bench/reconnect-storm.ts (not a benchmark itself): many
+// simulated spokes, each doing what spoke/spoke-session.ts does on a notify or a reconnect (a per-key
+// direct get of its own key with fetchDesiredState, then verifyEnvelope), spread over a small pool
+// of NATS connections because one process on 2 cores cannot hold 10 k TCP connections usefully.
+
+export const BENCH_FLEET = "bench";
+const REVISION = "0123456789abcdef0123456789abcdef01234567";
+/** A failed fetch is tried again after this long (the real spoke waits for its periodic check). */
+const RETRY_MS = 100;
+
+export function clusterNames(count: number): string[] {
+  return Array.from({ length: count }, (_, i) => `c${String(i)}`);
+}
+
+/** A small bundle: 3 apps of one ConfigMap each, like bench/hub-publish.ts. */
+function benchBundle(cluster: string, generation: number): Bundle {
+  return {
+    apiVersion: "flotilla.dev/v1",
+    kind: "Bundle",
+    cluster,
+    revision: REVISION,
+    apps: Array.from({ length: 3 }, (_, a) => ({
+      name: `app${String(a)}-${cluster}`,
+      namespace: `app${String(a)}`,
+      objects: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: `cfg${String(a)}`, namespace: `app${String(a)}` }, data: { cluster, generation: String(generation) } }],
+    })),
+  };
+}
+
+/** Signed envelopes for one generation of every cluster (CPU work, done before any timing). */
+export function buildEnvelopes(options: { clusters: readonly string[]; generation: number; signingKey: SigningKey; maxPayload: number }): CreatedEnvelope[] {
+  return options.clusters.map((cluster) =>
+    createEnvelope({
+      fleet: BENCH_FLEET,
+      cluster,
+      generation: options.generation,
+      revision: REVISION,
+      issuedAt: Date.now(),
+      bundle: encodeBundle(benchBundle(cluster, options.generation)),
+      signingKey: options.signingKey,
+      maxPayload: options.maxPayload,
+    }),
+  );
+}
+
+export interface SimulatedSpokesOptions {
+  readonly servers: string;
+  readonly clusters: readonly string[];
+  readonly connections: number;
+  readonly hubPublicKey: string;
+  /** Fetch every spoke's key as soon as its connection is up (what a starting spoke does). */
+  readonly fetchOnConnect: boolean;
+}
+
+/** What a notify does to the spokes: a real spoke's fetch and verify, or (for the core-NATS floor) only a count. */
+export const NOTIFY_MODE = { spoke: "spoke", floor: "floor" } as const;
+export type NotifyMode = (typeof NOTIFY_MODE)[keyof typeof NOTIFY_MODE];
+
+interface Spoke {
+  readonly cluster: string;
+  readonly nc: NatsConnection;
+  applied: number;
+  counted: boolean;
+  fetching: Promise<void> | undefined;
+  again: boolean;
+}
+
+export class SimulatedSpokes {
+  readonly #o: SimulatedSpokesOptions;
+  readonly #spokes: Spoke[] = [];
+  readonly #pool: NatsConnection[] = [];
+  readonly #subs: Subscription[] = [];
+  #mode: NotifyMode = NOTIFY_MODE.spoke;
+  #target = Number.POSITIVE_INFINITY;
+  #count = 0;
+  #done: (() => void) | undefined;
+  #doneAt = 0;
+  /** Fetch attempts that failed (transport or stale) and were tried again. */
+  retries = 0;
+  /** performance.now() of every "reconnect" status event seen across the pool. */
+  readonly reconnectedAt: number[] = [];
+  /** Milliseconds spent in verifyEnvelope (signature, gunzip, digest, schema), summed over every spoke. */
+  verifyMs = 0;
+
+  constructor(options: SimulatedSpokesOptions) {
+    this.#o = options;
+  }
+
+  /**
+   * Counts from now: the next converged() resolves once every spoke has, after this call, fetched
+   * and verified an envelope of at least `generation` (or, in floor mode, received a notify).
+   */
+  arm(generation: number, mode: NotifyMode = NOTIFY_MODE.spoke): void {
+    this.#mode = mode;
+    this.#target = generation;
+    this.#count = 0;
+    for (const s of this.#spokes) s.counted = false;
+  }
+
+  /** Resolves with the performance.now() at which the last spoke counted. */
+  converged(timeoutMs: number): Promise<number> {
+    if (this.#count === this.#o.clusters.length) return Promise.resolve(this.#doneAt);
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        reject(new Error(`only ${String(this.#count)} of ${String(this.#o.clusters.length)} spokes done after ${String(timeoutMs)} ms`));
+      }, timeoutMs);
+      this.#done = () => {
+        clearTimeout(timer);
+        resolve(this.#doneAt);
+      };
+    });
+  }
+
+  /** Opens the pool and subscribes every spoke to its notify subject. */
+  async connect(): Promise<void> {
+    const size = Math.min(this.#o.connections, this.#o.clusters.length);
+    await Promise.all(
+      Array.from({ length: size }, async (_, p) => {
+        // The real spoke's reconnect settings (spoke/spoke-session.ts): forever, 1 s plus up to 1 s of jitter.
+        const nc = await connect({ servers: this.#o.servers, name: `bench-spokes-${String(p)}`, maxReconnectAttempts: -1, reconnectTimeWait: 1000, reconnectJitter: 1000 });
+        this.#pool[p] = nc;
+        const mine: Spoke[] = [];
+        for (const [i, cluster] of this.#o.clusters.entries()) {
+          if (i % size !== p) continue;
+          const spoke: Spoke = { cluster, nc, applied: 0, counted: false, fetching: undefined, again: false };
+          this.#spokes.push(spoke);
+          mine.push(spoke);
+          this.#subs.push(nc.subscribe(subjects.notify(BENCH_FLEET, spoke.cluster), { callback: () => this.#onNotify(spoke) }));
+        }
+        void this.#statusLoop(nc, mine);
+        await nc.flush();
+        if (this.#o.fetchOnConnect) for (const s of mine) void this.#fetchNow(s);
+      }),
+    );
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.#pool.map((nc) => nc.close()));
+  }
+
+  #onNotify(spoke: Spoke): void {
+    if (this.#mode === NOTIFY_MODE.floor) this.#countOne(spoke);
+    else void this.#fetchNow(spoke);
+  }
+
+  async #statusLoop(nc: NatsConnection, mine: readonly Spoke[]): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type !== "reconnect") continue;
+      // As the real spoke: a reconnect means notifies may have been lost, so fetch the own key again.
+      this.reconnectedAt.push(performance.now());
+      for (const spoke of mine) void this.#fetchNow(spoke);
+    }
+  }
+
+  #countOne(spoke: Spoke): void {
+    if (spoke.counted) return;
+    spoke.counted = true;
+    this.#count++;
+    if (this.#count === this.#o.clusters.length) {
+      this.#doneAt = performance.now();
+      this.#done?.();
+      this.#done = undefined;
+    }
+  }
+
+  /** Concurrent calls coalesce into one more fetch, as in SpokeSession.fetchNow. */
+  #fetchNow(spoke: Spoke): Promise<void> {
+    if (spoke.fetching !== undefined) {
+      spoke.again = true;
+      return spoke.fetching;
+    }
+    spoke.fetching = (async () => {
+      try {
+        do {
+          spoke.again = false;
+          await this.#fetchOnce(spoke);
+        } while (spoke.again);
+      } finally {
+        spoke.fetching = undefined;
+      }
+    })();
+    return spoke.fetching;
+  }
+
+  async #fetchOnce(spoke: Spoke): Promise<void> {
+    let fetched;
+    try {
+      fetched = await fetchDesiredState(spoke.nc, { fleet: BENCH_FLEET, cluster: spoke.cluster });
+    } catch {
+      this.#retryLater(spoke);
+      return;
+    }
+    if (fetched === null) return;
+    const t0 = performance.now();
+    const result = verifyEnvelope({ envelope: fetched.envelope, hubPublicKey: this.#o.hubPublicKey, fleet: BENCH_FLEET, cluster: spoke.cluster, minGeneration: spoke.applied });
+    this.verifyMs += performance.now() - t0;
+    if (!result.ok) throw new Error(`spoke ${spoke.cluster} rejected its envelope: ${result.error.code}`);
+    spoke.applied = result.envelope.generation;
+    if (spoke.applied >= this.#target) this.#countOne(spoke);
+    else if (this.#target !== Number.POSITIVE_INFINITY) this.#retryLater(spoke);
+  }
+
+  #retryLater(spoke: Spoke): void {
+    if (spoke.nc.isClosed()) return;
+    this.retries++;
+    setTimeout(() => void this.#fetchNow(spoke), RETRY_MS);
+  }
+}
