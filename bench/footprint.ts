@@ -1,0 +1,180 @@
+/**
+ * footprint: resident memory of an idle spoke. A whole fleet of real processes, started with the
+ * user-story harness (test/e2e/fleet-harness.ts): nats-server, one devcluster, the hub (fleet repo
+ * with one ApplicationSet: three ConfigMaps and a Deployment) and one spoke, all from the built CLI.
+ * Once the cluster is Synced/Healthy at the repo head, the spoke idles IDLE_SECONDS, then its VmRSS
+ * (/proc/<pid>/status) is sampled SAMPLES times over ~SAMPLE_SECONDS; max and median are reported.
+ * The spoke runs with the demo's short periods (heartbeat 5 s, resync 10 s) and --log-level debug,
+ * so "idle" still heartbeats and resyncs: a conservative figure. Target ≤ 80 MB (MiB) RSS.
+ * Baselines sampled in the same window: a bare `node -e "setInterval(…)"` (what Node itself costs)
+ * a node that only imported the spoke command's code (cli/spoke.js: spoke, kube client, NATS), and
+ * a node that only imported @kubernetes/client-node (the largest share of that code).
+ *
+ * Run: npm run build && node dist/bench/footprint.js
+ */
+import { spawn, type ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { REPO_ROOT } from "../test/harness/index.js";
+import { startFleet } from "../test/e2e/fleet-harness.js";
+
+const TARGET_MIB = 80;
+const IDLE_SECONDS = 20;
+const SAMPLES = 10;
+const SAMPLE_SECONDS = 10;
+const CLUSTER = "bench-idle";
+
+const APPSET = `apiVersion: flotilla.dev/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: web
+spec:
+  generators:
+  - clusters: {}
+  template:
+    metadata:
+      name: 'web-{{.name}}'
+    spec:
+      source: {repoURL: ., path: apps/web}
+      destination: {name: '{{.name}}', namespace: web}
+      syncPolicy:
+        automated: {prune: true, selfHeal: true}
+        syncOptions: [CreateNamespace=true]
+`;
+
+function configMap(name: string): string {
+  return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  colour: blue\n  greeting: hello from ${name}\n`;
+}
+
+const DEPLOYMENT = `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+spec:
+  replicas: 2
+  selector:
+    matchLabels: {app: web}
+  template:
+    metadata:
+      labels: {app: web}
+    spec:
+      containers:
+      - name: web
+        image: nginx:1.27
+        ports:
+        - containerPort: 80
+`;
+
+/** VmRSS of a live process in MiB, from /proc (the kernel's own count, no sampling profiler). */
+function rssMiB(pid: number): number {
+  const status = readFileSync(`/proc/${String(pid)}/status`, "utf8");
+  const kb = /^VmRSS:\s+(\d+) kB$/m.exec(status)?.[1];
+  if (kb === undefined) throw new Error(`no VmRSS for pid ${String(pid)}`);
+  return Number(kb) / 1024;
+}
+
+/**
+ * The pid of our child whose argv satisfies `match`. The harness spawns `node cli/main.js … spoke
+ * --cluster <name> …` directly (no shell), so the spoke is a child of this process.
+ */
+function findChild(match: (argv: readonly string[]) => boolean): number {
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (ppid !== process.pid) continue;
+      const argv = readFileSync(`/proc/${entry}/cmdline`, "utf8").split("\0");
+      if (match(argv)) return Number(entry);
+    } catch {
+      // the process exited while we looked
+    }
+  }
+  throw new Error("spoke process not found among this process's children");
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? (sorted[mid] ?? 0) : ((sorted[mid - 1] ?? 0) + (sorted[mid] ?? 0)) / 2;
+}
+
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+function startIdleNode(code: string): ChildProcess {
+  // cwd at the package root, so a bare specifier resolves against its node_modules.
+  return spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: "ignore", cwd: REPO_ROOT });
+}
+
+function stopChild(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise<void>((resolve) => child.once("exit", () => { resolve(); }));
+  child.kill("SIGKILL");
+  return exited;
+}
+
+async function main(): Promise<void> {
+  const fleet = await startFleet({
+    files: {
+      "appsets/web.yaml": APPSET,
+      "apps/web/config-a.yaml": configMap("config-a"),
+      "apps/web/config-b.yaml": configMap("config-b"),
+      "apps/web/config-c.yaml": configMap("config-c"),
+      "apps/web/deployment.yaml": DEPLOYMENT,
+    },
+    clusters: [{ name: CLUSTER, labels: { env: "bench" } }],
+  });
+  const baselines: ChildProcess[] = [];
+  try {
+    const t0 = performance.now();
+    const [summary] = await fleet.converged(await fleet.repo.head());
+    const convergeSeconds = (performance.now() - t0) / 1000;
+    const spokePid = findChild((argv) => argv.includes("spoke") && argv[argv.indexOf("--cluster") + 1] === CLUSTER);
+
+    // Started now, so they settle during the spoke's idle time and are sampled in the same window.
+    const bare = startIdleNode("setInterval(() => {}, 1000);");
+    baselines.push(bare);
+    const spokeModule = pathToFileURL(join(REPO_ROOT, "dist", "cli", "spoke.js")).href;
+    const loaded = startIdleNode(`await import(${JSON.stringify(spokeModule)}); setInterval(() => {}, 1000);`);
+    baselines.push(loaded);
+    const kubeClient = startIdleNode(`await import("@kubernetes/client-node"); setInterval(() => {}, 1000);`);
+    baselines.push(kubeClient);
+
+    await sleep(IDLE_SECONDS * 1000);
+    const samples = { spoke: [] as number[], bare: [] as number[], loaded: [] as number[], kubeClient: [] as number[] };
+    for (let i = 0; i < SAMPLES; i++) {
+      samples.spoke.push(rssMiB(spokePid));
+      samples.bare.push(rssMiB(bare.pid ?? -1));
+      samples.loaded.push(rssMiB(loaded.pid ?? -1));
+      samples.kubeClient.push(rssMiB(kubeClient.pid ?? -1));
+      if (i < SAMPLES - 1) await sleep((SAMPLE_SECONDS * 1000) / (SAMPLES - 1));
+    }
+    const stillConverged = (await fleet.hub().clusters()).find((c) => c.name === CLUSTER);
+
+    const fmt = (v: number): string => `${v.toFixed(1)} MiB`;
+    const spokeMax = Math.max(...samples.spoke);
+    const spokeMedian = median(samples.spoke);
+    const bareMedian = median(samples.bare);
+    const loadedMedian = median(samples.loaded);
+    const kubeClientMedian = median(samples.kubeClient);
+    const ok = spokeMax <= TARGET_MIB;
+    process.stdout.write(
+      [
+        `footprint: one spoke (pid ${String(spokePid)}) idle ${String(IDLE_SECONDS)} s after converging (${String(summary?.apps.length ?? 0)} application, 4 objects, Synced/Healthy ${convergeSeconds.toFixed(1)} s after the spoke started), VmRSS sampled ${String(SAMPLES)}× over ${String(SAMPLE_SECONDS)} s`,
+        `  idle spoke RSS: max ${fmt(spokeMax)}, median ${fmt(spokeMedian)}, min ${fmt(Math.min(...samples.spoke))}  target ≤ ${String(TARGET_MIB)} MiB: ${ok ? "met" : "MISSED"}`,
+        `  baseline, bare node (setInterval only): median ${fmt(bareMedian)}  spoke/bare-node ratio ${(spokeMedian / bareMedian).toFixed(2)}×`,
+        `  baseline, node with the spoke command's code imported, not running: median ${fmt(loadedMedian)}  spoke/code-loaded ratio ${(spokeMedian / loadedMedian).toFixed(2)}×`,
+        `    of which @kubernetes/client-node alone (node that only imported it): median ${fmt(kubeClientMedian)}, ${fmt(kubeClientMedian - bareMedian)} over bare node`,
+        `  so: Node ${fmt(bareMedian)} + code ${fmt(loadedMedian - bareMedian)} + running state ${fmt(spokeMedian - loadedMedian)}`,
+        `  after sampling the hub still sees it ${stillConverged?.connection ?? "?"}/${stillConverged?.sync ?? "?"}/${stillConverged?.health ?? "?"}`,
+        "",
+      ].join("\n"),
+    );
+  } finally {
+    for (const child of baselines) await stopChild(child);
+    await fleet.stop();
+  }
+}
+
+await main();
