@@ -6,6 +6,8 @@
  * (/proc/<pid>/status) is sampled SAMPLES times over ~SAMPLE_SECONDS; max and median are reported.
  * The spoke runs with the demo's short periods (heartbeat 5 s, resync 10 s) and --log-level debug,
  * so "idle" still heartbeats and resyncs: a conservative figure. Target ≤ 80 MB (MiB) RSS.
+ * Two spokes run side by side on two clusters: one with Node's defaults, one with the Node flags
+ * Dockerfile.spoke's ENTRYPOINT gives the image (read from the Dockerfile, so they cannot drift).
  * Baselines sampled in the same window: a bare `node -e "setInterval(…)"` (what Node itself costs)
  * a node that only imported the spoke command's code (cli/spoke.js: spoke, kube client, NATS), and
  * a node that only imported @kubernetes/client-node (the largest share of that code).
@@ -24,6 +26,16 @@ const IDLE_SECONDS = 20;
 const SAMPLES = 10;
 const SAMPLE_SECONDS = 10;
 const CLUSTER = "bench-idle";
+/** The same spoke, run with the image's Node flags. */
+const IMAGE_CLUSTER = "bench-image";
+
+/** The Node flags between `node` and the script in Dockerfile.spoke's exec-form ENTRYPOINT. */
+function imageNodeFlags(): string[] {
+  const line = /^ENTRYPOINT\s+(\[.*\])\s*$/m.exec(readFileSync(join(REPO_ROOT, "Dockerfile.spoke"), "utf8"))?.[1];
+  if (line === undefined) throw new Error("Dockerfile.spoke has no exec-form ENTRYPOINT");
+  const argv = JSON.parse(line) as string[];
+  return argv.slice(1, argv.findIndex((a) => a.endsWith(".js")));
+}
 
 const APPSET = `apiVersion: flotilla.dev/v1alpha1
 kind: ApplicationSet
@@ -115,6 +127,7 @@ function stopChild(child: ChildProcess): Promise<void> {
 }
 
 async function main(): Promise<void> {
+  const imageFlags = imageNodeFlags();
   const fleet = await startFleet({
     files: {
       "appsets/web.yaml": APPSET,
@@ -123,7 +136,11 @@ async function main(): Promise<void> {
       "apps/web/config-c.yaml": configMap("config-c"),
       "apps/web/deployment.yaml": DEPLOYMENT,
     },
-    clusters: [{ name: CLUSTER, labels: { env: "bench" } }],
+    clusters: [
+      { name: CLUSTER, labels: { env: "bench" } },
+      { name: IMAGE_CLUSTER, labels: { env: "bench" } },
+    ],
+    spokeNodeFlags: (cluster) => (cluster === IMAGE_CLUSTER ? imageFlags : []),
   });
   const baselines: ChildProcess[] = [];
   try {
@@ -131,6 +148,7 @@ async function main(): Promise<void> {
     const [summary] = await fleet.converged(await fleet.repo.head());
     const convergeSeconds = (performance.now() - t0) / 1000;
     const spokePid = findChild((argv) => argv.includes("spoke") && argv[argv.indexOf("--cluster") + 1] === CLUSTER);
+    const imagePid = findChild((argv) => argv.includes("spoke") && argv[argv.indexOf("--cluster") + 1] === IMAGE_CLUSTER);
 
     // Started now, so they settle during the spoke's idle time and are sampled in the same window.
     const bare = startIdleNode("setInterval(() => {}, 1000);");
@@ -142,15 +160,18 @@ async function main(): Promise<void> {
     baselines.push(kubeClient);
 
     await sleep(IDLE_SECONDS * 1000);
-    const samples = { spoke: [] as number[], bare: [] as number[], loaded: [] as number[], kubeClient: [] as number[] };
+    const samples = { spoke: [] as number[], image: [] as number[], bare: [] as number[], loaded: [] as number[], kubeClient: [] as number[] };
     for (let i = 0; i < SAMPLES; i++) {
       samples.spoke.push(rssMiB(spokePid));
+      samples.image.push(rssMiB(imagePid));
       samples.bare.push(rssMiB(bare.pid ?? -1));
       samples.loaded.push(rssMiB(loaded.pid ?? -1));
       samples.kubeClient.push(rssMiB(kubeClient.pid ?? -1));
       if (i < SAMPLES - 1) await sleep((SAMPLE_SECONDS * 1000) / (SAMPLES - 1));
     }
-    const stillConverged = (await fleet.hub().clusters()).find((c) => c.name === CLUSTER);
+    const after = await fleet.hub().clusters();
+    const stillConverged = after.find((c) => c.name === CLUSTER);
+    const imageConverged = after.find((c) => c.name === IMAGE_CLUSTER);
 
     const fmt = (v: number): string => `${v.toFixed(1)} MiB`;
     const spokeMax = Math.max(...samples.spoke);
@@ -158,16 +179,20 @@ async function main(): Promise<void> {
     const bareMedian = median(samples.bare);
     const loadedMedian = median(samples.loaded);
     const kubeClientMedian = median(samples.kubeClient);
+    const imageMax = Math.max(...samples.image);
+    const imageMedian = median(samples.image);
     const ok = spokeMax <= TARGET_MIB;
+    const imageOk = imageMax <= TARGET_MIB;
     process.stdout.write(
       [
-        `footprint: one spoke (pid ${String(spokePid)}) idle ${String(IDLE_SECONDS)} s after converging (${String(summary?.apps.length ?? 0)} application, 4 objects, Synced/Healthy ${convergeSeconds.toFixed(1)} s after the spoke started), VmRSS sampled ${String(SAMPLES)}× over ${String(SAMPLE_SECONDS)} s`,
-        `  idle spoke RSS: max ${fmt(spokeMax)}, median ${fmt(spokeMedian)}, min ${fmt(Math.min(...samples.spoke))}  target ≤ ${String(TARGET_MIB)} MiB: ${ok ? "met" : "MISSED"}`,
+        `footprint: two spokes (pids ${String(spokePid)}, ${String(imagePid)}), each idle ${String(IDLE_SECONDS)} s after converging (${String(summary?.apps.length ?? 0)} application, 4 objects each, Synced/Healthy ${convergeSeconds.toFixed(1)} s after the spokes started), VmRSS sampled ${String(SAMPLES)}× over ${String(SAMPLE_SECONDS)} s`,
+        `  idle spoke RSS, Node defaults: max ${fmt(spokeMax)}, median ${fmt(spokeMedian)}, min ${fmt(Math.min(...samples.spoke))}  target ≤ ${String(TARGET_MIB)} MiB: ${ok ? "met" : "MISSED"}`,
+        `  idle spoke RSS, the image's Node flags (${imageFlags.join(" ")}): max ${fmt(imageMax)}, median ${fmt(imageMedian)}  ${(imageMedian / spokeMedian).toFixed(2)}× the default  target ≤ ${String(TARGET_MIB)} MiB: ${imageOk ? "met" : "MISSED"}`,
         `  baseline, bare node (setInterval only): median ${fmt(bareMedian)}  spoke/bare-node ratio ${(spokeMedian / bareMedian).toFixed(2)}×`,
         `  baseline, node with the spoke command's code imported, not running: median ${fmt(loadedMedian)}  spoke/code-loaded ratio ${(spokeMedian / loadedMedian).toFixed(2)}×`,
         `    of which @kubernetes/client-node alone (node that only imported it): median ${fmt(kubeClientMedian)}, ${fmt(kubeClientMedian - bareMedian)} over bare node`,
         `  so: Node ${fmt(bareMedian)} + code ${fmt(loadedMedian - bareMedian)} + running state ${fmt(spokeMedian - loadedMedian)}`,
-        `  after sampling the hub still sees it ${stillConverged?.connection ?? "?"}/${stillConverged?.sync ?? "?"}/${stillConverged?.health ?? "?"}`,
+        `  after sampling the hub still sees them ${stillConverged?.connection ?? "?"}/${stillConverged?.sync ?? "?"}/${stillConverged?.health ?? "?"} and ${imageConverged?.connection ?? "?"}/${imageConverged?.sync ?? "?"}/${imageConverged?.health ?? "?"}`,
         "",
       ].join("\n"),
     );

@@ -1,6 +1,6 @@
 import { errorMessage, silentLogger, type Logger } from "../core/index.js";
 import { restoreKeys } from "../crypto/open.js";
-import { renderFleet, type ClusterRender } from "../gitops/index.js";
+import type { ClusterRender } from "../gitops/index.js";
 import { desiredApp, type DesiredState } from "./desired-state.js";
 import type { ReconcileSummary } from "./spoke-reconciler.js";
 import { SPOKE_ERROR, SpokeError } from "./spoke-errors.js";
@@ -62,6 +62,9 @@ export async function bootstrapFromGit(options: BootstrapOptions): Promise<Boots
   await runtime.custody.ensureSealingKeys();
   let render;
   try {
+    // Loaded here, not at the top: a running spoke never renders Git, and the renderer with
+    // isomorphic-git and the template engine costs ~20 MiB of resident memory (bench/footprint).
+    const { renderFleet } = await import("../gitops/index.js");
     render = await renderFleet({ source: options.repo, revision: options.revision, clusterFilter: [options.cluster], cwd: options.cwd });
   } catch (err) {
     throw new SpokeError(SPOKE_ERROR.bootstrap, `cannot render ${options.repo}: ${errorMessage(err)}`, { cause: err, userError: true });

@@ -54,6 +54,8 @@ export interface StartFleetOptions {
   readonly tls?: boolean;
   /** Start the hub with `--read-token-file` holding this token; the fleet's own hub client sends it. */
   readonly readToken?: string;
+  /** Node flags for the spoke processes (e.g. the ones Dockerfile.spoke runs with), per cluster. */
+  readonly spokeNodeFlags?: (cluster: string) => readonly string[];
 }
 
 export interface TestFleet {
@@ -140,8 +142,8 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
   let hubKey = "";
   let client: HubClient | undefined;
   const hubPort = await freePort();
-  const flotilla = (name: string, args: readonly string[], ready: RegExp | undefined) =>
-    supervisor.start({ name, command: process.execPath, args: [CLI_PATH, "--log-level", "debug", ...args], ready, readyTimeoutMs: 90_000, onOutput: keep(name) });
+  const flotilla = (name: string, args: readonly string[], ready: RegExp | undefined, nodeFlags: readonly string[] = []) =>
+    supervisor.start({ name, command: process.execPath, args: [...nodeFlags, CLI_PATH, "--log-level", "debug", ...args], ready, readyTimeoutMs: 90_000, onOutput: keep(name) });
 
   const fleet: TestFleet = {
     dir,
@@ -187,7 +189,7 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
     stopHub: () => supervisor.stopChild("hub"),
     startSpoke: async (cluster) => {
       const args = spokeArgs({ cluster, natsUrl, nkey: join(dirs.nats, `${cluster}.nk`), hubKey, kubeconfig: fleet.kubeconfig(cluster) });
-      await flotilla(`spoke ${cluster}`, [...args, ...(await tlsFlags(cluster)), ...(options.spokeFlags?.(cluster) ?? [])], /spoke started/);
+      await flotilla(`spoke ${cluster}`, [...args, ...(await tlsFlags(cluster)), ...(options.spokeFlags?.(cluster) ?? [])], /spoke started/, options.spokeNodeFlags?.(cluster));
     },
     stopSpoke: (cluster) => supervisor.stopChild(`spoke ${cluster}`),
     startDevcluster: async (cluster) => {
