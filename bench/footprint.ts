@@ -19,7 +19,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "../test/harness/index.js";
-import { startFleet } from "../test/e2e/fleet-harness.js";
+import { startFleet, WEB_APPSET } from "../test/e2e/fleet-harness.js";
 
 const TARGET_MIB = 80;
 const IDLE_SECONDS = 20;
@@ -37,23 +37,6 @@ function imageNodeFlags(): string[] {
   return argv.slice(1, argv.findIndex((a) => a.endsWith(".js")));
 }
 
-const APPSET = `apiVersion: flotilla.dev/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: web
-spec:
-  generators:
-  - clusters: {}
-  template:
-    metadata:
-      name: 'web-{{.name}}'
-    spec:
-      source: {repoURL: ., path: apps/web}
-      destination: {name: '{{.name}}', namespace: web}
-      syncPolicy:
-        automated: {prune: true, selfHeal: true}
-        syncOptions: [CreateNamespace=true]
-`;
 
 function configMap(name: string): string {
   return `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  colour: blue\n  greeting: hello from ${name}\n`;
@@ -130,7 +113,7 @@ async function main(): Promise<void> {
   const imageFlags = imageNodeFlags();
   const fleet = await startFleet({
     files: {
-      "appsets/web.yaml": APPSET,
+      "appsets/web.yaml": WEB_APPSET,
       "apps/web/config-a.yaml": configMap("config-a"),
       "apps/web/config-b.yaml": configMap("config-b"),
       "apps/web/config-c.yaml": configMap("config-c"),

@@ -4,8 +4,9 @@ import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promis
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../harness/chromium.js";
 import { CLI_PATH, REPO_ROOT, freePort, runFlotilla } from "../harness/index.js";
 
 // The README's first command, run as a user runs it: `flotilla demo` as a child process, with real
@@ -13,7 +14,6 @@ import { CLI_PATH, REPO_ROOT, freePort, runFlotilla } from "../harness/index.js"
 // against the same running demo, then Ctrl-C (SIGINT) must leave no process behind.
 
 const run = promisify(execFile);
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 
 let dir: string;
 let demo: ChildProcess;
@@ -110,7 +110,7 @@ describe("flotilla demo", () => {
   });
 
   it("shows the fleet in the dashboard (headless Chromium), live-updated after a commit", async () => {
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 720 } });
     await page.goto(`${hubUrl}/`);
     await page.waitForSelector('tr[data-cluster="prod-us"]');

@@ -27,6 +27,28 @@ export const STORY_CLUSTERS: readonly FleetClusterSpec[] = [
   { name: "staging", labels: { env: "staging", region: "eu-west-1" } },
 ];
 
+/**
+ * The plainest app for a story: an ApplicationSet `web` on every cluster of the fleet, its objects
+ * from `apps/web`, pruned and self-healed, in namespace `web`.
+ */
+export const WEB_APPSET = `apiVersion: flotilla.dev/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: web
+spec:
+  generators:
+  - clusters: {}
+  template:
+    metadata:
+      name: 'web-{{.name}}'
+    spec:
+      source: {repoURL: ., path: apps/web}
+      destination: {name: '{{.name}}', namespace: web}
+      syncPolicy:
+        automated: {prune: true, selfHeal: true}
+        syncOptions: [CreateNamespace=true]
+`;
+
 /** A Flotilla `Cluster` definition for the fleet repo. */
 export function clusterFile(cluster: FleetClusterSpec): string {
   const labels = Object.entries(cluster.labels)

@@ -1,10 +1,11 @@
 import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { chromium, type Browser } from "playwright-core";
+import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { launchChromium } from "../harness/chromium.js";
 import { REPO_ROOT, runFlotilla } from "../harness/index.js";
-import { startFleet, type TestFleet } from "./fleet-harness.js";
+import { startFleet, WEB_APPSET, type TestFleet } from "./fleet-harness.js";
 
 // A hub started with --read-token-file: the API and the dashboard want a token for every read,
 // as Argo CD's do. Probes and metrics stay open; the CLI presents $FLOTILLA_HUB_TOKEN; a browser
@@ -12,24 +13,6 @@ import { startFleet, type TestFleet } from "./fleet-harness.js";
 
 const READ_TOKEN = "read-token-4d1c9a7e0b";
 const API_TOKEN = "api-token-77e0c2f9d1";
-const CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
-const APPSET = `apiVersion: flotilla.dev/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: web
-spec:
-  generators:
-  - clusters: {}
-  template:
-    metadata:
-      name: 'web-{{.name}}'
-    spec:
-      source: {repoURL: ., path: apps/web}
-      destination: {name: '{{.name}}', namespace: web}
-      syncPolicy:
-        automated: {prune: true, selfHeal: true}
-        syncOptions: [CreateNamespace=true]
-`;
 const CONFIGMAP = (colour: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  colour: ${colour}\n`;
 const CLUSTER = "prod-eu";
 
@@ -41,7 +24,7 @@ beforeAll(async () => {
   secrets = await mkdtemp(join(tmpdir(), "flotilla-read-access-"));
   await writeFile(join(secrets, "api-token"), API_TOKEN, { mode: 0o600 });
   fleet = await startFleet({
-    files: { "appsets/web.yaml": APPSET, "apps/web/configmap.yaml": CONFIGMAP("blue") },
+    files: { "appsets/web.yaml": WEB_APPSET, "apps/web/configmap.yaml": CONFIGMAP("blue") },
     clusters: [{ name: CLUSTER, labels: { env: "prod" } }],
     readToken: READ_TOKEN,
     hubFlags: ["--api-token-file", join(secrets, "api-token")],
@@ -102,7 +85,7 @@ describe("a hub whose reads want a token", () => {
   });
 
   it("sends a browser to /login; a wrong token is refused; the right one opens a live dashboard with an HttpOnly cookie that is not the token", async () => {
-    browser = await chromium.launch({ executablePath: "/usr/bin/chromium", args: CHROMIUM_ARGS });
+    browser = await launchChromium();
     const context = await browser.newContext({ viewport: { width: 1280, height: 720 } });
     const page = await context.newPage();
     await page.goto(`${fleet.hubUrl()}/clusters/${CLUSTER}`);

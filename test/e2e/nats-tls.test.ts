@@ -3,30 +3,13 @@ import { join } from "node:path";
 import { connect, nkeyAuthenticator } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFlotilla } from "../harness/index.js";
-import { startFleet, type TestFleet } from "./fleet-harness.js";
+import { startFleet, WEB_APPSET, type TestFleet } from "./fleet-harness.js";
 
 // NATS over mutual TLS, the way a fleet that crosses networks runs it: `flotilla nats-config
 // --tls-verify` makes nats-server require a client certificate signed by the fleet's CA, and the hub
 // and each spoke connect with `--tls-ca/--tls-cert/--tls-key`. Everything else (nkey users, signed
 // envelopes) is unchanged: TLS protects the link, the signatures protect the content.
 
-const APPSET = `apiVersion: flotilla.dev/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: web
-spec:
-  generators:
-  - clusters: {}
-  template:
-    metadata:
-      name: 'web-{{.name}}'
-    spec:
-      source: {repoURL: ., path: apps/web}
-      destination: {name: '{{.name}}', namespace: web}
-      syncPolicy:
-        automated: {prune: true, selfHeal: true}
-        syncOptions: [CreateNamespace=true]
-`;
 const CONFIGMAP = (colour: string): string => `apiVersion: v1
 kind: ConfigMap
 metadata:
@@ -40,7 +23,7 @@ let fleet: TestFleet;
 
 beforeAll(async () => {
   fleet = await startFleet({
-    files: { "appsets/web.yaml": APPSET, "apps/web/configmap.yaml": CONFIGMAP("blue") },
+    files: { "appsets/web.yaml": WEB_APPSET, "apps/web/configmap.yaml": CONFIGMAP("blue") },
     clusters: [{ name: CLUSTER, labels: { env: "prod" } }],
     tls: true,
   });
