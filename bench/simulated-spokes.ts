@@ -7,10 +7,12 @@ import {
   verifyEnvelope,
   type Bundle,
   type CreatedEnvelope,
+  type DesiredStateEnvelope,
   type SigningKey,
 } from "../protocol/index.js";
 
-// Shared by bench/fanout-converge.ts and bench/reconnect-storm.ts (not a benchmark itself): many
+// Shared by bench/fanout-converge.ts, bench/reconnect-storm.ts and (through
+// bench/simulated-reporting-spokes.ts) bench/e2e-commit-to-converged.ts; not a benchmark itself: many
 // simulated spokes, each doing what spoke/spoke-session.ts does on a notify or a reconnect (a per-key
 // direct get of its own key with fetchDesiredState, then verifyEnvelope), spread over a small pool
 // of NATS connections because one process on 2 cores cannot hold 10 k TCP connections usefully.
@@ -62,6 +64,12 @@ export interface SimulatedSpokesOptions {
   readonly hubPublicKey: string;
   /** Fetch every spoke's key as soon as its connection is up (what a starting spoke does). */
   readonly fetchOnConnect: boolean;
+  /** The fleet in subjects and envelopes (default BENCH_FLEET). */
+  readonly fleet?: string | undefined;
+  /** Once a pooled connection is up and its spokes subscribed, before any fetch (e.g. to send Hello). */
+  readonly onConnected?: ((nc: NatsConnection, clusters: readonly string[]) => Promise<void>) | undefined;
+  /** After a spoke verified an envelope, before it counts as done (e.g. apply and report). */
+  readonly onVerified?: ((spoke: { readonly cluster: string; readonly nc: NatsConnection }, verified: { readonly envelope: DesiredStateEnvelope; readonly bundle: Bundle }) => void) | undefined;
 }
 
 /** What a notify does to the spokes: a real spoke's fetch and verify, or (for the core-NATS floor) only a count. */
@@ -79,6 +87,7 @@ interface Spoke {
 
 export class SimulatedSpokes {
   readonly #o: SimulatedSpokesOptions;
+  readonly #fleet: string;
   readonly #spokes: Spoke[] = [];
   readonly #pool: NatsConnection[] = [];
   readonly #subs: Subscription[] = [];
@@ -96,6 +105,7 @@ export class SimulatedSpokes {
 
   constructor(options: SimulatedSpokesOptions) {
     this.#o = options;
+    this.#fleet = options.fleet ?? BENCH_FLEET;
   }
 
   /**
@@ -137,10 +147,11 @@ export class SimulatedSpokes {
           const spoke: Spoke = { cluster, nc, applied: 0, counted: false, fetching: undefined, again: false };
           this.#spokes.push(spoke);
           mine.push(spoke);
-          this.#subs.push(nc.subscribe(subjects.notify(BENCH_FLEET, spoke.cluster), { callback: () => this.#onNotify(spoke) }));
+          this.#subs.push(nc.subscribe(subjects.notify(this.#fleet, spoke.cluster), { callback: () => this.#onNotify(spoke) }));
         }
         void this.#statusLoop(nc, mine);
         await nc.flush();
+        await this.#o.onConnected?.(nc, mine.map((s) => s.cluster));
         if (this.#o.fetchOnConnect) for (const s of mine) void this.#fetchNow(s);
       }),
     );
@@ -197,17 +208,18 @@ export class SimulatedSpokes {
   async #fetchOnce(spoke: Spoke): Promise<void> {
     let fetched;
     try {
-      fetched = await fetchDesiredState(spoke.nc, { fleet: BENCH_FLEET, cluster: spoke.cluster });
+      fetched = await fetchDesiredState(spoke.nc, { fleet: this.#fleet, cluster: spoke.cluster });
     } catch {
       this.#retryLater(spoke);
       return;
     }
     if (fetched === null) return;
     const t0 = performance.now();
-    const result = verifyEnvelope({ envelope: fetched.envelope, hubPublicKey: this.#o.hubPublicKey, fleet: BENCH_FLEET, cluster: spoke.cluster, minGeneration: spoke.applied });
+    const result = verifyEnvelope({ envelope: fetched.envelope, hubPublicKey: this.#o.hubPublicKey, fleet: this.#fleet, cluster: spoke.cluster, minGeneration: spoke.applied });
     this.verifyMs += performance.now() - t0;
     if (!result.ok) throw new Error(`spoke ${spoke.cluster} rejected its envelope: ${result.error.code}`);
     spoke.applied = result.envelope.generation;
+    this.#o.onVerified?.(spoke, result);
     if (spoke.applied >= this.#target) this.#countOne(spoke);
     else if (this.#target !== Number.POSITIVE_INFINITY) this.#retryLater(spoke);
   }
