@@ -73,3 +73,4 @@ export { serviceHealth, ingressHealth } from "./health/service.js";
 export { podHealth } from "./health/pod.js";
 export { sealedSecretHealth } from "./health/sealed-secret.js";
 export { WorkQueue, type WorkQueueOptions } from "./work-queue.js";
+export { parseIgnoreDifferences, ignoredPointers, withoutPointers, NO_IGNORED_DIFFERENCES, type IgnoreDifference, type IgnoreDifferences } from "./ignore-differences.js";

@@ -8,6 +8,7 @@ import { isInvalid, KubeError, KUBE_ERROR } from "./kube-errors.js";
 import { entryRef, mergeEntries, staleEntries, type Inventory, type InventoryEntry } from "./inventory.js";
 import type { InventoryStore } from "./inventory-store.js";
 import { deepClone, isNamedByServer, isRecord, nameOrPrefix, refId, refOf, refSubject, type KubeObject, type ObjectRef } from "./kube-object.js";
+import { ignoredPointers, NO_IGNORED_DIFFERENCES, withoutPointers, type IgnoreDifferences } from "./ignore-differences.js";
 import { projectOnto } from "./object-diff.js";
 import { DEFAULT_SYNC_OPTIONS, hookTypes, type SyncOptions } from "./sync-options.js";
 import { planSync, pruneOrder, type SyncStep, type SyncTask } from "./sync-order.js";
@@ -38,6 +39,12 @@ export interface SyncRequest {
   readonly generation?: number | undefined;
   /** The app's `syncPolicy.syncOptions`. */
   readonly syncOptions?: SyncOptions | undefined;
+  /**
+   * The app's `ignoreDifferences`: left out of each object's drift baseline, so a field an HPA or a
+   * webhook owns is neither OutOfSync nor self-healed; with RespectIgnoreDifferences=true, left out
+   * of the apply as well.
+   */
+  readonly ignoreDifferences?: IgnoreDifferences | undefined;
   /** Automated prune (Argo `syncPolicy.automated.prune`, Flux `spec.prune`); default true. */
   readonly prune?: boolean | undefined;
   /** Recorded in the inventory so the objects survive the app's removal later. */
@@ -328,7 +335,7 @@ export class SsaManager {
           id: r.id,
           ref: refOf(r.task.obj),
           desired: r.task.obj,
-          baseline: r.live === undefined ? undefined : (projectOnto(comparable(r.task.obj), r.live) as KubeObject),
+          baseline: r.live === undefined ? undefined : withoutPointers(projectOnto(comparable(r.task.obj), r.live) as KubeObject, ignoredPointers(ctx.ignore, r.task.obj)),
           hash: r.hash,
         });
         if (r.live !== undefined) ctx.health.set(r.id, resourceHealth(r.live, this.#health));
@@ -349,7 +356,9 @@ export class SsaManager {
   /** Syncs one app: plan, pre-record inventory, run steps (SyncFail hooks on failure), prune, record. */
   async sync(request: SyncRequest): Promise<SyncResult> {
     const appOptions = request.syncOptions ?? DEFAULT_SYNC_OPTIONS;
-    const objects = await this.normalize(request.app, request.objects, request.namespace);
+    const ignore = request.ignoreDifferences ?? NO_IGNORED_DIFFERENCES;
+    const normalized = await this.normalize(request.app, request.objects, request.namespace);
+    const objects = appOptions.respectIgnoreDifferences ? normalized.map((o) => withoutPointers(o, ignoredPointers(ignore, o))) : normalized;
     const old = await this.#inventories.read(request.app);
     const oldEntries = old?.entries ?? [];
     const oldHashes = new Map(oldEntries.filter((e) => e.hash !== undefined).map((e) => [e.id, e.hash as string]));
@@ -370,6 +379,7 @@ export class SsaManager {
     await this.#inventories.write({ ...inventoryMeta(request, old), app: request.app, entries: pending });
 
     const ctx: StepContext = {
+      ignore,
       changeSet: [],
       applied: [],
       hashes: new Map(),
@@ -491,6 +501,7 @@ export function secretStringDataToData(obj: KubeObject): KubeObject {
 }
 
 interface StepContext {
+  ignore: IgnoreDifferences;
   changeSet: ChangeSetEntry[];
   applied: AppliedObject[];
   hashes: Map<string, string>;

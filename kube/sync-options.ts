@@ -41,6 +41,8 @@ export interface SyncOptions {
   readonly createNamespace: boolean;
   /** `ServerSideApply=false` is ignored: Flotilla always uses SSA unless Replace. */
   readonly skipDryRunOnMissingResource: boolean;
+  /** `RespectIgnoreDifferences=true` (app level): fields in `ignoreDifferences` are left out of the apply too, not only of drift. */
+  readonly respectIgnoreDifferences: boolean;
 }
 
 export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
@@ -51,6 +53,7 @@ export const DEFAULT_SYNC_OPTIONS: SyncOptions = {
   deleteOnAppDeletion: true,
   createNamespace: false,
   skipDryRunOnMissingResource: false,
+  respectIgnoreDifferences: false,
 };
 
 /** Parses `Key=value,Key2=value2` lists (annotation or app syncOptions array) over a base. */
@@ -82,6 +85,9 @@ export function parseSyncOptions(values: readonly string[], base: SyncOptions = 
         break;
       case "SkipDryRunOnMissingResource":
         out.skipDryRunOnMissingResource = on;
+        break;
+      case "RespectIgnoreDifferences":
+        out.respectIgnoreDifferences = on;
         break;
       default:
         // Unknown options (ServerSideApply, Validate, ApplyOutOfSyncOnly, …) do not change Flotilla's behaviour.

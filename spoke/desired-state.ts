@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { canonicalJson, parseSyncOptions, type KubeObject, type SyncOptions } from "../kube/index.js";
+import { canonicalJson, parseIgnoreDifferences, parseSyncOptions, type IgnoreDifferences, type KubeObject, type SyncOptions } from "../kube/index.js";
 
 /** One app of a bundle as the spoke uses it (normalised from the wire's loose app object). */
 export interface DesiredApp {
@@ -11,6 +11,8 @@ export interface DesiredApp {
   readonly prune: boolean;
   readonly selfHeal: boolean;
   readonly preserveResourcesOnDeletion: boolean;
+  /** Argo's `ignoreDifferences` (jsonPointers): fields others own, left out of drift (and of the apply with RespectIgnoreDifferences). */
+  readonly ignoreDifferences: IgnoreDifferences;
   /** sha256 of the app's canonical JSON, computed by the spoke (the same for the hub and the Git paths). */
   readonly digest: string;
 }
@@ -40,8 +42,10 @@ export function desiredApp(app: Record<string, unknown>): DesiredApp {
   const selfHeal = automated?.selfHeal === true || policy.selfHeal === true;
   const preserve = app.preserveResourcesOnDeletion === true || policy.preserveResourcesOnDeletion === true;
   const name = String(app.name);
+  const ignore = Array.isArray(app.ignoreDifferences) && app.ignoreDifferences.length > 0 ? app.ignoreDifferences : undefined;
+  // ignoreDifferences joins the digest only when set, so apps without it keep the digests they had.
   const digest = `sha256:${createHash("sha256")
-    .update(canonicalJson({ name, namespace: namespace ?? null, objects, syncOptions, prune, selfHeal, preserve }))
+    .update(canonicalJson({ name, namespace: namespace ?? null, objects, syncOptions, prune, selfHeal, preserve, ...(ignore === undefined ? {} : { ignoreDifferences: ignore }) }))
     .digest("hex")}`;
-  return { name, namespace, objects, syncOptions: parseSyncOptions(syncOptions), prune, selfHeal, preserveResourcesOnDeletion: preserve, digest };
+  return { name, namespace, objects, syncOptions: parseSyncOptions(syncOptions), prune, selfHeal, preserveResourcesOnDeletion: preserve, ignoreDifferences: parseIgnoreDifferences(ignore), digest };
 }

@@ -176,6 +176,7 @@ export class SpokeReconciler {
       return { outcome: classify("decrypt", err) };
     }
     // Stage 2: apply + prune (the SSA manager runs waves, hooks and the inventory).
+    if (app.ignoreDifferences.unsupported.length > 0) this.#logger.warn({ app: app.name, unsupported: app.ignoreDifferences.unsupported }, "ignoreDifferences entries not honoured");
     let result: SyncResult;
     try {
       result = await this.#o.manager.sync({
@@ -185,6 +186,7 @@ export class SpokeReconciler {
         revision: this.#desired?.revision,
         generation: this.#desired?.generation,
         syncOptions: app.syncOptions,
+        ignoreDifferences: app.ignoreDifferences,
         prune: app.prune,
         preserveResourcesOnDeletion: app.preserveResourcesOnDeletion,
         trustHash: (id) => this.#o.drift.isClean(id),

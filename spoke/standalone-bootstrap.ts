@@ -38,6 +38,7 @@ export function desiredFromRender(render: ClusterRender, revision: string): Desi
         project: app.project,
         syncPolicy: app.syncPolicy,
         preserveResourcesOnDeletion: app.syncPolicy.preserveResourcesOnDeletion,
+        ignoreDifferences: app.ignoreDifferences,
         objects: app.objects,
       }),
     ),
