@@ -1,10 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { systemClock } from "../../core/index.js";
 import type { DevCluster } from "../../devcluster/index.js";
 import type { KubeObject } from "../../kube/index.js";
 import type { StatusReportInput } from "../../protocol/index.js";
-import { desiredApp, SpokeRuntime, type DesiredState } from "../../spoke/index.js";
-import { clusterWithCrds, eventually, installFixtureSealingKey, kubeFor, SPOKE_NS } from "./spoke-fixtures.js";
+import { desiredApp, type DesiredState, type SpokeRuntime } from "../../spoke/index.js";
+import { clusterWithCrds, eventually, installFixtureSealingKey, testRuntime } from "./spoke-fixtures.js";
 
 // A workload becomes Healthy (or Degraded) only after its apply, when the cluster's controllers
 // get to it. The spoke must report that change when its watch shows it: with no periodic resync
@@ -37,16 +36,7 @@ beforeAll(async () => {
   cluster = await clusterWithCrds("health-report");
   cluster.setFaults({ unpullableImages: ["*:does-not-exist"] });
   await installFixtureSealingKey(cluster);
-  runtime = new SpokeRuntime({
-    fleet: "prod",
-    cluster: "eu-1",
-    client: kubeFor(cluster),
-    namespace: SPOKE_NS,
-    clock: systemClock,
-    rotateEveryMs: 0,
-    resyncIntervalMs: 0,
-    report: (r) => reports.push(r),
-  });
+  runtime = testRuntime(cluster, { report: (r) => reports.push(r) });
   await runtime.custody.ensureSealingKeys();
   runtime.start();
 });

@@ -1,12 +1,10 @@
-import { Writable } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger, systemClock } from "../../core/index.js";
 import type { DevCluster } from "../../devcluster/index.js";
 import type { KubeObject } from "../../kube/index.js";
 import type { StatusReportInput } from "../../protocol/index.js";
-import { desiredApp, SpokeRuntime, type DesiredState } from "../../spoke/index.js";
+import { desiredApp, type DesiredState, type SpokeRuntime } from "../../spoke/index.js";
 import { kubectl, kubectlJson } from "../kube/kube-fixtures.js";
-import { clusterWithCrds, eventually, kubeFor, SPOKE_NS } from "./spoke-fixtures.js";
+import { clusterWithCrds, eventually, testRuntime } from "./spoke-fixtures.js";
 
 // Argo CD's ignoreDifferences, the HPA case: an autoscaler owns a Deployment's replicas. The spoke
 // must neither call that drift nor self-heal it, while still healing everything else; with
@@ -62,21 +60,8 @@ async function apply(next: DesiredState): Promise<void> {
 
 beforeAll(async () => {
   cluster = await clusterWithCrds("ignore-differences");
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logLines.push(chunk.toString());
-      cb();
-    },
-  });
-  runtime = new SpokeRuntime({
-    fleet: "prod",
-    cluster: "eu-1",
-    client: kubeFor(cluster),
-    namespace: SPOKE_NS,
-    clock: systemClock,
-    rotateEveryMs: 0,
-    resyncIntervalMs: 0,
-    logger: createLogger({ level: "debug", destination: sink }),
+  runtime = testRuntime(cluster, {
+    logLines,
     report: (r) => {
       lastReport = r;
     },

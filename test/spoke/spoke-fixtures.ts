@@ -1,8 +1,12 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { parse, parseAllDocuments } from "yaml";
 import { startDevCluster, type DevCluster } from "../../devcluster/index.js";
+import { createLogger, silentLogger, systemClock } from "../../core/index.js";
 import { ClientNodeKube, loadKubeConfig, type KubeObject } from "../../kube/index.js";
+import type { StatusReportInput } from "../../protocol/index.js";
+import { SpokeRuntime } from "../../spoke/index.js";
 import { fixturePath, REPO_ROOT } from "../harness/index.js";
 import { createNamespace, kubectl } from "../kube/kube-fixtures.js";
 
@@ -20,6 +24,37 @@ export async function clusterWithCrds(name: string): Promise<DevCluster> {
 
 export function kubeFor(cluster: DevCluster): ClientNodeKube {
   return new ClientNodeKube({ kubeConfig: loadKubeConfig(cluster.kubeconfigPath), fieldManager: "flotilla", retry: { attempts: 6, baseDelayMs: 20, maxDelayMs: 200 } });
+}
+
+/**
+ * A SpokeRuntime as the runtime tests drive it: fleet prod, cluster eu-1, no key rotation and no
+ * periodic resync (the test decides when passes run); debug log lines go to `logLines` when given.
+ */
+export function testRuntime(cluster: DevCluster, options: { client?: ClientNodeKube; report?: (r: StatusReportInput) => void; logLines?: string[] } = {}): SpokeRuntime {
+  const lines = options.logLines;
+  const logger =
+    lines === undefined
+      ? silentLogger()
+      : createLogger({
+          level: "debug",
+          destination: new Writable({
+            write(chunk: Buffer, _enc, cb) {
+              lines.push(chunk.toString());
+              cb();
+            },
+          }),
+        });
+  return new SpokeRuntime({
+    fleet: "prod",
+    cluster: "eu-1",
+    client: options.client ?? kubeFor(cluster),
+    namespace: SPOKE_NS,
+    clock: systemClock,
+    rotateEveryMs: 0,
+    resyncIntervalMs: 0,
+    logger,
+    ...(options.report === undefined ? {} : { report: options.report }),
+  });
 }
 
 /** The controller-format key Secret of the fixtures (key-a), as a cluster migrating from the controller has it. */

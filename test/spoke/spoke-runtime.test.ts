@@ -1,12 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger, systemClock } from "../../core/index.js";
 import type { DevCluster } from "../../devcluster/index.js";
 import type { ClientNodeKube, KubeObject } from "../../kube/index.js";
 import type { StatusReportInput } from "../../protocol/index.js";
-import { desiredApp, SpokeRuntime, type DesiredState } from "../../spoke/index.js";
+import { desiredApp, type DesiredState, type SpokeRuntime } from "../../spoke/index.js";
 import { kubectl, kubectlJson } from "../kube/kube-fixtures.js";
-import { clusterWithCrds, eventually, expected, fixtureObject, installFixtureSealingKey, installFixtureSopsKey, kubeFor, SPOKE_NS } from "./spoke-fixtures.js";
-import { Writable } from "node:stream";
+import { clusterWithCrds, eventually, expected, fixtureObject, installFixtureSealingKey, installFixtureSopsKey, kubeFor, testRuntime } from "./spoke-fixtures.js";
 
 let cluster: DevCluster;
 let kube: ClientNodeKube;
@@ -45,21 +43,9 @@ beforeAll(async () => {
   await installFixtureSealingKey(cluster);
   await installFixtureSopsKey(cluster);
   kube = kubeFor(cluster);
-  const sink = new Writable({
-    write(chunk: Buffer, _enc, cb) {
-      logLines.push(chunk.toString());
-      cb();
-    },
-  });
-  runtime = new SpokeRuntime({
-    fleet: "prod",
-    cluster: "eu-1",
+  runtime = testRuntime(cluster, {
     client: kube,
-    namespace: SPOKE_NS,
-    clock: systemClock,
-    rotateEveryMs: 0,
-    resyncIntervalMs: 0,
-    logger: createLogger({ level: "debug", destination: sink }),
+    logLines,
     report: (r) => {
       lastReport = r;
     },
