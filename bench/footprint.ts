@@ -19,7 +19,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "../test/harness/index.js";
-import { startFleet, WEB_APPSET } from "../test/e2e/fleet-harness.js";
+import { startFleet, PLAIN_WEB_APPSET } from "../test/e2e/fleet-harness.js";
 
 const TARGET_MIB = 80;
 const IDLE_SECONDS = 20;
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   const imageFlags = imageNodeFlags();
   const fleet = await startFleet({
     files: {
-      "appsets/web.yaml": WEB_APPSET,
+      "appsets/web.yaml": PLAIN_WEB_APPSET,
       "apps/web/config-a.yaml": configMap("config-a"),
       "apps/web/config-b.yaml": configMap("config-b"),
       "apps/web/config-c.yaml": configMap("config-c"),

@@ -31,7 +31,7 @@ export const STORY_CLUSTERS: readonly FleetClusterSpec[] = [
  * The plainest app for a story: an ApplicationSet `web` on every cluster of the fleet, its objects
  * from `apps/web`, pruned and self-healed, in namespace `web`.
  */
-export const WEB_APPSET = `apiVersion: flotilla.dev/v1alpha1
+export const PLAIN_WEB_APPSET = `apiVersion: flotilla.dev/v1alpha1
 kind: ApplicationSet
 metadata:
   name: web

@@ -5,7 +5,7 @@ import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../harness/chromium.js";
 import { REPO_ROOT, runFlotilla } from "../harness/index.js";
-import { startFleet, WEB_APPSET, type TestFleet } from "./fleet-harness.js";
+import { startFleet, PLAIN_WEB_APPSET, type TestFleet } from "./fleet-harness.js";
 
 // A hub started with --read-token-file: the API and the dashboard want a token for every read,
 // as Argo CD's do. Probes and metrics stay open; the CLI presents $FLOTILLA_HUB_TOKEN; a browser
@@ -24,7 +24,7 @@ beforeAll(async () => {
   secrets = await mkdtemp(join(tmpdir(), "flotilla-read-access-"));
   await writeFile(join(secrets, "api-token"), API_TOKEN, { mode: 0o600 });
   fleet = await startFleet({
-    files: { "appsets/web.yaml": WEB_APPSET, "apps/web/configmap.yaml": CONFIGMAP("blue") },
+    files: { "appsets/web.yaml": PLAIN_WEB_APPSET, "apps/web/configmap.yaml": CONFIGMAP("blue") },
     clusters: [{ name: CLUSTER, labels: { env: "prod" } }],
     readToken: READ_TOKEN,
     hubFlags: ["--api-token-file", join(secrets, "api-token")],

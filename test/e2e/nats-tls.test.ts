@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { connect, nkeyAuthenticator } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFlotilla } from "../harness/index.js";
-import { startFleet, WEB_APPSET, type TestFleet } from "./fleet-harness.js";
+import { startFleet, PLAIN_WEB_APPSET, type TestFleet } from "./fleet-harness.js";
 
 // NATS over mutual TLS, the way a fleet that crosses networks runs it: `flotilla nats-config
 // --tls-verify` makes nats-server require a client certificate signed by the fleet's CA, and the hub
@@ -23,7 +23,7 @@ let fleet: TestFleet;
 
 beforeAll(async () => {
   fleet = await startFleet({
-    files: { "appsets/web.yaml": WEB_APPSET, "apps/web/configmap.yaml": CONFIGMAP("blue") },
+    files: { "appsets/web.yaml": PLAIN_WEB_APPSET, "apps/web/configmap.yaml": CONFIGMAP("blue") },
     clusters: [{ name: CLUSTER, labels: { env: "prod" } }],
     tls: true,
   });
