@@ -64,15 +64,28 @@ interface ClusterState {
 }
 
 /** Content digest of a cluster's apps: ignores source revisions, so a commit that changes nothing publishes nothing. */
+/**
+ * Canonical JSON of one app without its digest and source revision. Kept per AppBundle object (they
+ * are never mutated): a plan compares the same apps several times, and the apps a cluster already
+ * runs in every plan; recomputing it was the hub's largest CPU cost at 10 k clusters.
+ */
+const contentJsonCache = new WeakMap<AppBundle, string>();
+function contentJson(app: AppBundle): string {
+  let json = contentJsonCache.get(app);
+  if (json === undefined) {
+    const { digest: _d, source, ...rest } = app;
+    const src = typeof source === "object" && source !== null ? { ...(source as Record<string, unknown>), revision: undefined } : source;
+    json = canonicalJson({ ...rest, source: src });
+    contentJsonCache.set(app, json);
+  }
+  return json;
+}
+
+/** What decides "unchanged" for a cluster: its apps' content regardless of the revision they came from. */
 function contentDigest(apps: readonly AppBundle[]): string {
-  const stripped = [...apps]
-    .sort((a, b) => a.name.localeCompare(b.name))
-    .map((a) => {
-      const { digest: _d, source, ...rest } = a;
-      const src = typeof source === "object" && source !== null ? { ...(source as Record<string, unknown>), revision: undefined } : source;
-      return { ...rest, source: src };
-    });
-  return sha256Digest(Buffer.from(canonicalJson(stripped), "utf8"));
+  const sorted = [...apps].sort((a, b) => a.name.localeCompare(b.name));
+  // Byte for byte canonicalJson(sorted), built from the cached members.
+  return sha256Digest(Buffer.from(`[${sorted.map(contentJson).join(",")}]`, "utf8"));
 }
 
 function rollingSyncOf(appSet: FleetRender["appSets"][number], autoRollbackDefault: boolean): AppSetPolicy | undefined {
