@@ -10,7 +10,7 @@ import type { InventoryStore } from "./inventory-store.js";
 import { deepClone, isNamedByServer, isRecord, nameOrPrefix, refId, refOf, refSubject, type KubeObject, type ObjectRef } from "./kube-object.js";
 import { ignoredPointers, NO_IGNORED_DIFFERENCES, withoutPointers, type IgnoreDifferences } from "./ignore-differences.js";
 import { projectOnto } from "./object-diff.js";
-import { DEFAULT_SYNC_OPTIONS, hookTypes, type SyncOptions } from "./sync-options.js";
+import { DEFAULT_SYNC_OPTIONS, isGeneratedHook, type SyncOptions } from "./sync-options.js";
 import { planSync, pruneOrder, type SyncStep, type SyncTask } from "./sync-order.js";
 
 export interface SsaManagerOptions {
@@ -536,9 +536,4 @@ function inventoryMeta(request: SyncRequest, old: Inventory | undefined): { revi
     ...(generation === undefined ? {} : { generation }),
     ...(request.preserveResourcesOnDeletion === true ? { preserveResourcesOnDeletion: true } : {}),
   };
-}
-
-/** A hook the API server names (`generateName`): the only objects that may come without a name. */
-function isGeneratedHook(obj: KubeObject): boolean {
-  return isRecord(obj.metadata) && isNamedByServer(obj) && hookTypes(obj).length > 0;
 }

@@ -1,4 +1,4 @@
-import { annotationOf, type KubeObject } from "./kube-object.js";
+import { annotationOf, isNamedByServer, isRecord, type KubeObject } from "./kube-object.js";
 
 /** Argo CD's annotations, accepted as is, plus Flotilla's own aliases. */
 export const ANNOTATION = {
@@ -143,6 +143,11 @@ export function hookTypes(obj: KubeObject): HookType[] {
     return [...new Set(mapped)];
   }
   return [];
+}
+
+/** A hook the API server names (`generateName`): the only objects that may come without a name (as in Argo CD). */
+export function isGeneratedHook(obj: KubeObject): boolean {
+  return isRecord(obj.metadata) && isNamedByServer(obj) && hookTypes(obj).length > 0;
 }
 
 /** Argo's default when none is given is BeforeHookCreation. */

@@ -90,18 +90,18 @@ export class SpokeSession {
   /** Connects (retrying with jittered backoff until it works or stop() is called) and starts the loops. */
   async start(): Promise<void> {
     let attempt = 0;
+    const options = {
+      servers: typeof this.#o.servers === "string" ? this.#o.servers : [...this.#o.servers],
+      ...spokeConnectOptions(this.#o.cluster),
+      name: `flotilla-spoke-${this.#o.cluster}`,
+      ...(this.#o.authenticator === undefined ? {} : { authenticator: this.#o.authenticator }),
+      ...(this.#o.tls === undefined ? {} : { tls: this.#o.tls }),
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 1000,
+      reconnectJitter: 1000,
+      pingInterval: 10_000,
+    };
     while (!this.#stop.signal.aborted) {
-      const options = {
-        servers: typeof this.#o.servers === "string" ? this.#o.servers : [...this.#o.servers],
-        ...spokeConnectOptions(this.#o.cluster),
-        name: `flotilla-spoke-${this.#o.cluster}`,
-        ...(this.#o.authenticator === undefined ? {} : { authenticator: this.#o.authenticator }),
-        ...(this.#o.tls === undefined ? {} : { tls: this.#o.tls }),
-        maxReconnectAttempts: -1,
-        reconnectTimeWait: 1000,
-        reconnectJitter: 1000,
-        pingInterval: 10_000,
-      };
       try {
         this.#nc = await connect(options);
         break;

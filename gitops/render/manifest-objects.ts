@@ -1,5 +1,5 @@
 import { isNamedByServer, type KubeObject } from "../../kube/kube-object.js";
-import { hookTypes } from "../../kube/sync-options.js";
+import { isGeneratedHook } from "../../kube/sync-options.js";
 import { GITOPS_ERROR, GitOpsError } from "../gitops-errors.js";
 import { isPlainObject } from "../generators/param-utils.js";
 import { parseYamlDocuments } from "../yaml-documents.js";
@@ -84,10 +84,7 @@ function checkObject(value: unknown, file: string, field: string): KubeObject {
   const meta = value["metadata"];
   if (!isPlainObject(meta)) throw new GitOpsError(GITOPS_ERROR.invalid, `${value["kind"]} has no metadata.name`, { file, field });
   const obj = value as unknown as KubeObject;
-  if (typeof meta["name"] === "string" && meta["name"] !== "") return obj;
+  if ((typeof meta["name"] === "string" && meta["name"] !== "") || isGeneratedHook(obj)) return obj;
   if (!isNamedByServer(obj)) throw new GitOpsError(GITOPS_ERROR.invalid, `${value["kind"]} has no metadata.name`, { file, field });
-  if (hookTypes(obj).length === 0) {
-    throw new GitOpsError(GITOPS_ERROR.invalid, `${value["kind"]} has generateName but no metadata.name: only hooks (argocd.argoproj.io/hook) may let the API server name them`, { file, field });
-  }
-  return obj;
+  throw new GitOpsError(GITOPS_ERROR.invalid, `${value["kind"]} has generateName but no metadata.name: only hooks (argocd.argoproj.io/hook) may let the API server name them`, { file, field });
 }

@@ -7,7 +7,7 @@ import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { launchChromium } from "../harness/chromium.js";
-import { CLI_PATH, REPO_ROOT, freePort, runFlotilla } from "../harness/index.js";
+import { CLI_PATH, REPO_ROOT, freePort, runFlotilla, until } from "../harness/index.js";
 
 // The README's first command, run as a user runs it: `flotilla demo` as a child process, with real
 // nats-server, devclusters, hub and spokes under it. The dashboard is checked in headless Chromium
@@ -25,14 +25,9 @@ let browser: Browser | undefined;
 /** The sealed Secret's plaintext, read back from a cluster, to look for everywhere else. */
 let plaintext = "";
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await Promise.resolve(probe()).catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; demo printed:\n${stdout.slice(-3000)}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+/** Polls until `probe` gives a value; on timeout the error carries what the demo printed last. */
+function demoUntil<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs: number): Promise<T> {
+  return until(what, probe, { timeoutMs, intervalMs: 250, context: () => `demo printed:\n${stdout.slice(-3000)}` });
 }
 
 /** Processes whose command line mentions the demo directory: every child the demo starts does. */
@@ -62,7 +57,7 @@ beforeAll(async () => {
   exited = new Promise((resolve) => demo.once("exit", (code) => resolve(code)));
   demo.stdout?.on("data", (c: Buffer) => (stdout += c.toString()));
   demo.stderr?.on("data", (c: Buffer) => (stdout += c.toString()));
-  await until("the demo to converge", () => (stdout.includes("Press Ctrl-C") ? true : demo.exitCode !== null ? Promise.reject(new Error("exited")) : undefined), 300_000);
+  await demoUntil("the demo to converge", () => (stdout.includes("Press Ctrl-C") ? true : demo.exitCode !== null ? Promise.reject(new Error("exited")) : undefined), 300_000);
   hubUrl = /Dashboard:\s+(http\S+?)\/?\n/.exec(stdout)?.[1] ?? "";
   for (const m of stdout.matchAll(/^\s{2}(\S+)\s+(\/\S+\.yaml)$/gm)) if (m[1] !== undefined && m[2] !== undefined) kubeconfigs.set(m[1], m[2]);
 }, 320_000);
@@ -174,7 +169,7 @@ describe("flotilla demo", () => {
     second.stdout?.on("data", (c: Buffer) => (out += c.toString()));
     second.stderr?.on("data", (c: Buffer) => (out += c.toString()));
     // The first run's repo and keys are gone: the second one starts from a fresh copy.
-    await until("the second demo's spoke", () => (/✓ 1 spokes connected/.test(out) ? true : second.exitCode !== null ? Promise.reject(new Error(out)) : undefined), 180_000);
+    await demoUntil("the second demo's spoke", () => (/✓ 1 spokes connected/.test(out) ? true : second.exitCode !== null ? Promise.reject(new Error(out)) : undefined), 180_000);
     expect(out).toContain("Starting a 1-cluster fleet");
     second.kill("SIGINT");
     expect(await done).toBe(1);

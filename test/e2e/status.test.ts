@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../core/index.js";
 import { ProcessSupervisor } from "../../demo/index.js";
 import { generateSigningKey, signHello, signStatusReport, subjects, type SigningKey } from "../../protocol/index.js";
-import { freePort, makeGitRepo, runFlotilla, startHubProcess, startNats, type GitRepo, type NatsServerHandle } from "../harness/index.js";
+import { freePort, makeGitRepo, runFlotilla, startHubProcess, startNats, until, type GitRepo, type NatsServerHandle } from "../harness/index.js";
 import { exampleFleetFiles } from "./fleet-files.js";
 
 // `flotilla status` against a real hub process (the built CLI) fed by a real nats-server. The
@@ -21,16 +21,6 @@ let hubUrl: string;
 let nc: NatsConnection;
 const supervisor = new ProcessSupervisor({ logger: silentLogger() });
 const spokeKeys = new Map<string, SigningKey>();
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 async function report(cluster: string, health: "Healthy" | "Degraded", revision: string): Promise<void> {
   let key = spokeKeys.get(cluster);

@@ -5,3 +5,4 @@ export { freePort } from "./free-port.js";
 export { fixturePath, SHARED_FIXTURES } from "./fixtures.js";
 export { startHubProcess, type StartHubProcessOptions } from "./hub-process.js";
 export { makeTestPki, type TestPki } from "./tls-pki.js";
+export { until } from "./until.js";

@@ -11,7 +11,7 @@ import { SEALED_ERROR, isSealedSecretsError, type FleetSealedSecretManifest, typ
 import { ProcessSupervisor } from "../../demo/index.js";
 import { generateSigningKey, signHello, subjects, type SigningKey } from "../../protocol/index.js";
 import { exampleFleetFiles } from "../e2e/fleet-files.js";
-import { freePort, makeGitRepo, runFlotilla, startHubProcess, startNats, type CliResult, type GitRepo, type NatsServerHandle } from "../harness/index.js";
+import { freePort, makeGitRepo, runFlotilla, startHubProcess, startNats, until, type CliResult, type GitRepo, type NatsServerHandle } from "../harness/index.js";
 
 // The security team seals against the hub's view of the fleet: a real hub process (the built CLI)
 // fed by a real nats-server, with the test playing each spoke: it signs Hello messages carrying a
@@ -30,16 +30,6 @@ const supervisor = new ProcessSupervisor({ logger: silentLogger() });
 const spokeKeys = new Map<string, SigningKey>();
 const sealingKeys = new Map<string, GeneratedSealingKey>();
 const results: CliResult[] = [];
-
-async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 const newSealingKey = (): Promise<GeneratedSealingKey> =>
   generateSealingKey({ clock: systemClock, random: (n) => new Uint8Array(randomBytes(n)), bits: 2048 });

@@ -3,10 +3,9 @@ import { fixturePath } from "../harness/index.js";
 
 export const fixture = (...p: string[]): string => readFileSync(fixturePath(...p), "utf8");
 
-/** A one-cluster fleet repository: an ApplicationSet for env=prod with a ConfigMap, a Deployment, a SealedSecret and a SOPS Secret. */
-export const FLEET = {
-  "clusters/eu-1.yaml": "apiVersion: flotilla.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: eu-1\n  labels:\n    env: prod\nspec:\n  server: https://eu-1.example\n",
-  "appsets/shop.yaml": [
+/** An ApplicationSet `shop` for env=prod clusters, its objects from apps/shop, in `namespace`. */
+export function shopAppSet(namespace: string): string {
+  return [
     "apiVersion: flotilla.dev/v1alpha1",
     "kind: ApplicationSet",
     "metadata:",
@@ -28,7 +27,7 @@ export const FLEET = {
     "        path: apps/shop",
     "      destination:",
     "        name: '{{.name}}'",
-    "        namespace: myns",
+    `        namespace: ${namespace}`,
     "      syncPolicy:",
     "        automated:",
     "          prune: true",
@@ -36,7 +35,13 @@ export const FLEET = {
     "        syncOptions:",
     "        - CreateNamespace=true",
     "",
-  ].join("\n"),
+  ].join("\n");
+}
+
+/** A one-cluster fleet repository: an ApplicationSet for env=prod with a ConfigMap, a Deployment, a SealedSecret and a SOPS Secret. */
+export const FLEET = {
+  "clusters/eu-1.yaml": "apiVersion: flotilla.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: eu-1\n  labels:\n    env: prod\nspec:\n  server: https://eu-1.example\n",
+  "appsets/shop.yaml": shopAppSet("myns"),
   "apps/shop/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop-settings\ndata:\n  mode: safe\n",
   "apps/shop/deployment.yaml":
     "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: shop\n  template:\n    metadata:\n      labels:\n        app: shop\n    spec:\n      containers:\n      - name: shop\n        image: nginx:1.27\n",

@@ -15,6 +15,7 @@ import { encodeMessage, generateSigningKey, signHello, subjects } from "../../pr
 import { parseSpokeConfig, startSpoke, type SpokeAgent } from "../../spoke/index.js";
 import { makeGitRepo, runFlotilla, startNats, type GitRepo, type NatsServerHandle } from "../harness/index.js";
 import { kubectl, kubectlJson } from "../kube/kube-fixtures.js";
+import { shopAppSet } from "./fleet-repo-fixture.js";
 import { clusterWithCrds, eventually, kubeFor, SPOKE_NS } from "./spoke-fixtures.js";
 
 // Security and disaster-recovery stories (issue 10) with a real nats-server, an in-process hub, an
@@ -29,37 +30,7 @@ const PRIVATE_KEY_B64 = Buffer.from("-----BEGIN RSA PRIVATE KEY").toString("base
 const fleetFiles = {
   "clusters/eu-1.yaml": "apiVersion: flotilla.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: eu-1\n  labels:\n    env: prod\n",
   "clusters/us-1.yaml": "apiVersion: flotilla.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: us-1\n  labels:\n    env: staging\n",
-  "appsets/shop.yaml": [
-    "apiVersion: flotilla.dev/v1alpha1",
-    "kind: ApplicationSet",
-    "metadata:",
-    "  name: shop",
-    "spec:",
-    "  generators:",
-    "  - clusters:",
-    "      selector:",
-    "        matchLabels:",
-    "          env: prod",
-    "  template:",
-    "    metadata:",
-    "      name: 'shop-{{.name}}'",
-    "    spec:",
-    "      project: default",
-    "      source:",
-    "        repoURL: .",
-    "        targetRevision: HEAD",
-    "        path: apps/shop",
-    "      destination:",
-    "        name: '{{.name}}'",
-    "        namespace: shop",
-    "      syncPolicy:",
-    "        automated:",
-    "          prune: true",
-    "          selfHeal: true",
-    "        syncOptions:",
-    "        - CreateNamespace=true",
-    "",
-  ].join("\n"),
+  "appsets/shop.yaml": shopAppSet("shop"),
   "apps/shop/configmap.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop-settings\ndata:\n  mode: safe\n",
 };
 
