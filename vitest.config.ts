@@ -1,6 +1,10 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
+import { delimiter, resolve } from "node:path";
 import { defineConfig, type TestProjectInlineConfiguration } from "vitest/config";
+
+// kubectl installed by scripts/install-kubectl.sh lives in .tools/bin; the tests run `kubectl` by name.
+const toolsBin = resolve(import.meta.dirname, ".tools", "bin");
+if (existsSync(toolsBin)) process.env.PATH = `${toolsBin}${delimiter}${process.env.PATH ?? ""}`;
 
 // The interop project reads real files from other projects (getsops, Flux, …) that are not ours to
 // ship. It runs only when a fixture pack is named; otherwise `npm test` says so once, plainly.

@@ -44,6 +44,7 @@ export const registerDemo: CommandRegistrar = (program, ctx) => {
         dir: resolve(ctx.cwd, flags.dir),
         flotilla: { node: process.execPath, script: join(root, "dist", "cli", "main.js") },
         examplesDir: join(root, "examples", "fleet"),
+        toolDirs: [join(root, ".tools", "bin")],
         env: ctx.env,
         out: ctx.stdout,
         interactive: (ctx.stdout as { isTTY?: boolean }).isTTY === true,

@@ -11,7 +11,7 @@ export const DEMO_ERRORS = {
 
 const INSTALL_HINTS: Readonly<Record<string, string>> = {
   "nats-server": "install it with `apt-get install nats-server` (Debian/Ubuntu), `brew install nats-server`, or download it from https://github.com/nats-io/nats-server/releases and put it on PATH",
-  kubectl: "install kubectl (https://kubernetes.io/docs/tasks/tools/) and put it on PATH",
+  kubectl: "run `bash scripts/install-kubectl.sh` (kubectl 1.32 into .tools/bin, needs unzip) or install kubectl 1.32 (https://kubernetes.io/docs/tasks/tools/) and put it on PATH",
 };
 
 /** Finds a binary on PATH, then in the sbin directories where Debian puts servers. */

@@ -3,7 +3,7 @@ import { chmod, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises
 import { join } from "node:path";
 import type { Writable } from "node:stream";
 import { generateIdentity, identityToRecipient } from "age-encryption";
-import { FlotillaError, errorMessage, freePort, type Clock, type Logger, type RandomSource } from "../core/index.js";
+import { FlotillaError, SBIN_DIRS, errorMessage, freePort, type Clock, type Logger, type RandomSource } from "../core/index.js";
 import { demoClusters, MAX_DEMO_CLUSTERS, type DemoCluster } from "./demo-clusters.js";
 import { commitAll, createFleetRepo } from "./fleet-repo.js";
 import { HubClient } from "./hub-client.js";
@@ -21,6 +21,8 @@ export interface DemoOptions {
   /** How to run the `flotilla` CLI itself: node and the built main.js. */
   readonly flotilla: { readonly node: string; readonly script: string };
   readonly examplesDir: string;
+  /** Where `scripts/install-kubectl.sh` puts kubectl (`.tools/bin` of the checkout), searched after PATH. */
+  readonly toolDirs?: readonly string[];
   /** Environment for every child (PATH to find nats-server and kubectl). */
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly out: Writable;
@@ -93,7 +95,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     throw new FlotillaError(DEMO_ERRORS.badFlag, `must be an integer from 1 to ${String(MAX_DEMO_CLUSTERS)}`, { field: "--clusters" });
   }
   const natsServer = findExecutable("nats-server", o.env.PATH);
-  const kubectl = findExecutable("kubectl", o.env.PATH);
+  const kubectl = findExecutable("kubectl", o.env.PATH, [...(o.toolDirs ?? []), ...SBIN_DIRS, "/usr/local/bin"]);
   const started = o.clock.now();
   const say = (line: string): void => {
     o.out.write(`${line}\n`);

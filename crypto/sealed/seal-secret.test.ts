@@ -181,17 +181,6 @@ describe("sealSecret", () => {
 });
 
 describe("parseSealingCertificate", () => {
-  it("reads the upstream kubeseal test certificate like upstream TestParseKey", () => {
-    const expected = JSON.parse(read("expected.json")) as { upstreamTestCert: { sshSha256Fingerprint: string; modulusDecimalPrefix: string } };
-    const cert = parseSealingCertificate(read("upstream-kubeseal-test-cert.pem"));
-    const jwk = cert.publicKey.export({ format: "jwk" });
-    expect(cert.bits).toBe(4096);
-    expect(BigInt(`0x${Buffer.from(jwk.n!, "base64url").toString("hex")}`).toString().startsWith(expected.upstreamTestCert.modulusDecimalPrefix)).toBe(true);
-    expect(Buffer.from(jwk.e!, "base64url").readUIntBE(0, 3)).toBe(65537);
-    expect(cert.fingerprint).toBe(expected.upstreamTestCert.sshSha256Fingerprint);
-    expect(cert.subject).toBe("");
-  });
-
   it("computes the SSH SHA256 fingerprints the key registry uses", () => {
     const expected = JSON.parse(read("expected.json")) as { keys: Record<string, { sshSha256Fingerprint: string }> };
     expect(certA.fingerprint).toBe(expected.keys["key-a.pem"].sshSha256Fingerprint);

@@ -69,7 +69,7 @@ describe("flotilla render examples/fleet", () => {
   it("passes the SealedSecret and the SOPS Secret through exactly as committed, still encrypted", async () => {
     const payments = app(fleet, "prod-us", "payments-prod-us");
     const sealed = parseYaml(await readFile(fixturePath("sealed-secrets", "strict.sealedsecret.yaml"), "utf8")) as unknown;
-    const sops = parseYaml(await readFile(fixturePath("sops", "flux-kustomize-controller", "algorithms-age.yaml"), "utf8")) as unknown;
+    const sops = parseYaml(await readFile(join(REPO_ROOT, "examples", "fleet", "apps", "payments", "sops-secret.yaml"), "utf8")) as unknown;
     expect(objectOf(payments, "SealedSecret")).toEqual(sealed);
     const secret = objectOf(payments, "Secret") as unknown as { metadata: Record<string, unknown>; stringData: { key: string }; sops: { mac: string } };
     expect(secret).toEqual(sops);

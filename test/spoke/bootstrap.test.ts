@@ -1,4 +1,3 @@
-import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { systemClock } from "../../core/index.js";
@@ -8,11 +7,11 @@ import { renderFleet } from "../../gitops/index.js";
 import { toAppBundle } from "../../hub/fleet-planner.js";
 import type { ClientNodeKube, KubeObject } from "../../kube/index.js";
 import { bootstrapFromGit, parseSpokeConfig, SpokeRuntime, startSpoke, type SpokeAgent } from "../../spoke/index.js";
-import { fixturePath, makeGitRepo, startNats, type GitRepo, type NatsServerHandle } from "../harness/index.js";
+import { makeGitRepo, startNats, type GitRepo, type NatsServerHandle } from "../harness/index.js";
 import { kubectlJson } from "../kube/kube-fixtures.js";
 import { FLEET, fixture } from "./fleet-repo-fixture.js";
 import { HubDouble } from "./hub-double.js";
-import { clusterWithCrds, eventually, expected, installFixtureSealingKey, kubeFor, SPOKE_NS } from "./spoke-fixtures.js";
+import { clusterWithCrds, eventually, expected, installFixtureSealingKey, installFixtureSopsKey, kubeFor, SPOKE_NS } from "./spoke-fixtures.js";
 
 let repo: GitRepo;
 let nats: NatsServerHandle;
@@ -22,12 +21,6 @@ let hubCluster: DevCluster;
 let drKube: ClientNodeKube;
 let drRuntime: SpokeRuntime;
 const agents: SpokeAgent[] = [];
-
-async function sopsKey(cluster: DevCluster): Promise<void> {
-  const { kubectl } = await import("../kube/kube-fixtures.js");
-  const key = readFileSync(fixturePath("sops", "flux-kustomize-controller", "keys-age.txt"));
-  await kubectl(cluster.kubeconfigPath, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "flotilla-sops-keys", namespace: SPOKE_NS }, data: { "k.agekey": key.toString("base64") } }));
-}
 
 /** What a user compares between two clusters: the objects' content, without server bookkeeping. */
 async function managedObjects(cluster: DevCluster): Promise<unknown[]> {
@@ -48,7 +41,7 @@ beforeAll(async () => {
   hub = new HubDouble("prod");
   await hub.connect(nats.url);
   [drCluster, hubCluster] = await Promise.all([clusterWithCrds("dr"), clusterWithCrds("hubpath")]);
-  await Promise.all([sopsKey(drCluster), sopsKey(hubCluster)]);
+  await Promise.all([installFixtureSopsKey(drCluster), installFixtureSopsKey(hubCluster)]);
 });
 
 afterAll(async () => {

@@ -1,14 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { generateIdentity, identityToRecipient } from "age-encryption";
 import { backupKeys, keyFromPem } from "../../crypto/open.js";
 import type { DevCluster } from "../../devcluster/index.js";
-import { fixturePath, makeGitRepo, runFlotilla, type GitRepo } from "../harness/index.js";
-import { kubectl, kubectlJson } from "../kube/kube-fixtures.js";
+import { makeGitRepo, runFlotilla, type GitRepo } from "../harness/index.js";
+import { kubectlJson } from "../kube/kube-fixtures.js";
 import { FLEET, fixture } from "./fleet-repo-fixture.js";
-import { clusterWithCrds, expected, SPOKE_NS } from "./spoke-fixtures.js";
+import { clusterWithCrds, expected, installFixtureSopsKey, SPOKE_NS } from "./spoke-fixtures.js";
 
 let cluster: DevCluster;
 let repo: GitRepo;
@@ -19,8 +19,7 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), "cli-bootstrap-"));
   repo = await makeGitRepo(FLEET);
   cluster = await clusterWithCrds("cli-bootstrap");
-  const key = readFileSync(fixturePath("sops", "flux-kustomize-controller", "keys-age.txt"));
-  await kubectl(cluster.kubeconfigPath, ["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "Secret", metadata: { name: "flotilla-sops-keys", namespace: SPOKE_NS }, data: { "k.agekey": key.toString("base64") } }));
+  await installFixtureSopsKey(cluster);
   identity = await generateIdentity();
   writeFileSync(join(dir, "recovery.agekey"), `# recovery identity\n${identity}\n`);
   const backup = await backupKeys([keyFromPem(fixture("sealed-secrets", "key-a.pem"), fixture("sealed-secrets", "cert-a.pem"))], [await identityToRecipient(identity)]);

@@ -1,7 +1,10 @@
 import { readFileSync } from "node:fs";
-import { fixturePath } from "../harness/index.js";
+import { fixturePath, makeSopsSecret } from "../harness/index.js";
 
 export const fixture = (...p: string[]): string => readFileSync(fixturePath(...p), "utf8");
+
+/** The SOPS Secret `age` of the fleet below, made by our encryptor for a fresh age key at load time. */
+export const SOPS_SECRET = await makeSopsSecret({ name: "age", stringData: { key: "sops-fixture-plaintext-4d1f9" } });
 
 /** An ApplicationSet `shop` for env=prod clusters, its objects from apps/shop, in `namespace`. */
 export function shopAppSet(namespace: string): string {
@@ -46,6 +49,6 @@ export const FLEET = {
   "apps/shop/deployment.yaml":
     "apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: shop\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: shop\n  template:\n    metadata:\n      labels:\n        app: shop\n    spec:\n      containers:\n      - name: shop\n        image: nginx:1.27\n",
   "apps/shop/sealedsecret.yaml": fixture("sealed-secrets", "strict.sealedsecret.yaml"),
-  "apps/shop/sops-secret.yaml": fixture("sops", "flux-kustomize-controller", "algorithms-age.yaml"),
+  "apps/shop/sops-secret.yaml": SOPS_SECRET.text,
 };
 

@@ -9,6 +9,7 @@ import type { StatusReportInput } from "../../protocol/index.js";
 import { SpokeRuntime } from "../../spoke/index.js";
 import { fixturePath, REPO_ROOT } from "../harness/index.js";
 import { createNamespace, kubectl } from "../kube/kube-fixtures.js";
+import { SOPS_SECRET } from "./fleet-repo-fixture.js";
 
 export const SPOKE_NS = "flotilla-system";
 
@@ -66,9 +67,9 @@ export async function installFixtureSealingKey(cluster: DevCluster): Promise<voi
   await kubectl(cluster.kubeconfigPath, ["apply", "-f", "-"], JSON.stringify(secret));
 }
 
-/** The age key of the Flux fixtures in the spoke's SOPS Secret. */
+/** The age key of SOPS_SECRET (fleet-repo-fixture) in the spoke's SOPS Secret. */
 export async function installFixtureSopsKey(cluster: DevCluster): Promise<void> {
-  const key = readFileSync(fixturePath("sops", "flux-kustomize-controller", "keys-age.txt"));
+  const key = Buffer.from(`${SOPS_SECRET.identity}\n`);
   await kubectl(
     cluster.kubeconfigPath,
     ["apply", "-f", "-"],
@@ -81,9 +82,9 @@ export function fixtureObject(...parts: string[]): KubeObject {
   return docs[0]?.toJSON() as KubeObject;
 }
 
-export function expected(kind: "sealed-secrets" | "sops", key: string): any { // eslint-disable-line @typescript-eslint/no-explicit-any -- fixture JSON
+export function expected(kind: "sealed-secrets", key: string): any { // eslint-disable-line @typescript-eslint/no-explicit-any -- fixture JSON
   const json = JSON.parse(readFileSync(fixturePath(kind, "expected.json"), "utf8"));
-  return kind === "sealed-secrets" ? json.sealedSecrets[key] : json[key];
+  return json.sealedSecrets[key];
 }
 
 /** Polls until `check` returns a value (or throws after `ms`). No timing is asserted; this only bounds a wait. */

@@ -1,9 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parse } from "yaml";
 import type { DevCluster } from "../../devcluster/index.js";
 import type { ClientNodeKube, KubeObject } from "../../kube/index.js";
 import type { StatusReportInput } from "../../protocol/index.js";
 import { desiredApp, type DesiredState, type SpokeRuntime } from "../../spoke/index.js";
 import { kubectl, kubectlJson } from "../kube/kube-fixtures.js";
+import { SOPS_SECRET } from "./fleet-repo-fixture.js";
 import { clusterWithCrds, eventually, expected, fixtureObject, installFixtureSealingKey, installFixtureSopsKey, kubeFor, testRuntime } from "./spoke-fixtures.js";
 
 let cluster: DevCluster;
@@ -19,7 +21,7 @@ function state(generation: number, apps: Array<Record<string, unknown>>): Desire
 }
 
 const strictSealed = (): KubeObject => fixtureObject("sealed-secrets", "strict.sealedsecret.yaml");
-const sopsSecret = (): KubeObject => fixtureObject("sops", "flux-kustomize-controller", "algorithms-age.yaml");
+const sopsSecret = (): KubeObject => parse(SOPS_SECRET.text) as KubeObject;
 
 function apps(extra: KubeObject[] = []): Array<Record<string, unknown>> {
   return [
@@ -75,7 +77,7 @@ describe("spoke runtime against devcluster", () => {
     const secret = await kubectlJson(cluster.kubeconfigPath, ["get", "secret", "mysecret", "-n", "myns"]);
     expect(secret.data).toEqual(expected("sealed-secrets", "strict.sealedsecret.yaml").expectedSecret.data);
     const sops = await kubectlJson(cluster.kubeconfigPath, ["get", "secret", "age", "-n", "myns"]);
-    expect(Buffer.from(sops.data.key, "base64").toString()).toBe(expected("sops", "flux-kustomize-controller/algorithms-age.yaml").plaintext.stringData.key);
+    expect(Buffer.from(sops.data.key, "base64").toString()).toBe(SOPS_SECRET.stringData.key);
     expect(sops.sops).toBeUndefined();
     // The SealedSecret itself is applied too, with the controller's Synced condition.
     const ss = await kubectlJson(cluster.kubeconfigPath, ["get", "sealedsecrets", "mysecret", "-n", "myns"]);
@@ -140,7 +142,7 @@ describe("spoke runtime against devcluster", () => {
     const live = await kubectlJson(cluster.kubeconfigPath, ["get", "secret", "age", "-n", "myns"]);
     expect(Buffer.from(live.data.key, "base64").toString()).toBe(leaked);
     const everything = JSON.stringify(report) + logLines.join("");
-    const plaintexts = [leaked, "value", ...Object.values(expected("sealed-secrets", "strict.sealedsecret.yaml").expectedSecret.data as Record<string, string>).filter((v) => v.length > 8)];
+    const plaintexts = [leaked, SOPS_SECRET.stringData.key ?? "", ...Object.values(expected("sealed-secrets", "strict.sealedsecret.yaml").expectedSecret.data as Record<string, string>).filter((v) => v.length > 8)];
     for (const p of plaintexts) {
       expect(everything).not.toContain(p);
       expect(everything).not.toContain(Buffer.from(p).toString("base64"));

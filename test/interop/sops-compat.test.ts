@@ -1,19 +1,16 @@
-import { generateKeyPairSync, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { readFileSync } from "node:fs";
 import { generateX25519Identity, identityToRecipient } from "age-encryption";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
-import { fixturePath } from "../../test/harness/index.js";
-import { openEncryptedValue } from "./aes-value.js";
-import { sshIdentity, sshRecipient } from "./age-ssh.js";
-import { decryptSopsObject, decryptSopsText, isSopsEncrypted } from "./decrypt.js";
-import { encryptSopsText } from "./encrypt.js";
-import { unwrapSopsDataKey } from "./decrypt-rekey.js";
-import { formatFloatF, formatFloatG, resolveYamlV3Plain } from "./go-values.js";
-import { shamirCombine, shamirSplit } from "./shamir.js";
-import { parseSopsConfig, creationRuleFor } from "./sops-config.js";
+import { interopFixturePath } from "../harness/index.js";
+import { openEncryptedValue } from "../../crypto/sops/aes-value.js";
+import { decryptSopsObject, decryptSopsText, isSopsEncrypted } from "../../crypto/sops/decrypt.js";
+import { encryptSopsText } from "../../crypto/sops/encrypt.js";
+import { unwrapSopsDataKey } from "../../crypto/sops/decrypt-rekey.js";
+import { parseSopsConfig, creationRuleFor } from "../../crypto/sops/sops-config.js";
 
-const read = (...p: string[]): string => readFileSync(fixturePath("sops", ...p), "utf8");
+const read = (...p: string[]): string => readFileSync(interopFixturePath("sops", ...p), "utf8");
 const expected = JSON.parse(read("expected.json")) as Record<string, { comments?: { aad?: string; plaintext?: string }[] }>;
 const pgp = { pgpKeys: [read("getsops-sops", "sops_functional_tests_key.asc")] };
 const random = (n: number): Uint8Array => randomBytes(n);
@@ -61,45 +58,6 @@ describe("compatibility details", () => {
     expect(plain).not.toHaveProperty("sops");
     expect(plain).toMatchObject({ kind: "SopsSecret" });
     expect(JSON.stringify(plain)).not.toContain("ENC[");
-  });
-
-  it("ssh-rsa age stanzas (OpenSSH-format and PEM RSA keys)", async () => {
-    const { privateKey, publicKey } = generateKeyPairSync("rsa", { modulusLength: 2048 });
-    const pem = privateKey.export({ format: "pem", type: "pkcs1" }).toString();
-    const jwk = publicKey.export({ format: "jwk" });
-    const mp = (b64: string): Buffer => {
-      const b = Buffer.from(b64, "base64url");
-      return (b[0] ?? 0) & 0x80 ? Buffer.concat([Buffer.alloc(1), b]) : b;
-    };
-    const str = (b: Buffer): Buffer => Buffer.concat([Buffer.from([0, 0, (b.length >> 8) & 0xff, b.length & 0xff]), b]);
-    const wire = Buffer.concat([str(Buffer.from("ssh-rsa")), str(mp(jwk.e ?? "")), str(mp(jwk.n ?? ""))]);
-    const stanzas = await sshRecipient(`ssh-rsa ${wire.toString("base64")}`).wrapFileKey(new Uint8Array(16).fill(7));
-    expect(stanzas[0]?.args[0]).toBe("ssh-rsa");
-    const fileKey = await sshIdentity(pem).unwrapFileKey(stanzas);
-    expect(Buffer.from(fileKey ?? []).equals(Buffer.alloc(16, 7))).toBe(true);
-  });
-
-  it("Go number formatting and yaml.v3 scalar typing", () => {
-    expect(formatFloatF(1234568000)).toBe("1234568000");
-    expect(formatFloatF(0.000001)).toBe("0.000001");
-    expect(formatFloatF(25.4)).toBe("25.4");
-    expect(formatFloatG(1234568000)).toBe("1.234568e+09");
-    expect(formatFloatG(3.14)).toBe("3.14");
-    expect(resolveYamlV3Plain("0777")).toBe(511n);
-    expect(resolveYamlV3Plain("0x1F")).toBe(31n);
-    expect(resolveYamlV3Plain("1_000")).toBe(1000n);
-    expect(resolveYamlV3Plain("yes")).toBe("yes");
-    expect(resolveYamlV3Plain("True")).toBe(true);
-    expect(resolveYamlV3Plain("2024-01-01")).toBe("2024-01-01");
-    expect(resolveYamlV3Plain("~")).toBe(null);
-    expect(resolveYamlV3Plain("1e3")).toBe(1000);
-  });
-
-  it("Shamir split/combine round trips with any threshold-sized subset", () => {
-    const secret = randomBytes(32);
-    const shares = shamirSplit(secret, 5, 3, random);
-    expect(Buffer.from(shamirCombine([shares[0], shares[2], shares[4]])).equals(secret)).toBe(true);
-    expect(Buffer.from(shamirCombine([shares[1], shares[3]])).equals(secret)).toBe(false);
   });
 
   it(".sops.yaml creation rules (flux fixture): first match wins, key groups and regexes", () => {

@@ -2,13 +2,13 @@ import { readFileSync } from "node:fs";
 import { Writable } from "node:stream";
 import { describe, expect, it } from "vitest";
 import { createLogger } from "../../core/index.js";
-import { fixturePath } from "../../test/harness/index.js";
-import { decryptSopsText } from "./decrypt.js";
-import { encryptSopsText } from "./encrypt.js";
-import { isSopsError } from "./sops-errors.js";
-import type { SopsKeyRing } from "./key-ring.js";
+import { interopFixturePath } from "../harness/index.js";
+import { decryptSopsText } from "../../crypto/sops/decrypt.js";
+import { encryptSopsText } from "../../crypto/sops/encrypt.js";
+import { isSopsError } from "../../crypto/sops/sops-errors.js";
+import type { SopsKeyRing } from "../../crypto/sops/key-ring.js";
 
-const read = (...p: string[]): string => readFileSync(fixturePath("sops", ...p), "utf8");
+const read = (...p: string[]): string => readFileSync(interopFixturePath("sops", ...p), "utf8");
 const isindirKey: SopsKeyRing = { ageIdentities: [read("isindir-sops-secrets-operator", "key-file.txt")] };
 const pgpKey: SopsKeyRing = { pgpKeys: [read("getsops-sops", "sops_functional_tests_key.asc")] };
 
@@ -93,7 +93,7 @@ describe("bad input names the file and key path", () => {
 
 describe("age via SSH keys and post-quantum", () => {
   it("ssh-ed25519 age stanzas unwrap with an OpenSSH key", async () => {
-    const { ResolvedKeyRing } = await import("./key-ring.js");
+    const { ResolvedKeyRing } = await import("../../crypto/sops/key-ring.js");
     const ring = await ResolvedKeyRing.from({ sshPrivateKeys: [read("getsops-sops", "age-unit-ssh-ed25519-identity")] });
     const out = await ring.unwrapAge(read("getsops-sops", "age-unit-encrypted-datakey-ssh.age.asc"));
     expect(Buffer.from(out ?? []).toString()).toBe("data");
@@ -124,7 +124,7 @@ describe("age via SSH keys and post-quantum", () => {
     const { armor } = await import("age-encryption");
     const file = Buffer.from(armor.decode(read("getsops-sops", "age-unit-encrypted-datakey.age.asc")));
     const swapped = Buffer.from(file.toString("latin1").replace("-> X25519", "-> piv-p256"), "latin1");
-    const { ResolvedKeyRing } = await import("./key-ring.js");
+    const { ResolvedKeyRing } = await import("../../crypto/sops/key-ring.js");
     const ring = await ResolvedKeyRing.from({ ageIdentities: [read("getsops-sops", "age-unit-identity.txt")] });
     await expect(ring.unwrapAge(armor.encode(swapped))).rejects.toMatchObject({
       code: "SOPS_UNSUPPORTED_KEY_TYPE",

@@ -1,9 +1,9 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { fixturePath } from "../../test/harness/index.js";
-import { decryptSopsText } from "./decrypt.js";
-import { formatForPath } from "./sops-store.js";
-import type { SopsKeyRing } from "./key-ring.js";
+import { interopFixturePath } from "../harness/index.js";
+import { decryptSopsText } from "../../crypto/sops/decrypt.js";
+import { formatForPath } from "../../crypto/sops/sops-store.js";
+import type { SopsKeyRing } from "../../crypto/sops/key-ring.js";
 
 interface Expected {
   format: string;
@@ -15,8 +15,8 @@ interface Expected {
   comments?: ({ aad: string; plaintext: string } | { unencrypted: string })[];
 }
 
-const expected = JSON.parse(readFileSync(fixturePath("sops", "expected.json"), "utf8")) as Record<string, Expected>;
-const read = (rel: string): string => readFileSync(fixturePath("sops", rel), "utf8");
+const expected = JSON.parse(readFileSync(interopFixturePath("sops", "expected.json"), "utf8")) as Record<string, Expected>;
+const read = (rel: string): string => readFileSync(interopFixturePath("sops", rel), "utf8");
 
 function ringFor(files: readonly string[]): SopsKeyRing {
   const age: string[] = [];
