@@ -7,3 +7,4 @@ export { startHubProcess, type StartHubProcessOptions } from "./hub-process.js";
 export { makeTestPki, type TestPki } from "./tls-pki.js";
 export { until } from "./until.js";
 export { makeSopsSecret, type MakeSopsSecretOptions, type SopsSecretFixture } from "./sops-fixture.js";
+export { plaintextForms, findPlaintextLeaks } from "./plaintext-forms.js";
