@@ -151,7 +151,14 @@ async function clusterObjectsWithoutSecretData(cluster: string): Promise<string>
   const kinds = ["secrets", "sealedsecrets", "fleetsealedsecrets", "configmaps", "events"];
   const parts: string[] = [];
   for (const kind of kinds) {
-    const list = await fleet.getJson<{ items: Record<string, unknown>[] }>(cluster, kind, "-A");
+    let list: { items: Record<string, unknown>[] } | undefined;
+    try {
+      list = await fleet.getJson<{ items: Record<string, unknown>[] }>(cluster, kind, "-A");
+    } catch (err) {
+      // A cluster without the SealedSecret CRDs has no such objects to sweep.
+      if (/doesn't have a resource type/.test(String((err as { stderr?: string }).stderr ?? err))) continue;
+      throw err;
+    }
     for (const item of list?.items ?? []) {
       const { data: _data, stringData: _stringData, ...rest } = item;
       // A Secret's data is where values belong; every other field of it (names, labels,
