@@ -72,7 +72,11 @@ export function preflightKustomization(snapshot: RepoSnapshot, dir: string, opti
         snapshot.read(path, where);
         return;
       }
-      if (options.allowRemote && kind === "root") return; // kustomize may resolve `github.com/org/repo`-style shorthand
+      const hostLike = /^[^/]*\.[^/]*\//u.test(value);
+      if (hostLike && options.allowRemote && kind === "root") return; // kustomize resolves `github.com/org/repo` shorthand
+      if (!hostLike) {
+        throw new GitOpsError(GITOPS_ERROR.kustomize, `${JSON.stringify(value)}: no such file or directory in the repository`, where);
+      }
       throw new GitOpsError(
         GITOPS_ERROR.kustomizeRemote,
         `${JSON.stringify(value)} is not a file or directory of the repository, so kustomize would fetch it as a remote base; remote bases are not allowed for ${snapshot.source}`,
