@@ -72,7 +72,7 @@ export function preflightKustomization(snapshot: RepoSnapshot, dir: string, opti
         snapshot.read(path, where);
         return;
       }
-      const hostLike = /^[^/]*\.[^/]*\//u.test(value);
+      const hostLike = /^[a-z0-9-]+(?:\.[a-z0-9-]+)+(?::\d+)?\//iu.test(value);
       if (hostLike && options.allowRemote && kind === "root") return; // kustomize resolves `github.com/org/repo` shorthand
       if (!hostLike) {
         throw new GitOpsError(GITOPS_ERROR.kustomize, `${JSON.stringify(value)}: no such file or directory in the repository`, where);
