@@ -22,6 +22,7 @@ export interface RemoteRepoURL {
 
 // Whitespace, control characters and backslashes are read differently by WHATWG URL and by the
 // legacy parser the HTTP client uses; a URL that holds them is refused rather than interpreted.
+// eslint-disable-next-line no-control-regex -- control characters are exactly what is refused here
 const AMBIGUOUS = /[\s\\\u0000-\u001f\u007f]/u;
 
 /**
