@@ -1,6 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { FlotillaError } from "../core/index.js";
+import { loadGitCredentialsFile } from "../gitops/index.js";
 import { loadAllowlists, startHub, type HubConfig } from "../hub/index.js";
 import { assertClusterName } from "../protocol/index.js";
 import type { CommandRegistrar } from "./context.js";
@@ -27,6 +28,9 @@ interface HubOptions extends NatsTlsFlags {
   autoRollback?: boolean;
   allowLocalRepos?: boolean;
   gitCacheDir?: string;
+  gitCredentialsFile?: string;
+  allowInsecureHttpCredentials?: boolean;
+  kustomizeRemoteBases?: string[];
 }
 
 async function secretFile(path: string | undefined, field: string, cwd: string): Promise<string | undefined> {
@@ -73,7 +77,10 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
     .option("--allowlists <file>", "YAML: projects/appSets → sourceRepos, destinationNamespaces, kind lists")
     .option("--auto-rollback", "roll back a degraded RollingSync step unless the ApplicationSet says otherwise")
     .option("--allow-local-repos", "let apps name local paths as repoURL (development only)")
-    .option("--git-cache-dir <dir>", "where remote repositories are cloned");
+    .option("--git-cache-dir <dir>", "where remote repositories are cloned")
+    .option("--git-credentials-file <file>", "YAML: credentials: [{url, username, password | passwordFile}], matched by longest URL prefix (FLOTILLA_GIT_TOKEN covers only the fleet repositories)")
+    .option("--allow-insecure-http-credentials", "let credentials go to http:// prefixes configured for them (development and tests only)")
+    .option("--kustomize-remote-bases <url-prefix>", "repositories under this prefix may use kustomize remote bases (git/https); repeat for several", (v: string, prev: string[] = []) => [...prev, v]);
   addNatsTlsFlags(command).action(async (opts: HubOptions) => {
       const missed = Number(opts.missedHeartbeats);
       if (!Number.isInteger(missed) || missed < 1) throw new FlotillaError("INVALID_FLAG", "must be a positive integer", { field: "--missed-heartbeats" });
@@ -94,6 +101,9 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
           clustersPath: opts.clustersPath,
         })),
         gitToken: ctx.env.FLOTILLA_GIT_TOKEN,
+        gitCredentials: opts.gitCredentialsFile === undefined ? undefined : await loadGitCredentialsFile(resolve(ctx.cwd, opts.gitCredentialsFile)),
+        allowInsecureHttpCredentials: opts.allowInsecureHttpCredentials,
+        kustomizeRemoteBases: opts.kustomizeRemoteBases,
         gitCacheDir: abs(opts.gitCacheDir),
         allowLocalRepos: opts.allowLocalRepos,
         listen: parseListen(opts.listen),

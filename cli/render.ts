@@ -1,6 +1,7 @@
+import { resolve } from "node:path";
 import { stringify } from "yaml";
 import { FlotillaError } from "../core/index.js";
-import { renderFleet, type FleetRender, type GitAuth } from "../gitops/index.js";
+import { GitCredentials, loadGitCredentialsFile, renderFleet, tryParseRemoteRepoURL, type FleetRender, type GitAuth, type GitCredentialEntry } from "../gitops/index.js";
 import type { CliContext, CommandRegistrar } from "./context.js";
 
 interface RenderFlags {
@@ -10,6 +11,9 @@ interface RenderFlags {
   readonly output: string;
   readonly appsetPath?: string;
   readonly clustersPath?: string;
+  readonly gitCredentialsFile?: string;
+  readonly allowInsecureHttpCredentials?: boolean;
+  readonly allowRemoteBases?: boolean;
 }
 
 /** HTTPS credentials from the environment: a token, or a username and password. */
@@ -77,11 +81,21 @@ export const registerRender: CommandRegistrar = (program, ctx) => {
     .option("--appset-path <dir>", "where ApplicationSets are searched (default: the whole repository)")
     .option("--clusters-path <dir>", "where clusters are declared", "clusters")
     .option("-o, --output <format>", "yaml or json", "yaml")
+    .option("--git-credentials-file <file>", "credentials by URL prefix, as for flotilla hub (FLOTILLA_GIT_TOKEN covers only <repo>)")
+    .option("--allow-insecure-http-credentials", "let credentials go to http:// URLs configured for them (development only)")
+    .option("--allow-remote-bases", "let kustomizations name remote bases (git/https); file: is refused always")
     .action(async (repo: string, opts: RenderFlags) => {
       if (opts.output !== "yaml" && opts.output !== "json") {
         throw new FlotillaError("INVALID_FLAG", `unknown output format "${opts.output}" (use yaml or json)`, { field: "--output" });
       }
       const auth = gitCredentials(ctx.env);
+      // The environment's token is for the repository named on the command line only.
+      const entries: GitCredentialEntry[] = opts.gitCredentialsFile === undefined ? [] : await loadGitCredentialsFile(resolve(ctx.cwd, opts.gitCredentialsFile));
+      const own = tryParseRemoteRepoURL(repo);
+      if (auth !== undefined && own !== undefined && (own.scheme === "https" || opts.allowInsecureHttpCredentials === true)) {
+        entries.push({ url: own.href, username: auth.username, password: auth.token ?? auth.password ?? "", exact: true, origin: { field: "FLOTILLA_GIT_TOKEN" } });
+      }
+      const credentials = new GitCredentials({ entries: entries.filter((e) => e.password !== ""), allowInsecureHttp: opts.allowInsecureHttpCredentials });
       const result = await renderFleet({
         source: repo,
         revision: opts.revision,
@@ -89,7 +103,9 @@ export const registerRender: CommandRegistrar = (program, ctx) => {
         appFilter: opts.app,
         appSetPath: opts.appsetPath,
         clustersPath: opts.clustersPath,
-        credentials: () => auth,
+        credentials: credentials.resolver(),
+        allowInsecureHttp: opts.allowInsecureHttpCredentials,
+        kustomizeRemoteBases: opts.allowRemoteBases === true ? () => true : undefined,
         cwd: ctx.cwd,
         allowLocalRepos: true,
         logger: ctx.logger(),

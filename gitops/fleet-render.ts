@@ -9,6 +9,7 @@ import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
 import { isPlainObject, type Params } from "./generators/param-utils.js";
 import { directoryOptions, type ManifestRenderer } from "./render/manifest-renderer.js";
 import type { RepoSnapshot } from "./repo-snapshot.js";
+import { sourceGate, type SourcePolicy } from "./source-policy.js";
 
 /** Resolves a repository other than the fleet (or the fleet at another revision). */
 export type RepoResolver = (repoURL: string, revision: string, field: string) => Promise<RepoSnapshot>;
@@ -24,6 +25,8 @@ export interface RenderSnapshotOptions extends FleetLayout {
   /** Only apps whose name passes are rendered. */
   readonly appFilter?: ((name: string) => boolean) | undefined;
   readonly documents?: DocumentCache | undefined;
+  /** Which repositories each ApplicationSet may read (the hub's sourceRepos), checked before any fetch. */
+  readonly sourcePolicy?: SourcePolicy | undefined;
   readonly logger?: Logger | undefined;
 }
 
@@ -62,7 +65,8 @@ export async function renderSnapshot(snapshot: RepoSnapshot, options: RenderSnap
   const wanted = (c: FleetCluster): boolean => options.clusterFilter === undefined || options.clusterFilter(c);
   const appsByCluster = new Map<string, AppRender[]>(fleet.clusters.filter(wanted).map((c) => [c.name, []]));
   const appSets: AppSetRender[] = [];
-  const renderContext: RenderContext = { repo, manifests: options.manifests, snapshots: new Map() };
+  const gate = sourceGate(options.sourcePolicy);
+  const renderContext: RenderContext = { repo, manifests: options.manifests, snapshots: new Map(), gate };
 
   for (const { appSet, file } of fleet.appSets) {
     const name = appSet.metadata.name;
@@ -95,7 +99,13 @@ export async function renderSnapshot(snapshot: RepoSnapshot, options: RenderSnap
       if (rendered instanceof Promise) return rendered.then((r) => void bucket.push(r));
       bucket.push(rendered);
     };
-    const expanded = await expandApplicationSet(appSet, { clusters: fleet.clusters, repo, file }, place);
+    // A git generator's repository is checked against the policy before it is fetched.
+    const project = literalProject(appSet);
+    const appSetRepo: RepoResolver = (repoURL, revision, field) => {
+      gate({ repoURL, appSet: name, project }, { file, field });
+      return repo(repoURL, revision, field);
+    };
+    const expanded = await expandApplicationSet(appSet, { clusters: fleet.clusters, repo: appSetRepo, file }, place);
     appSets.push({ name, file, strategy: appSet.spec.strategy ?? { type: "AllAtOnce" }, applications: expanded.count });
     for (const err of expanded.generatorErrors) errors.push({ ...toRenderError(err), appSet: name });
   }
@@ -118,6 +128,21 @@ interface RenderContext {
   readonly manifests: ManifestRenderer;
   /** Snapshots already resolved, by repoURL and revision: most apps hit this synchronously. */
   readonly snapshots: Map<string, RepoSnapshot>;
+  /** Throws when the app's project may not read its repository (before any fetch). */
+  readonly gate: ReturnType<typeof sourceGate>;
+}
+
+/**
+ * The project every app of the ApplicationSet names, when that is a constant; undefined when it is
+ * templated or may be changed by a templatePatch or a generator's own template.
+ */
+function literalProject(appSet: { readonly spec: { readonly template?: unknown; readonly templatePatch?: unknown; readonly generators: readonly unknown[] } }): string | undefined {
+  if (appSet.spec.templatePatch !== undefined || JSON.stringify(appSet.spec.generators).includes('"template"')) return undefined;
+  const template = appSet.spec.template;
+  const spec = isPlainObject(template) && isPlainObject(template["spec"]) ? template["spec"] : {};
+  const project = spec["project"];
+  if (project === undefined) return "default";
+  return typeof project === "string" && !project.includes("{{") && !project.includes("}}") ? project : undefined;
 }
 
 /**
@@ -132,6 +157,12 @@ function renderApp(app: Application, header: AppHeader, ctx: RenderContext, wher
   }
   if (typeof source["chart"] === "string" && source["chart"] !== "") {
     return failed(header, "", new GitOpsError(GITOPS_ERROR.invalid, "Helm chart sources are not supported; render the chart into the repository or use kustomize helmCharts", { file, field: "spec.template.spec.source.chart" }));
+  }
+  try {
+    ctx.gate({ repoURL: header.source.repoURL, appSet: header.appSet, project: header.project }, { file, field: "spec.template.spec.source.repoURL" });
+  } catch (err) {
+    if (err instanceof GitOpsError) return failed(header, "", err, file);
+    throw err;
   }
   const manifestSource = { path: header.source.path, directory: directoryOptions(source["directory"]) };
   const repoKey = `${header.source.repoURL}\0${header.source.targetRevision}`;

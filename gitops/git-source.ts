@@ -4,22 +4,22 @@ import { createHash } from "node:crypto";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import git from "isomorphic-git";
-import http from "isomorphic-git/http/node";
 import { errorMessage, silentLogger, type Logger } from "../core/index.js";
+import { parseRemoteRepoURL, type GitAuth } from "./git-credentials.js";
+import { guardedHttpClient } from "./git-http-client.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
 import { DEFAULT_LIMITS, SnapshotBuilder, type RepoSnapshot, type SnapshotLimits } from "./repo-snapshot.js";
 
-/** Credentials for an HTTPS remote: a token (sent as the password) or a username and password. */
-export interface GitAuth {
-  readonly token?: string | undefined;
-  readonly username?: string | undefined;
-  readonly password?: string | undefined;
-}
+export type { GitAuth } from "./git-credentials.js";
+
+const http = guardedHttpClient();
 
 export interface GitSourceOptions {
   /** An `https://` or `http://` URL, or a local path (a git repository or a plain directory). */
   readonly url: string;
   readonly auth?: GitAuth | undefined;
+  /** Allow `auth` on a plain `http://` URL (tests and development); otherwise that is refused. */
+  readonly allowInsecureHttp?: boolean | undefined;
   /** Where remote clones are kept between fetches; defaults to `<tmp>/flotilla-git-cache`. */
   readonly cacheDir?: string | undefined;
   readonly limits?: SnapshotLimits | undefined;
@@ -50,9 +50,14 @@ export async function openGitSource(options: GitSourceOptions): Promise<GitSourc
   const logger = options.logger ?? silentLogger();
   const limits = options.limits ?? DEFAULT_LIMITS;
   if (isRemoteUrl(options.url)) {
+    // The canonical form is what goes on the wire: every parser then agrees on the host.
+    const remote = parseRemoteRepoURL(options.url, { field: "repoURL" });
+    if (options.auth !== undefined && remote.scheme === "http" && options.allowInsecureHttp !== true) {
+      throw new GitOpsError(GITOPS_ERROR.credentials, `refusing to send credentials to ${remote.href} over plain http`, { field: "repoURL" });
+    }
     const cacheRoot = options.cacheDir ?? join(tmpdir(), "flotilla-git-cache");
-    const dir = join(cacheRoot, createHash("sha256").update(options.url).digest("hex").slice(0, 32));
-    const source = new RemoteGitSource({ url: options.url, dir, auth: options.auth, limits, logger });
+    const dir = join(cacheRoot, createHash("sha256").update(remote.href).digest("hex").slice(0, 32));
+    const source = new RemoteGitSource({ url: options.url, remoteUrl: remote.href, dir, auth: options.auth, limits, logger });
     await source.ensureCloned();
     return source;
   }
@@ -190,13 +195,15 @@ class LocalGitSource implements GitSource {
 class RemoteGitSource implements GitSource {
   readonly kind = "git" as const;
   readonly url: string;
+  readonly #remoteUrl: string;
   readonly #repo: RepoAccess;
   readonly #auth: GitAuth | undefined;
   readonly #limits: SnapshotLimits;
   readonly #logger: Logger;
 
-  constructor(init: { url: string; dir: string; auth: GitAuth | undefined; limits: SnapshotLimits; logger: Logger }) {
+  constructor(init: { url: string; remoteUrl: string; dir: string; auth: GitAuth | undefined; limits: SnapshotLimits; logger: Logger }) {
     this.url = init.url;
+    this.#remoteUrl = init.remoteUrl;
     this.#repo = { dir: init.dir, cache: {} };
     this.#auth = init.auth;
     this.#limits = init.limits;
@@ -219,7 +226,7 @@ class RemoteGitSource implements GitSource {
       fs,
       http,
       dir: this.#repo.dir,
-      url: this.url,
+      url: this.#remoteUrl,
       onAuth: () => this.#onAuth(),
       // Never retry with other credentials: a wrong token must fail, not loop.
       onAuthFailure: () => {
@@ -241,7 +248,7 @@ class RemoteGitSource implements GitSource {
       await git.clone({ ...this.#common(), noCheckout: true, singleBranch: false, noTags: false });
     } catch (err) {
       fs.rmSync(this.#repo.dir, { recursive: true, force: true });
-      throw gitFailure("clone", this.url, err, this.#authRejected);
+      throw gitFailure("clone", this.url, err, this.#authRejected, this.#auth !== undefined);
     }
   }
 
@@ -250,7 +257,7 @@ class RemoteGitSource implements GitSource {
     try {
       await git.fetch({ ...this.#common(), singleBranch: false, tags: true, prune: true });
     } catch (err) {
-      throw gitFailure("fetch", this.url, err, this.#authRejected);
+      throw gitFailure("fetch", this.url, err, this.#authRejected, this.#auth !== undefined);
     }
   }
 
@@ -327,8 +334,13 @@ export function redactUrl(url: string): string {
   return url.replace(/^(https?:\/\/)[^@/]*@/iu, "$1");
 }
 
-function gitFailure(op: string, url: string, err: unknown, authRejected = false): GitOpsError {
-  const raw = authRejected ? "authentication failed: the server rejected the credentials (check the token or username/password)" : errorMessage(err);
+function gitFailure(op: string, url: string, err: unknown, authRejected = false, hadAuth = true): GitOpsError {
+  const status = (err as { data?: { statusCode?: unknown } } | null)?.data?.statusCode;
+  const raw = authRejected
+    ? "authentication failed: the server rejected the credentials (check the token or username/password)"
+    : !hadAuth && (status === 401 || status === 403)
+      ? "authentication required: no credentials are configured for this URL (they are scoped by URL prefix and never sent over plain http)"
+      : errorMessage(err);
   // isomorphic-git messages can echo the URL; never let userinfo or a token through.
   const message = raw.replace(/https?:\/\/[^@\s/]*@/giu, "https://");
   return new GitOpsError(GITOPS_ERROR.git, `${op} ${redactUrl(url)} failed: ${message}`, { field: "repoURL", cause: err });

@@ -25,6 +25,14 @@ export const GITOPS_ERROR = {
   revision: "GITOPS_REVISION",
   /** Clone or fetch failed (network, auth, not a repository). */
   git: "GITOPS_GIT",
+  /** A repoURL is not a plain http(s) URL: userinfo, query, fragment, another scheme, or unparsable. */
+  repoURL: "GITOPS_REPO_URL",
+  /** The hub's sourceRepos allowlist does not permit this repoURL: refused before any fetch. */
+  sourceNotPermitted: "GITOPS_SOURCE_NOT_PERMITTED",
+  /** Git credentials configuration is invalid (an http:// prefix without opt-in, a duplicate, userinfo). */
+  credentials: "GITOPS_GIT_CREDENTIALS",
+  /** A kustomization names a remote base (git, http, file) its repository is not allowed to use. */
+  kustomizeRemote: "GITOPS_KUSTOMIZE_REMOTE",
   /** kustomize failed, or neither `kubectl` nor `kustomize` is installed. */
   kustomize: "GITOPS_KUSTOMIZE",
   /** An Application's destination matches no known cluster. */

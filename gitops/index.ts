@@ -26,3 +26,15 @@ export { ManifestRenderer, type ManifestSource } from "./render/manifest-rendere
 export { commandKustomizeRunner, type KustomizeRunner, type CommandKustomizeOptions } from "./render/kustomize-runner.js";
 export { isEncryptedPassthrough, isClusterScoped, parseManifestFile } from "./render/manifest-objects.js";
 export { parseYamlDocuments, type YamlDocument } from "./yaml-documents.js";
+export { type SourcePolicy, type SourceRequest } from "./source-policy.js";
+export {
+  GitCredentials,
+  parseRemoteRepoURL,
+  tryParseRemoteRepoURL,
+  urlPrefixMatches,
+  type GitCredentialEntry,
+  type GitCredentialsOptions,
+  type RemoteRepoURL,
+} from "./git-credentials.js";
+export { preflightKustomization, type KustomizePreflightOptions } from "./render/kustomize-preflight.js";
+export { loadGitCredentialsFile } from "./git-credentials-file.js";

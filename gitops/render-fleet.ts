@@ -8,6 +8,7 @@ import { isRemoteUrl, openGitSource, redactUrl, type GitAuth, type GitSource } f
 import { commandKustomizeRunner, type KustomizeRunner } from "./render/kustomize-runner.js";
 import { ManifestRenderer } from "./render/manifest-renderer.js";
 import type { RepoSnapshot, SnapshotLimits } from "./repo-snapshot.js";
+import type { SourcePolicy } from "./source-policy.js";
 
 export interface RenderFleetOptions {
   /** The fleet repository: an opened source, an https URL or a local path. */
@@ -24,6 +25,12 @@ export interface RenderFleetOptions {
   readonly appFilter?: readonly string[] | undefined;
   /** Credentials for a repository URL (the fleet's own and the apps'). */
   readonly credentials?: ((url: string) => GitAuth | undefined) | undefined;
+  /** Send credentials the resolver gives for a plain http:// URL (tests and development only). */
+  readonly allowInsecureHttp?: boolean | undefined;
+  /** Which repositories each ApplicationSet may read (the hub's sourceRepos), checked before any fetch. */
+  readonly sourcePolicy?: SourcePolicy | undefined;
+  /** Repositories (by source URL or path) whose kustomizations may name remote bases; none by default. */
+  readonly kustomizeRemoteBases?: ((source: string) => boolean) | undefined;
   /** Extra repoURLs that name the fleet repository itself. */
   readonly fleetRepoURLs?: readonly string[] | undefined;
   readonly cacheDir?: string | undefined;
@@ -44,7 +51,7 @@ export interface RenderFleetOptions {
  */
 export async function renderFleet(options: RenderFleetOptions): Promise<FleetRender> {
   const logger = options.logger ?? silentLogger();
-  const common = { cacheDir: options.cacheDir, limits: options.limits, logger, cwd: options.cwd };
+  const common = { cacheDir: options.cacheDir, limits: options.limits, logger, cwd: options.cwd, allowInsecureHttp: options.allowInsecureHttp };
   const fleetSource =
     typeof options.source === "string"
       ? await openGitSource({ url: options.source, auth: options.credentials?.(options.source), ...common })
@@ -79,7 +86,7 @@ export async function renderFleet(options: RenderFleetOptions): Promise<FleetRen
   const clusterFilter =
     typeof options.clusterFilter === "function" ? options.clusterFilter : names === undefined ? undefined : (c: FleetCluster) => names.has(c.name);
   const apps = options.appFilter === undefined ? undefined : new Set(options.appFilter);
-  const manifests = new ManifestRenderer({ kustomize: options.kustomize ?? commandKustomizeRunner(), logger });
+  const manifests = new ManifestRenderer({ kustomize: options.kustomize ?? commandKustomizeRunner(), remoteBases: options.kustomizeRemoteBases, logger });
   try {
     return await renderSnapshot(snapshot, {
       manifests,
@@ -90,6 +97,7 @@ export async function renderFleet(options: RenderFleetOptions): Promise<FleetRen
       clusterFilter,
       appFilter: apps === undefined ? undefined : (name) => apps.has(name),
       documents: options.documents,
+      sourcePolicy: options.sourcePolicy,
       logger,
     });
   } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_POLICY, checkAllowlist, policyFor, type AppUnderReview } from "./allowlist.js";
+import { DEFAULT_POLICY, checkAllowlist, policyFor, repoGlobMatches, sourcePolicy, type AppUnderReview } from "./allowlist.js";
 
 function app(objects: AppUnderReview["objects"], extra: Partial<AppUnderReview> = {}): AppUnderReview {
   return { name: "web-eu-1", appSet: "web", project: "default", namespace: "web", source: { repoURL: "https://git.example.com/team/web.git" }, objects, ...extra };
@@ -30,5 +30,31 @@ describe("checkAllowlist", () => {
     expect(policyFor(app([]), lists)).toBe(lists.appSets.web);
     expect(policyFor(app([], { appSet: "other" }), lists)).toBe(lists.projects.default);
     expect(policyFor(app([], { appSet: "other", project: "none" }), lists)).toBe(DEFAULT_POLICY);
+  });
+});
+
+describe("sourceRepos globs and the pre-fetch source policy", () => {
+  it("keeps a host wildcard inside the host", () => {
+    expect(repoGlobMatches("https://*.example.com/*", "https://git.example.com/org/app")).toBe(true);
+    expect(repoGlobMatches("https://*.example.com/*", "https://evil.io/.example.com/x")).toBe(false);
+    expect(repoGlobMatches("https://*.example.com/*", "https://evil.io#.example.com/x")).toBe(false);
+    expect(repoGlobMatches("https://*.example.com/*", "https://evil.io@git.example.com/x")).toBe(false);
+    expect(repoGlobMatches("https://git.example.com/org/*", "HTTPS://Git.Example.com/org/app.git")).toBe(true);
+    expect(repoGlobMatches("https://git.example.com/org/*", "https://git.example.com/org-evil/app")).toBe(false);
+    expect(repoGlobMatches("*", "anything")).toBe(true);
+  });
+
+  it("answers per ApplicationSet override, then project; a templated project must pass every project", () => {
+    const policy = sourcePolicy({
+      projects: { team: { sourceRepos: ["https://git.example.com/team/*"] }, other: { sourceRepos: ["https://git.example.com/other/*"] } },
+      appSets: { special: { sourceRepos: ["https://git.example.com/special/*"] } },
+    })!;
+    expect(policy({ repoURL: "https://git.example.com/team/app", appSet: "a", project: "team" })).toBeUndefined();
+    expect(policy({ repoURL: "https://evil.io/x", appSet: "a", project: "team" })).toContain("sourceRepos of project team");
+    expect(policy({ repoURL: "https://git.example.com/special/x", appSet: "special", project: "team" })).toBeUndefined();
+    expect(policy({ repoURL: "https://git.example.com/team/app", appSet: "special", project: "team" })).toContain("ApplicationSet special");
+    expect(policy({ repoURL: "https://git.example.com/team/app", appSet: "a", project: undefined })).toContain("project other");
+    expect(policy({ repoURL: "https://anything.io/x", appSet: "a", project: "unconfigured" })).toBeUndefined();
+    expect(sourcePolicy(undefined)).toBeUndefined();
   });
 });

@@ -1,3 +1,4 @@
+import type { SourcePolicy } from "../gitops/index.js";
 import { nameOrPrefix, type KubeObject } from "../kube/kube-object.js";
 import { HUB_ERROR } from "./hub-errors.js";
 
@@ -43,6 +44,54 @@ function glob(pattern: string, value: string): boolean {
   return re.test(value);
 }
 
+/** Argo's NormalizeGitURL, for http(s) URLs: lower case, no trailing `/` or `.git`. */
+function normalizeRepoURL(url: string): string {
+  return url.trim().toLowerCase().replace(/\/+$/u, "").replace(/\.git$/u, "");
+}
+
+/**
+ * A sourceRepos glob against a repoURL. A `*` in the host part never crosses `/`, `@`, `?`, `#` or
+ * `\`, so `https://*.example.com/*` cannot be met by `https://evil.io/.example.com/x` or
+ * `https://evil.io#.example.com/x`; in the path it matches anything, as in Argo CD.
+ */
+export function repoGlobMatches(pattern: string, repoURL: string): boolean {
+  if (pattern === "*") return true;
+  const p = normalizeRepoURL(pattern);
+  const u = normalizeRepoURL(repoURL);
+  const escape = (text: string): string => text.replace(/[.+?^${}()|[\]\\]/g, "\\$&");
+  const scheme = /^([a-z][a-z0-9+.-]*:\/\/)([^/]*)(.*)$/u.exec(p);
+  if (scheme === null) return glob(p, u);
+  const [, prefix, authority, path] = scheme;
+  const re = `^${escape(prefix)}${authority.split("*").map(escape).join("[^/@?#\\\\]*")}${path.split("*").map(escape).join(".*")}$`;
+  return new RegExp(re, "u").test(u);
+}
+
+/** True when `policy` lets an app read `repoURL` ("" is the fleet repository itself). */
+export function sourceRepoAllowed(policy: ProjectPolicy, repoURL: string): boolean {
+  const repos = policy.sourceRepos ?? [];
+  return repos.length === 0 || repoURL === "" || repos.some((r) => repoGlobMatches(r, repoURL));
+}
+
+/**
+ * The sourceRepos rule as a gitops SourcePolicy, so it is checked before any fetch (and again on
+ * the render by {@link checkAllowlist}). A git generator whose apps' project is templated must be
+ * allowed by every project (and the default policy), since any of them may be the one rendered.
+ */
+export function sourcePolicy(allowlists: Allowlists | undefined): SourcePolicy | undefined {
+  if (allowlists === undefined) return undefined;
+  return ({ repoURL, appSet, project }) => {
+    const override = allowlists.appSets?.[appSet];
+    const candidates: [string, ProjectPolicy][] =
+      override !== undefined
+        ? [[`ApplicationSet ${appSet}`, override]]
+        : project !== undefined
+          ? [[`project ${project}`, allowlists.projects[project] ?? DEFAULT_POLICY]]
+          : [["the default policy", DEFAULT_POLICY], ...Object.entries(allowlists.projects).map(([name, p]): [string, ProjectPolicy] => [`project ${name}`, p])];
+    const denied = candidates.find(([, p]) => !sourceRepoAllowed(p, repoURL));
+    return denied === undefined ? undefined : `source repo ${repoURL} is not in the sourceRepos of ${denied[0]}`;
+  };
+}
+
 function groupOf(obj: KubeObject): string {
   const slash = obj.apiVersion.indexOf("/");
   return slash < 0 ? "" : obj.apiVersion.slice(0, slash);
@@ -74,8 +123,7 @@ export function policyFor(app: AppUnderReview, allowlists: Allowlists | undefine
 /** The first thing `app` is not allowed to do, or null (pure). */
 export function checkAllowlist(app: AppUnderReview, policy: ProjectPolicy): AllowlistViolation | null {
   const violation = (message: string, field?: string): AllowlistViolation => ({ code: HUB_ERROR.allowlist, message, field });
-  const repos = policy.sourceRepos ?? [];
-  if (repos.length > 0 && app.source.repoURL !== "" && !repos.some((r) => glob(r, app.source.repoURL))) {
+  if (!sourceRepoAllowed(policy, app.source.repoURL)) {
     return violation(`source repo ${app.source.repoURL} is not allowed for app ${app.name}`, "spec.source.repoURL");
   }
   const namespaces = policy.destinationNamespaces ?? [];

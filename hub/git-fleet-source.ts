@@ -1,5 +1,5 @@
 import type { Logger } from "../core/index.js";
-import { DocumentCache, openGitSource, redactUrl, renderFleet, type FleetRender, type GitAuth, type GitSource } from "../gitops/index.js";
+import { DocumentCache, openGitSource, redactUrl, renderFleet, type FleetRender, type GitAuth, type GitSource, type SourcePolicy } from "../gitops/index.js";
 import type { DesiredStateSource } from "./fleet-source.js";
 
 export interface GitFleetSourceOptions {
@@ -9,7 +9,14 @@ export interface GitFleetSourceOptions {
   readonly revision?: string | undefined;
   readonly appSetPath?: string | undefined;
   readonly clustersPath?: string | undefined;
+  /** Credentials by URL (a GitCredentials resolver: scoped by prefix, none over plain http). */
   readonly credentials?: ((url: string) => GitAuth | undefined) | undefined;
+  /** The resolver may hand out credentials for http:// URLs (--allow-insecure-http-credentials). */
+  readonly allowInsecureHttp?: boolean | undefined;
+  /** The sourceRepos allowlists, checked before any repository an app names is fetched. */
+  readonly sourcePolicy?: SourcePolicy | undefined;
+  /** Repositories whose kustomizations may name remote bases. */
+  readonly kustomizeRemoteBases?: ((source: string) => boolean) | undefined;
   readonly cacheDir?: string | undefined;
   readonly allowLocalRepos?: boolean | undefined;
   readonly logger?: Logger | undefined;
@@ -30,7 +37,7 @@ export class GitFleetSource implements DesiredStateSource {
   async load(): Promise<FleetRender> {
     const o = this.#options;
     if (this.#source === undefined) {
-      this.#source = await openGitSource({ url: o.url, auth: o.credentials?.(o.url), cacheDir: o.cacheDir, logger: o.logger });
+      this.#source = await openGitSource({ url: o.url, auth: o.credentials?.(o.url), allowInsecureHttp: o.allowInsecureHttp, cacheDir: o.cacheDir, logger: o.logger });
     } else {
       await this.#source.fetch();
     }
@@ -40,6 +47,9 @@ export class GitFleetSource implements DesiredStateSource {
       appSetPath: o.appSetPath,
       clustersPath: o.clustersPath,
       credentials: o.credentials,
+      allowInsecureHttp: o.allowInsecureHttp,
+      sourcePolicy: o.sourcePolicy,
+      kustomizeRemoteBases: o.kustomizeRemoteBases,
       cacheDir: o.cacheDir,
       allowLocalRepos: o.allowLocalRepos,
       documents: this.#documents,

@@ -5,7 +5,8 @@ import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { errorMessage, type Clock, type Logger } from "../core/index.js";
 import { generateSigningKey, loadSigningKey, type SigningKey } from "../protocol/index.js";
-import type { Allowlists } from "./allowlist.js";
+import { GitCredentials, tryParseRemoteRepoURL, urlPrefixMatches, type GitCredentialEntry } from "../gitops/index.js";
+import { sourcePolicy, type Allowlists } from "./allowlist.js";
 import { buildApi } from "./api-server.js";
 import type { DesiredStateSource } from "./fleet-source.js";
 import { GitFleetSource } from "./git-fleet-source.js";
@@ -27,8 +28,14 @@ export interface HubConfig
   /** PKCS#8 PEM ed25519 key; created (mode 0600) when the file does not exist. */
   readonly signingKeyFile: string;
   readonly repos: readonly HubRepoConfig[];
-  /** HTTPS token for the fleet and app repositories. */
+  /** HTTPS token for the fleet repositories' own URLs only (FLOTILLA_GIT_TOKEN). */
   readonly gitToken?: string | undefined;
+  /** Credentials by URL prefix (--git-credentials-file), like Argo CD's repo-creds. */
+  readonly gitCredentials?: readonly GitCredentialEntry[] | undefined;
+  /** Send credentials over plain http:// to prefixes configured for it (development and tests only). */
+  readonly allowInsecureHttpCredentials?: boolean | undefined;
+  /** URL prefixes of repositories whose kustomizations may name remote bases (--kustomize-remote-bases). */
+  readonly kustomizeRemoteBases?: readonly string[] | undefined;
   readonly gitCacheDir?: string | undefined;
   readonly allowLocalRepos?: boolean | undefined;
   readonly listen: { readonly host: string; readonly port: number };
@@ -93,11 +100,53 @@ async function signingKeyFrom(file: string, logger: Logger): Promise<SigningKey>
   return key;
 }
 
+/**
+ * The hub's git credentials: the credentials file's entries (by URL prefix) and FLOTILLA_GIT_TOKEN
+ * for each fleet repository's own URL, and nothing else. A fleet repository on plain http gets no
+ * token unless --allow-insecure-http-credentials says so.
+ */
+function hubCredentials(config: HubConfig, logger: Logger): ((url: string) => { username?: string; password?: string } | undefined) | undefined {
+  const entries: GitCredentialEntry[] = [...(config.gitCredentials ?? [])];
+  const token = config.gitToken;
+  if (token !== undefined && token !== "") {
+    const seen = new Set<string>();
+    for (const repo of config.repos) {
+      const remote = tryParseRemoteRepoURL(repo.url);
+      if (remote === undefined || seen.has(remote.href)) continue;
+      seen.add(remote.href);
+      if (remote.scheme === "http" && config.allowInsecureHttpCredentials !== true) {
+        logger.warn({ repo: remote.href }, "FLOTILLA_GIT_TOKEN is not sent to a plain http:// repository; use https (or --allow-insecure-http-credentials in development)");
+        continue;
+      }
+      entries.push({ url: remote.href, password: token, exact: true, origin: { field: "FLOTILLA_GIT_TOKEN" } });
+    }
+  }
+  if (entries.length === 0) return undefined;
+  return new GitCredentials({ entries, allowInsecureHttp: config.allowInsecureHttpCredentials }).resolver();
+}
+
+/** Which repositories may use kustomize remote bases: those under one of the URL prefixes. */
+function remoteBasesMatcher(prefixes: readonly string[]): ((source: string) => boolean) | undefined {
+  if (prefixes.length === 0) return undefined;
+  const parsed = prefixes.map((p) => {
+    const url = tryParseRemoteRepoURL(p);
+    if (url === undefined) throw new HubError(HUB_ERROR.config, `${JSON.stringify(p)} is not an http(s) URL prefix`, { field: "--kustomize-remote-bases" });
+    return url;
+  });
+  return (source) => {
+    const repo = tryParseRemoteRepoURL(source);
+    return repo !== undefined && parsed.some((prefix) => urlPrefixMatches(prefix, repo));
+  };
+}
+
 /** The composition root of `flotilla hub`: NATS, signing key, sources, the service and its API. */
 export async function startHub(config: HubConfig, deps: HubDeps): Promise<RunningHub> {
+  // Configuration errors first, before anything is opened.
+  const credentials = hubCredentials(config, deps.logger);
+  const repoSourcePolicy = sourcePolicy(config.allowlists);
+  const remoteBases = remoteBasesMatcher(config.kustomizeRemoteBases ?? []);
   const signingKey = await signingKeyFrom(config.signingKeyFile, deps.logger);
   const nc = await connectNats(config.nats);
-  const credentials = config.gitToken === undefined ? undefined : () => ({ token: config.gitToken });
   const sources =
     deps.sources ??
     config.repos.map(
@@ -108,6 +157,9 @@ export async function startHub(config: HubConfig, deps: HubDeps): Promise<Runnin
           appSetPath: r.appSetPath,
           clustersPath: r.clustersPath,
           credentials,
+          allowInsecureHttp: config.allowInsecureHttpCredentials,
+          sourcePolicy: repoSourcePolicy,
+          kustomizeRemoteBases: remoteBases,
           cacheDir: config.gitCacheDir,
           allowLocalRepos: config.allowLocalRepos,
           logger: deps.logger,

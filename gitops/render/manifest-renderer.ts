@@ -8,6 +8,7 @@ import { isPlainObject } from "../generators/param-utils.js";
 import { compileGlob, type PathGlob } from "../path-glob.js";
 import { confinePath } from "../repo-path.js";
 import type { RepoSnapshot } from "../repo-snapshot.js";
+import { KUSTOMIZATION_FILES, preflightKustomization } from "./kustomize-preflight.js";
 import type { KustomizeRunner } from "./kustomize-runner.js";
 import { deepFreeze, parseManifestFile } from "./manifest-objects.js";
 
@@ -18,7 +19,6 @@ export interface ManifestSource {
   readonly directory?: { readonly recurse?: boolean; readonly include?: string; readonly exclude?: string } | undefined;
 }
 
-const KUSTOMIZATION_FILES = ["kustomization.yaml", "kustomization.yml", "Kustomization"];
 const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/iu;
 
 /**
@@ -30,13 +30,20 @@ const MANIFEST_EXTENSIONS = /\.(ya?ml|json)$/iu;
 export class ManifestRenderer {
   readonly #kustomize: KustomizeRunner;
   readonly #logger: Logger;
+  readonly #remoteBases: (source: string) => boolean;
   readonly #cache = new Map<string, Promise<readonly KubeObject[]>>();
   readonly #settled = new WeakMap<RepoSnapshot, Map<string, readonly KubeObject[] | GitOpsError>>();
   readonly #trees = new Map<string, Promise<string>>();
   readonly #tempDirs: string[] = [];
 
-  constructor(options: { kustomize: KustomizeRunner; logger?: Logger | undefined }) {
+  constructor(options: {
+    kustomize: KustomizeRunner;
+    /** Repositories (by snapshot source) whose kustomizations may name remote bases; none by default. */
+    remoteBases?: ((source: string) => boolean) | undefined;
+    logger?: Logger | undefined;
+  }) {
     this.#kustomize = options.kustomize;
+    this.#remoteBases = options.remoteBases ?? (() => false);
     this.#logger = options.logger ?? silentLogger();
   }
 
@@ -84,6 +91,8 @@ export class ManifestRenderer {
   }
 
   async #kustomizeBuild(snapshot: RepoSnapshot, path: string, kustomization: string): Promise<KubeObject[]> {
+    // Before anything is written or run: nothing the kustomization names may lie outside the snapshot.
+    preflightKustomization(snapshot, path, { allowRemote: this.#remoteBases(snapshot.source) });
     const treeKey = `${snapshot.source}\0${snapshot.revision}`;
     let tree = this.#trees.get(treeKey);
     if (tree === undefined) {

@@ -48,7 +48,7 @@ spec:
   });
 
   it("clones with a token, resolves branch, tag and HEAD, and fetches new commits", async () => {
-    const source = await openGitSource({ url, auth: { token: TOKEN }, cacheDir });
+    const source = await openGitSource({ url, auth: { token: TOKEN }, allowInsecureHttp: true, cacheDir });
     const first = await repo.head();
     expect(await source.resolve("HEAD")).toBe(first);
     expect(await source.resolve("main")).toBe(first);
@@ -65,13 +65,13 @@ spec:
   });
 
   it("renders a fleet from the URL, reusing the clone in the cache", async () => {
-    const fleet = await renderFleet({ source: url, credentials: () => ({ username: "x-access-token", password: TOKEN }), cacheDir });
+    const fleet = await renderFleet({ source: url, credentials: () => ({ username: "x-access-token", password: TOKEN }), allowInsecureHttp: true, cacheDir });
     expect(fleet.revision).toBe(await repo.head());
     expect(fleet.clusters[0].apps[0].objects[0]).toMatchObject({ kind: "ConfigMap", data: { v: "two" }, metadata: { namespace: "cm" } });
   });
 
   it("fails with GITOPS_GIT on a wrong token, without echoing it", async () => {
-    const err = await openGitSource({ url, auth: { token: "wrong-token-value" }, cacheDir: join(cacheDir, "other") }).catch((e: unknown) => e);
+    const err = await openGitSource({ url, auth: { token: "wrong-token-value" }, allowInsecureHttp: true, cacheDir: join(cacheDir, "other") }).catch((e: unknown) => e);
     expect(isGitOpsError(err)).toBe(true);
     expect(err).toMatchObject({ code: "GITOPS_GIT" });
     expect((err as Error).message).toContain("clone");
