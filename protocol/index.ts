@@ -78,4 +78,5 @@ export {
   type IncomingSpokeMessage,
 } from "./spoke-messages.js";
 export { fetchDesiredState, type FetchedDesiredState } from "./fetch-desired-state.js";
+export { readBundleObject } from "./read-bundle-object.js";
 export { describeNatsConnectError, explainNatsConnectFailure } from "./nats-connect-diagnosis.js";
