@@ -59,11 +59,13 @@ export {
   createEnvelope,
   parseEnvelope,
   verifyEnvelope,
+  verifyEnvelopeHeader,
   envelopeSigningBytes,
   type CreateEnvelopeInput,
   type CreatedEnvelope,
   type VerifyEnvelopeInput,
   type VerifyEnvelopeResult,
+  type VerifyEnvelopeHeaderResult,
 } from "./envelope.js";
 export {
   signHello,
