@@ -6,13 +6,7 @@ import {
   type Bundle,
   type DesiredStateEnvelope,
 } from "../protocol/index.js";
-import type { PublishedState } from "./desired-state-store.js";
-
-/** One revision of a `flotilla-desired` key, oldest first; `value` is null for a delete or purge marker. */
-export interface DesiredEntry {
-  readonly kvRevision: number;
-  readonly value: Uint8Array | null;
-}
+import type { DesiredEntry, PublishedState } from "./desired-state-store.js";
 
 /** What a restarted hub may take from a cluster's key. */
 export interface RestoredDesiredState {

@@ -14,7 +14,6 @@ import {
   type DesiredStateEnvelope,
 } from "../protocol/index.js";
 import type { KeyBackup } from "./cluster-registry.js";
-import type { DesiredEntry } from "./desired-state-restore.js";
 import { HUB_ERROR, HubError } from "./hub-errors.js";
 
 /**
@@ -37,6 +36,12 @@ export interface PublishedState {
   readonly revision: string;
   readonly bundleDigest: string;
   readonly kvRevision: number;
+}
+
+/** One revision of a `flotilla-desired` key, oldest first; `value` is null for a delete or purge marker. */
+export interface DesiredEntry {
+  readonly kvRevision: number;
+  readonly value: Uint8Array | null;
 }
 
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;

@@ -53,7 +53,11 @@ function spokeConnection(cluster: string, inbox = spokeConnectOptions(cluster).i
 }
 
 function watch(nc: NatsConnection, where: string, subject: string): void {
-  nc.subscribe(subject, { callback: (_err, m: Msg) => seen.push({ where, subject: m.subject, stream: m.headers?.get("Nats-Stream") || undefined, answered: m.headers?.get("Nats-Subject") || undefined, data: m.data }) });
+  nc.subscribe(subject, {
+    callback: (_err, m: Msg) => {
+      seen.push({ where, subject: m.subject, stream: m.headers?.get("Nats-Stream") || undefined, answered: m.headers?.get("Nats-Subject") || undefined, data: m.data });
+    },
+  });
 }
 
 /**
