@@ -5,12 +5,6 @@ import { parseSemVer, type NatsConnection } from "@nats-io/transport-node";
 import {
   DESIRED_BUCKET,
   STATUS_BUCKET,
-  bundleSchema,
-  decompressBundle,
-  parseJson,
-  parseWith,
-  sha256Digest,
-  type Bundle,
   createNotify,
   encodeMessage,
   isProtocolError,
@@ -42,6 +36,12 @@ export interface PublishedState {
   readonly revision: string;
   readonly bundleDigest: string;
   readonly kvRevision: number;
+}
+
+/** One revision of a `flotilla-desired` key, oldest first; `value` is null for a delete or purge marker. */
+export interface DesiredEntry {
+  readonly kvRevision: number;
+  readonly value: Uint8Array | null;
 }
 
 const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
@@ -117,28 +117,21 @@ export class DesiredStateStore {
     return entry === null || entry.operation !== "PUT" ? null : parseEnvelope(entry.value);
   }
 
-  /** The bundle currently published for `cluster`, decoded (the hub's memory of what each cluster runs). */
-  async currentBundle(cluster: string): Promise<{ state: PublishedState; bundle: Bundle } | null> {
-    const entry = await this.#desired.get(cluster);
-    if (entry === null || entry.operation !== "PUT") return null;
-    try {
-      const envelope = parseEnvelope(entry.value);
-      let compressed: Uint8Array | null;
-      if (envelope.bundleRef !== undefined) {
-        compressed = await (await this.#objectBucket(envelope.bundleRef.bucket)).getBlob(envelope.bundleRef.object);
-      } else {
-        compressed = Buffer.from(envelope.bundle ?? "", "base64");
-      }
-      if (compressed === null) return null;
-      const bytes = decompressBundle(compressed, envelope.bundleSize);
-      if (sha256Digest(bytes) !== envelope.bundleDigest) return null;
-      const bundle = parseWith(bundleSchema, parseJson(bytes, "bundle"), "bundle");
-      const state = { cluster, generation: envelope.generation, revision: envelope.revision, bundleDigest: envelope.bundleDigest, kvRevision: entry.revision };
-      return { state, bundle };
-    } catch (err) {
-      if (isProtocolError(err) || err instanceof RangeError || (err instanceof Error && "code" in err && String(err.code).startsWith("Z_"))) return null;
-      throw err;
+  /**
+   * Every kept revision of a cluster's key, oldest first (the bucket keeps 5); null values are delete
+   * or purge markers. Raw: restoreDesiredState decides what may be trusted.
+   */
+  async desiredHistory(cluster: string): Promise<DesiredEntry[]> {
+    const out: DesiredEntry[] = [];
+    for await (const e of await this.#desired.history({ key: cluster })) {
+      out.push({ kvRevision: e.revision, value: e.operation === "PUT" ? e.value : null });
     }
+    return out.sort((a, b) => a.kvRevision - b.kvRevision);
+  }
+
+  /** An object's bytes from a bundle bucket, null when it is gone. */
+  async readObject(bucket: string, object: string): Promise<Uint8Array | null> {
+    return (await this.#objectBucket(bucket)).getBlob(object);
   }
 
   /** Every key of the desired bucket. */

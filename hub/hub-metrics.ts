@@ -9,5 +9,6 @@ export class HubMetrics {
   readonly spokeMessages = new Counter({ name: "flotilla_hub_spoke_messages_total", help: "Hello, heartbeat and status messages", labelNames: ["kind", "result"], registers: [this.registry] });
   readonly clusters = new Gauge({ name: "flotilla_hub_clusters", help: "Known clusters by connection", labelNames: ["connection"], registers: [this.registry] });
   readonly publishSeconds = new Histogram({ name: "flotilla_hub_publish_seconds", help: "Time to publish one plan", registers: [this.registry], buckets: [0.01, 0.05, 0.1, 0.5, 1, 5, 30] });
+  readonly restoreRejected = new Counter({ name: "flotilla_hub_restore_rejected_total", help: "flotilla-desired entries not restored on start (wrong cluster or fleet, bad signature, older generation, unreadable)", labelNames: ["code"], registers: [this.registry] });
   readonly webhooks = new Counter({ name: "flotilla_hub_webhooks_total", help: "Webhook deliveries", labelNames: ["result"], registers: [this.registry] });
 }

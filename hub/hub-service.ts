@@ -3,6 +3,7 @@ import { errorMessage, isFlotillaError, type Clock, type Logger } from "../core/
 import type { ClusterRender, FleetRender, RenderError } from "../gitops/index.js";
 import {
   canonicalJson,
+  DESIRED_BUCKET,
   PROTOCOL_ERROR_CODES,
   createEnvelope,
   encodeBundle,
@@ -15,6 +16,7 @@ import {
 import type { Allowlists } from "./allowlist.js";
 import { jitter } from "./bounded.js";
 import { ClusterRegistry } from "./cluster-registry.js";
+import { restoreDesiredState } from "./desired-state-restore.js";
 import { DesiredStateStore, STATUS_KEY, type PublishedState } from "./desired-state-store.js";
 import { appSetOf, bundleOf, mergeRenders, newAppsFor, observedHealth, type AppIssue } from "./fleet-planner.js";
 import type { DesiredStateSource } from "./fleet-source.js";
@@ -61,6 +63,12 @@ interface ClusterState {
   published?: PublishedState | undefined;
   bundle?: Bundle | undefined;
   publishError?: string | undefined;
+  /** The highest generation the hub signed for this cluster before a restart; the next one is newer. */
+  generationFloor?: number | undefined;
+  /** The key's current value is not what the hub restored: publish over it even if nothing changed. */
+  republish?: boolean | undefined;
+  /** Why the key's value was not restored (kept for the hub's lifetime, shown with the cluster's errors). */
+  restoreError?: { readonly code: string; readonly message: string } | undefined;
 }
 
 /** Content digest of a cluster's apps: ignores source revisions, so a commit that changes nothing publishes nothing. */
@@ -148,8 +156,21 @@ export class HubService {
 
   async #restore(): Promise<void> {
     for (const cluster of await this.store.clusters()) {
-      const current = await this.store.currentBundle(cluster);
-      if (current !== null) this.#clusters.set(cluster, { published: current.state, bundle: current.bundle });
+      const restored = await restoreDesiredState({
+        fleet: this.fleet,
+        cluster,
+        hubPublicKey: this.#o.signingKey.publicKey,
+        entries: await this.store.desiredHistory(cluster),
+        readObject: (bucket, object) => this.store.readObject(bucket, object),
+      });
+      const state: ClusterState = { published: restored.current?.state, bundle: restored.current?.bundle, generationFloor: restored.generationFloor, republish: restored.republish };
+      if (restored.rejected !== undefined) {
+        const { code, message, kvRevision } = restored.rejected;
+        state.restoreError = { code, message: `the ${DESIRED_BUCKET} entry at revision ${String(kvRevision)} was not restored: ${message}; the hub publishes over it` };
+        this.metrics.restoreRejected.inc({ code });
+        this.#o.logger.warn({ cluster, code, kvRevision, reason: message }, "desired-state entry rejected on restore");
+      }
+      this.#clusters.set(cluster, state);
     }
     this.registry.restore(await this.store.loadStatus(STATUS_KEY.cluster));
     this.registry.restoreKeyBackups(await this.store.loadKeyBackups());
@@ -355,7 +376,7 @@ export class HubService {
           apps.push(...current.filter((a) => appSetOf(a) === appSet));
         }
       }
-      if (state?.bundle !== undefined && contentDigest(apps) === contentDigest(state.bundle.apps)) continue;
+      if (state?.bundle !== undefined && state.republish !== true && contentDigest(apps) === contentDigest(state.bundle.apps)) continue;
       work.push({ cluster: c.name, apps, revision });
     }
     await this.#publishAll(work);
@@ -432,7 +453,8 @@ export class HubService {
         const created = createEnvelope({
           fleet: this.fleet,
           cluster: w.cluster,
-          generation: (state.published?.generation ?? 0) + 1,
+          // Never backwards: past what the hub signed before a restart and what the spoke says it applied.
+          generation: Math.max(state.published?.generation ?? 0, state.generationFloor ?? 0, this.registry.get(w.cluster)?.appliedGeneration ?? 0) + 1,
           revision,
           issuedAt: this.#o.clock.now(),
           bundle: encodeBundle(bundle),
@@ -455,6 +477,7 @@ export class HubService {
       const e = b.created.envelope;
       this.store.notify(this.fleet, e);
       this.#clusters.set(b.cluster, {
+        restoreError: this.#clusters.get(b.cluster)?.restoreError,
         bundle: b.bundle,
         published: { cluster: b.cluster, generation: e.generation, revision: e.revision, bundleDigest: e.bundleDigest, kvRevision: revisions[i] ?? 0 },
       });

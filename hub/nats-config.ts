@@ -1,5 +1,5 @@
 import { assertClusterName } from "../protocol/index.js";
-import { spokePermissions } from "./nats-permissions.js";
+import { spokeAccountLinks, spokePermissions } from "./nats-permissions.js";
 
 export interface NatsConfigInput {
   readonly fleet: string;
@@ -22,7 +22,19 @@ function list(values: readonly string[], indent: string): string {
   return `[\n${values.map((v) => `${indent}  ${quote(v)}`).join(",\n")}\n${indent}]`;
 }
 
-/** Renders nats-server.conf (pure): JetStream on, a hub user with full rights, one locked-down user per spoke. */
+/** The hub's account name; each spoke's is `spoke-<cluster>`, which no cluster name can turn into `hub`. */
+export const HUB_ACCOUNT = "hub";
+export function spokeAccount(cluster: string): string {
+  return `spoke-${assertClusterName(cluster)}`;
+}
+
+/**
+ * Renders nats-server.conf (pure). One account per spoke plus the hub's, which alone has JetStream:
+ * within one account a permitted JetStream request lets the server publish its answer on any reply
+ * subject the requester picks (notes/nats-permissions.md section 8), so permissions alone cannot keep
+ * spokes apart. Across an import the reply is mapped back into the requester's account, so nothing a
+ * spoke sends, replies included, can land in the hub's account beyond the exact subjects it imports.
+ */
 export function renderNatsConfig(input: NatsConfigInput): string {
   assertClusterName(input.fleet, "fleet");
   const lines = [
@@ -36,19 +48,55 @@ export function renderNatsConfig(input: NatsConfigInput): string {
       `tls { cert_file: ${quote(input.tls.cert)}, key_file: ${quote(input.tls.key)}${input.tls.ca === undefined ? "" : `, ca_file: ${quote(input.tls.ca)}`}${input.tls.verify === true ? ", verify: true" : ""} }`,
     );
   }
-  lines.push("authorization {", "  users: [", `    # hub`, `    { nkey: ${quote(input.hubPublicKey)} }`);
-  for (const [cluster, nkey] of [...input.spokes].sort(([a], [b]) => a.localeCompare(b))) {
-    assertClusterName(cluster);
+  const spokes = [...input.spokes].sort(([a], [b]) => a.localeCompare(b));
+  for (const [cluster] of spokes) assertClusterName(cluster);
+  const hubExports: string[] = [];
+  const hubImports: string[] = [];
+  const spokeBlocks: string[] = [];
+  for (const [cluster, nkey] of spokes) {
+    const account = quote(spokeAccount(cluster));
+    const links = spokeAccountLinks(input.fleet, cluster);
     const perms = spokePermissions(input.fleet, cluster);
-    lines.push(
-      `    # spoke ${cluster}`,
-      `    { nkey: ${quote(nkey)}, permissions: {`,
-      `        publish: { allow: ${list(perms.publish, "        ")} }`,
-      `        subscribe: { allow: ${list(perms.subscribe, "        ")} }`,
-      `        allow_responses: true`,
-      `    } }`,
+    hubExports.push(`      # to spoke ${cluster}`);
+    for (const s of links.hubServices) hubExports.push(`      { service: ${quote(s)}, accounts: [${account}] }`);
+    for (const s of links.hubStreams) hubExports.push(`      { stream: ${quote(s)}, accounts: [${account}] }`);
+    hubImports.push(`      # from spoke ${cluster}`);
+    for (const s of links.spokeStreams) hubImports.push(`      { stream: { account: ${account}, subject: ${quote(s)} } }`);
+    spokeBlocks.push(
+      `  # spoke ${cluster}: no JetStream of its own; reaches the hub's only through the imports below`,
+      `  ${account}: {`,
+      `    users: [`,
+      `      { nkey: ${quote(nkey)}, permissions: {`,
+      `          publish: { allow: ${list(perms.publish, "          ")} }`,
+      `          subscribe: { allow: ${list(perms.subscribe, "          ")} }`,
+      `      } }`,
+      `    ]`,
+      `    exports: [`,
+      ...links.spokeStreams.map((s) => `      { stream: ${quote(s)}, accounts: [${quote(HUB_ACCOUNT)}] }`),
+      `    ]`,
+      `    imports: [`,
+      ...links.hubServices.map((s) => `      { service: { account: ${quote(HUB_ACCOUNT)}, subject: ${quote(s)} } }`),
+      ...links.hubStreams.map((s) => `      { stream: { account: ${quote(HUB_ACCOUNT)}, subject: ${quote(s)} } }`),
+      `    ]`,
+      `  }`,
     );
   }
-  lines.push("  ]", "}", "");
+  lines.push(
+    "accounts {",
+    `  # the hub: the only account with JetStream`,
+    `  ${quote(HUB_ACCOUNT)}: {`,
+    `    jetstream: enabled`,
+    `    users: [ { nkey: ${quote(input.hubPublicKey)} } ]`,
+    `    exports: [`,
+    ...hubExports,
+    `    ]`,
+    `    imports: [`,
+    ...hubImports,
+    `    ]`,
+    `  }`,
+    ...spokeBlocks,
+    "}",
+    "",
+  );
   return lines.join("\n");
 }

@@ -97,6 +97,7 @@ export function clusterView(hub: HubService, name: string, now: number): Cluster
     errors: [
       ...(report?.errors ?? []).map((e) => ({ code: e.code, message: e.message })),
       ...(entry?.keyBackupError === undefined ? [] : [{ ...entry.keyBackupError }]),
+      ...(state?.restoreError === undefined ? [] : [{ ...state.restoreError }]),
       ...hub.issues().filter((i) => i.cluster === name).map((i) => ({ code: i.error.code, message: i.error.message })),
     ],
     apps,

@@ -104,7 +104,13 @@ function pinnedKeys(hubPublicKey: string | readonly string[]): VerifyKey[] {
  * Everything a spoke checks before trusting desired state (pure; never throws on bad input).
  * Order: schema/version, fleet, cluster, key, signature, generation, bundle body vs signed digest.
  */
-export function verifyEnvelope(input: VerifyEnvelopeInput): VerifyEnvelopeResult {
+export type VerifyEnvelopeHeaderResult = { readonly ok: true; readonly envelope: DesiredStateEnvelope } | { readonly ok: false; readonly error: ProtocolError };
+
+/**
+ * The signed header alone: schema/version, fleet, cluster, key, signature (pure; never throws on bad
+ * input). Enough to trust `generation`, `revision` and `bundleDigest` when the bundle body is not at hand.
+ */
+export function verifyEnvelopeHeader(input: Omit<VerifyEnvelopeInput, "minGeneration">): VerifyEnvelopeHeaderResult {
   let envelope: DesiredStateEnvelope;
   let keys: VerifyKey[];
   try {
@@ -114,15 +120,23 @@ export function verifyEnvelope(input: VerifyEnvelopeInput): VerifyEnvelopeResult
     if (isProtocolError(err)) return { ok: false, error: err };
     throw err;
   }
-  if (envelope.fleet !== input.fleet) return fail(PROTOCOL_ERROR_CODES.wrongFleet, `envelope is for fleet "${envelope.fleet}", not "${input.fleet}"`, "fleet");
+  const failed = (code: ProtocolError["code"], message: string, field: string): VerifyEnvelopeHeaderResult => ({ ok: false, error: new ProtocolError(code, message, { field }) });
+  if (envelope.fleet !== input.fleet) return failed(PROTOCOL_ERROR_CODES.wrongFleet, `envelope is for fleet "${envelope.fleet}", not "${input.fleet}"`, "fleet");
   if (envelope.cluster !== input.cluster) {
-    return fail(PROTOCOL_ERROR_CODES.wrongCluster, `envelope is for cluster "${envelope.cluster}", not "${input.cluster}"`, "cluster");
+    return failed(PROTOCOL_ERROR_CODES.wrongCluster, `envelope is for cluster "${envelope.cluster}", not "${input.cluster}"`, "cluster");
   }
   const key = keys.find((k) => k.keyId === envelope.keyId);
-  if (key === undefined) return fail(PROTOCOL_ERROR_CODES.unknownKey, `envelope is signed by key ${envelope.keyId}, which is not pinned`, "keyId");
+  if (key === undefined) return failed(PROTOCOL_ERROR_CODES.unknownKey, `envelope is signed by key ${envelope.keyId}, which is not pinned`, "keyId");
   if (!verifyBytes(envelopeSigningBytes(envelope), envelope.signature, key)) {
-    return fail(PROTOCOL_ERROR_CODES.signatureInvalid, "envelope signature does not verify with the pinned hub key", "signature");
+    return failed(PROTOCOL_ERROR_CODES.signatureInvalid, "envelope signature does not verify with the pinned hub key", "signature");
   }
+  return { ok: true, envelope };
+}
+
+export function verifyEnvelope(input: VerifyEnvelopeInput): VerifyEnvelopeResult {
+  const header = verifyEnvelopeHeader(input);
+  if (!header.ok) return header;
+  const { envelope } = header;
   if (envelope.generation < input.minGeneration) {
     return fail(
       PROTOCOL_ERROR_CODES.staleGeneration,

@@ -1,12 +1,12 @@
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
-import { Objm } from "@nats-io/obj";
 import type { NatsConnection } from "@nats-io/transport-node";
 import { errorMessage } from "../core/index.js";
 import { parseEnvelope } from "./envelope.js";
 import { DESIRED_BUCKET, assertClusterName } from "./names.js";
 import { PROTOCOL_ERROR_CODES, ProtocolError } from "./protocol-errors.js";
-import type { DesiredStateEnvelope } from "./schemas.js";
+import { readBundleObject } from "./read-bundle-object.js";
+import { MAX_BUNDLE_BYTES, type DesiredStateEnvelope } from "./schemas.js";
 
 export interface FetchedDesiredState {
   /** The envelope, with `bundle` filled in from the object store when it travelled by reference. Verify it next. */
@@ -27,9 +27,9 @@ function wrapNatsError(err: unknown, what: string): ProtocolError {
 }
 
 /**
- * The spoke's pull: one per-key direct get on `flotilla-desired`, and for a bundle by reference one
- * object read from `flotilla-bundles-<cluster>`. Uses only what the spoke's NATS user may do (no
- * consumer on the KV, no STREAM.INFO, no $JS.API.INFO). Takes the spoke's connection; opens nothing.
+ * The spoke's pull: one per-key direct get on `flotilla-desired`, and for a bundle by reference
+ * direct gets on `flotilla-bundles-<cluster>` (readBundleObject). Uses only what the spoke's account
+ * imports (no consumer, no STREAM.INFO, no $JS.API.INFO). Takes the spoke's connection; opens nothing.
  * Returns null when the hub has published nothing for this cluster yet.
  */
 export async function fetchDesiredState(nc: NatsConnection, options: { fleet: string; cluster: string }): Promise<FetchedDesiredState | null> {
@@ -49,9 +49,9 @@ export async function fetchDesiredState(nc: NatsConnection, options: { fleet: st
   const ref = envelope.bundleRef;
   let data: Uint8Array | null;
   try {
-    const os = await new Objm(js).open(ref.bucket, false);
-    data = await os.getBlob(ref.object);
+    data = await readBundleObject(nc, { bucket: ref.bucket, object: ref.object, maxBytes: Math.min(ref.size, MAX_BUNDLE_BYTES) });
   } catch (err) {
+    if (err instanceof ProtocolError) throw err;
     throw wrapNatsError(err, `reading bundle ${ref.bucket}/${ref.object}`);
   }
   if (data === null) {

@@ -59,11 +59,13 @@ export {
   createEnvelope,
   parseEnvelope,
   verifyEnvelope,
+  verifyEnvelopeHeader,
   envelopeSigningBytes,
   type CreateEnvelopeInput,
   type CreatedEnvelope,
   type VerifyEnvelopeInput,
   type VerifyEnvelopeResult,
+  type VerifyEnvelopeHeaderResult,
 } from "./envelope.js";
 export {
   signHello,
@@ -78,4 +80,5 @@ export {
   type IncomingSpokeMessage,
 } from "./spoke-messages.js";
 export { fetchDesiredState, type FetchedDesiredState } from "./fetch-desired-state.js";
+export { readBundleObject } from "./read-bundle-object.js";
 export { describeNatsConnectError, explainNatsConnectFailure } from "./nats-connect-diagnosis.js";
