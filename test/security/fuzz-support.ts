@@ -309,3 +309,86 @@ export function damageBytes(input: Uint8Array, d: ByteDamage): Uint8Array {
 export function damageText(input: string, d: ByteDamage): string {
   return Buffer.from(damageBytes(Buffer.from(input, "utf8"), d)).toString("utf8");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Go templates with hostile actions spliced in.
+
+/**
+ * Actions an author (or an insider editing a fleet repo) can put in a template: every control
+ * structure, Sprig functions that fail, convert, index or allocate, and broken syntax. Numbers that
+ * size an allocation (`until`, `repeat`, printf widths) stay small: the engine has no step or size
+ * budget yet (issue 15, another helper), and the fuzz suite records that rather than hanging.
+ */
+const ACTION_TEMPLATES: readonly ((n: number) => string)[] = [
+  () => "{{ .a }}",
+  () => "{{ .missing.deeper }}",
+  () => '{{ index . "a" }}',
+  (n) => `{{ index (list 1 2) ${String(n)} }}`,
+  (n) => `{{ printf "%s-%d-%v" .a ${String(n)} . }}`,
+  () => "{{ if .a }}x{{ else if .b }}y{{ else }}z{{ end }}",
+  (n) => `{{ range $i, $v := until ${String(n)} }}{{ $i }}{{ end }}`,
+  () => "{{ range $k, $v := . }}{{ $k }}={{ $v }};{{ else }}none{{ end }}",
+  () => "{{ with .a }}{{ . }}{{ end }}",
+  () => "{{ .a | upper | quote }}",
+  () => "{{ b64dec .a }}",
+  () => "{{ toJson . }}",
+  () => '{{ fail "boom" }}',
+  () => '{{ required "needed" .nope }}',
+  (n) => `{{ repeat ${String(n)} "ab" }}`,
+  () => "{{ $x := 1 }}{{ $x = 2 }}{{ $x }}",
+  () => '{{ define "t" }}[{{ . }}]{{ end }}{{ template "t" .a }}',
+  () => '{{ template "nope" . }}',
+  (n) => `{{ div 1 ${String(n % 2)} }}`,
+  (n) => `{{ mod ${String(n)} 0 }}`,
+  () => "{{ atoi .a }}",
+  () => '{{ regexMatch "(a+)+$" .a }}',
+  () => '{{ semverCompare ">1.0" .a }}',
+  (n) => `{{ slice .a 1 ${String(n)} }}`,
+  (n) => `{{ trunc ${String(-n)} .a }}`,
+  (n) => `{{ substr ${String(n)} 1 .a }}`,
+  () => '{{ toDate "2006-01-02" .a }}',
+  () => "{{ len . }}",
+  () => "{{ range until 3 }}{{ break }}{{ end }}",
+  () => "{{ continue }}",
+  () => "{{ end }}",
+  () => "{{",
+  () => "}}",
+  () => "{{ /* comment */ }}",
+  () => "{{- .a -}}",
+  () => '{{ "\\x" }}',
+  () => "{{ 1e400 }}",
+  () => "{{ add 9223372036854775807 1 }}",
+  () => "{{ mul 1e308 10 }}",
+  () => "{{ float64 .a | int }}",
+  () => "{{ .a.b.c.d }}",
+  () => "{{ (.a) | print | printf }}",
+  () => "{{ nil }}",
+  () => "{{ call .a }}",
+  () => "{{ and .a (or .b .c) (not .d) }}",
+  () => '{{ dict "__proto__" (dict "polluted" "yes") | toJson }}',
+  () => '{{ $d := dict }}{{ $_ := set $d "__proto__" "x" }}{{ $_ := set $d "constructor" "y" }}{{ toJson $d }}',
+  () => '{{ (dict "a" 1).constructor }}',
+  () => "{{ .constructor }}{{ .__proto__ }}{{ .toString }}",
+  () => '{{ index . "__proto__" }}{{ index . "constructor" }}',
+  () => '{{ mergeOverwrite (dict) (fromJson "{\\"__proto__\\":{\\"polluted\\":1}}") | toJson }}',
+  (n) => `{{ printf "%${String(n)}d" 1 }}`,
+  () => "{{ sha256sum .a }}",
+  () => '{{ splitList "," .a }}',
+  () => '{{ fromYaml "a: &x [*x]" }}',
+];
+
+/** One hostile action; numbers in it are bounded (see ACTION_TEMPLATES). */
+export const templateAction: fc.Arbitrary<string> = fc.oneof(
+  { weight: 5, arbitrary: fc.tuple(fc.nat({ max: ACTION_TEMPLATES.length - 1 }), fc.integer({ min: -3, max: 300 })).map(([i, n]) => ACTION_TEMPLATES[i](n)) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 12 }).map((s) => `{{${s}}}`) },
+  { weight: 1, arbitrary: fc.string({ maxLength: 8 }) },
+);
+
+/** A valid template with hostile actions spliced in at random places. */
+export function splicedTemplate(valid: string): fc.Arbitrary<string> {
+  return fc.array(fc.tuple(fc.nat({ max: valid.length }), templateAction), { minLength: 1, maxLength: 4 }).map((splices) => {
+    let out = valid;
+    for (const [at, action] of [...splices].sort((a, b) => b[0] - a[0])) out = out.slice(0, Math.min(at, out.length)) + action + out.slice(Math.min(at, out.length));
+    return out;
+  });
+}
