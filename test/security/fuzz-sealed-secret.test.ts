@@ -88,7 +88,7 @@ describe("fuzz: SealedSecret", () => {
         const secret = outcome(() => unsealSealedSecret(damaged, ring), CODES);
         if (secret !== undefined) expect(secret.data).toEqual(unsealSealedSecret(sealed, ring).data);
       }),
-      bounds(200, 1_500),
+      bounds(200, 1_000),
     );
   });
 
@@ -97,7 +97,7 @@ describe("fuzz: SealedSecret", () => {
       fc.property(mutation, (m) => {
         openBoth(materialize(applyMutation(sealed, m)));
       }),
-      bounds(300, 2_500),
+      bounds(300, 1_000),
     );
   });
 
@@ -108,7 +108,7 @@ describe("fuzz: SealedSecret", () => {
         manifest.spec.template = { ...manifest.spec.template, data: { out: source } };
         openBoth(manifest);
       }),
-      bounds(200, 1_500),
+      bounds(200, 1_000),
     );
   });
 
@@ -119,7 +119,7 @@ describe("fuzz: SealedSecret", () => {
         const docs = outcome(() => parseManifests(damageText(text, d), "s.yaml"), CODES);
         for (const doc of docs ?? []) openBoth(doc);
       }),
-      bounds(200, 1_500),
+      bounds(200, 1_000),
     );
   });
 });
@@ -132,7 +132,7 @@ describe("fuzz: FleetSealedSecret", () => {
         outcome(() => unsealFleetSealedSecret(manifest, cluster, ring), CODES);
         outcome(() => unsealFleetSealedSecret(parseFleetSealedSecret(manifest) as FleetSealedSecretManifest, cluster, ring), CODES);
       }),
-      bounds(300, 1_500),
+      bounds(300, 1_000),
     );
   });
 
@@ -142,7 +142,7 @@ describe("fuzz: FleetSealedSecret", () => {
         const manifest = materialize(applyMutation(fleet, m)) as FleetSealedSecretManifest;
         await outcomeAsync(() => recoverFleetSealedSecret(manifest, identity), CODES);
       }),
-      bounds(150, 1_500),
+      bounds(150, 1_000),
     );
   });
 });

@@ -37,7 +37,7 @@ describe("fuzz: Go templates with hostile actions spliced in", () => {
       fc.property(fc.constantFrom(...VALID).chain(splicedTemplate), dataArb, fc.constantFrom("error" as const, "default" as const, "zero" as const), (source, data, missingKey) => {
         execute(source, data, { functionSet: "argocd", missingKey, name: "fuzz" });
       }),
-      bounds(600, 5_000),
+      bounds(600, 2_000),
     );
   });
 
@@ -46,7 +46,7 @@ describe("fuzz: Go templates with hostile actions spliced in", () => {
       fc.property(fc.constantFrom(...VALID).chain(splicedTemplate), (source) => {
         execute(source, { a: "s3cret", b: "x" }, { functionSet: "sealed-secrets", missingKey: "default", name: "item" });
       }),
-      bounds(300, 2_500),
+      bounds(300, 1_000),
     );
   });
 
@@ -57,7 +57,7 @@ describe("fuzz: Go templates with hostile actions spliced in", () => {
         const params = typeof data === "object" && data !== null && !Array.isArray(data) ? (data as Record<string, string>) : {};
         outcome(() => renderFastTemplate(source, params), CODES);
       }),
-      bounds(500, 3_000),
+      bounds(500, 2_000),
     );
   });
 
