@@ -5,6 +5,8 @@ import { FlotillaError } from "../core/index.js";
 export const CRD_ERROR = {
   /** A document does not match its CRD schema (wrong type, missing or unknown field). */
   invalid: "CRD_INVALID",
+  /** `generate:crds` met a CRD schema construct it cannot turn into zod (developer tool). */
+  codegenUnsupported: "CRD_CODEGEN_UNSUPPORTED",
 } as const;
 
 export type CrdErrorCode = (typeof CRD_ERROR)[keyof typeof CRD_ERROR];

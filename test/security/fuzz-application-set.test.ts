@@ -6,7 +6,7 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { parse as parseYaml, stringify as yamlStringify } from "yaml";
-import { parseApplicationSet, type ApplicationSet } from "../../crds/index.js";
+import { CRD_ERROR, parseApplicationSet } from "../../crds/index.js";
 import { GITOPS_ERROR, applicationSetFromText, expandApplicationSet, memorySnapshot, type FleetCluster } from "../../gitops/index.js";
 import { applyMutation, bounds, byteDamage, damageText, expectTypedError, materialize, mutation, outcome, outcomeAsync, splicedTemplate, toJsonText } from "./fuzz-support.js";
 
@@ -84,7 +84,7 @@ const context = {
 
 /** Parse then expand; expansion reports failures in its result, each of which must carry a code. */
 async function parseAndExpand(value: unknown): Promise<void> {
-  const appSet = outcome(() => parseApplicationSet(value, "appset.yaml") as ApplicationSet, ["CRD_INVALID"]);
+  const appSet = outcome(() => parseApplicationSet(value, "appset.yaml"), [CRD_ERROR.invalid]);
   if (appSet === undefined) return;
   const result = await outcomeAsync(() => expandApplicationSet(appSet, context), CODES);
   if (result === undefined) return;

@@ -40,7 +40,7 @@ const bundle: Bundle = {
   ],
 };
 
-function envelopeOf(b: Bundle | Record<string, unknown>, generation = 7): { value: Uint8Array; envelope: Record<string, unknown> } {
+function envelopeOf(b: Bundle | Record<string, unknown>, generation = 7): { value: Uint8Array; envelope: object } {
   const created = createEnvelope({
     fleet: "prod",
     cluster: "eu-1",
@@ -51,7 +51,7 @@ function envelopeOf(b: Bundle | Record<string, unknown>, generation = 7): { valu
     signingKey: hub,
     maxPayload: 8 * 1024 * 1024,
   });
-  return { value: created.value, envelope: created.envelope as unknown as Record<string, unknown> };
+  return { value: created.value, envelope: created.envelope };
 }
 
 const valid = envelopeOf(bundle);

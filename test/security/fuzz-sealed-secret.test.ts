@@ -18,6 +18,7 @@ import {
   sealSecret,
   type FleetSealedSecretManifest,
   type SealedSecretManifest,
+  type SecretManifest,
 } from "../../crypto/seal.js";
 import {
   applyMutation,
@@ -45,7 +46,7 @@ beforeAll(async () => {
   const key = await generateSealingKey({ clock, random: (n) => randomBytes(n), bits: 2048 });
   ring = createKeyRing([key.key]);
   const certificate = parseSealingCertificate(key.certificatePem, { now: clock.now() });
-  const secret = {
+  const secret: SecretManifest = {
     apiVersion: "v1",
     kind: "Secret",
     metadata: { name: "db", namespace: "web", labels: { app: "web" } },

@@ -143,7 +143,10 @@ export function deepNest(depth: number, leaf: Json = "x"): Json {
  * counterexamples recursively, so the arbitrary carries the depth and prints as `deepNest(N)`.
  */
 export class Deep {
-  constructor(readonly depth: number) {}
+  readonly depth: number;
+  constructor(depth: number) {
+    this.depth = depth;
+  }
   build(): Json {
     return deepNest(this.depth);
   }
@@ -236,7 +239,7 @@ function setOwn(target: Record<string, unknown>, key: string, value: unknown): v
  * result: pass it through `toJsonBytes` (the wire) or `materialize` (an already parsed object).
  */
 export function applyMutation(value: unknown, m: Mutation): unknown {
-  const copy = structuredClone(value) as unknown;
+  const copy = structuredClone<unknown>(value);
   const paths = pathsOf(copy);
   const path = paths[m.at % paths.length];
   const pollution = { polluted: "yes" };
@@ -261,7 +264,7 @@ export function applyMutation(value: unknown, m: Mutation): unknown {
       break;
     case "protoKey":
       if (typeof current === "object" && current !== null && !Array.isArray(current)) setOwn(current as Record<string, unknown>, m.protoKey, pollution);
-      else setOwn(parent as Record<string, unknown>, m.protoKey, pollution);
+      else setOwn(parent, m.protoKey, pollution);
       break;
     case "wrapInArray":
       parent[last] = [current];
