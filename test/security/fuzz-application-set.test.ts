@@ -110,7 +110,7 @@ describe("fuzz: ApplicationSet parse and expand", () => {
         const appSet = outcome(() => applicationSetFromText(damageText(APPSET, d), "appset.yaml"), CODES);
         if (appSet !== undefined) await parseAndExpand(appSet);
       }),
-      bounds(300, 1_500),
+      bounds(300, 1_000),
     );
   });
 
@@ -121,7 +121,7 @@ describe("fuzz: ApplicationSet parse and expand", () => {
         const appSet = outcome(() => applicationSetFromText(toJsonText(applyMutation(parsed, m)), "appset.yaml"), CODES);
         if (appSet !== undefined) await parseAndExpand(appSet);
       }),
-      bounds(400, 2_500),
+      bounds(400, 2_000),
     );
   });
 
@@ -136,7 +136,7 @@ describe("fuzz: ApplicationSet parse and expand", () => {
         else value.spec.template.spec.source.path = source;
         await parseAndExpand(value);
       }),
-      bounds(300, 2_000),
+      bounds(300, 1_500),
     );
   });
 
@@ -152,7 +152,7 @@ describe("fuzz: ApplicationSet parse and expand", () => {
         const appSet = outcome(() => applicationSetFromText(text, "appset.yaml"), CODES);
         if (appSet !== undefined) await parseAndExpand(appSet);
       }),
-      bounds(200, 1_500),
+      bounds(200, 1_000),
     );
   });
 });

@@ -82,7 +82,7 @@ describe("fuzz: desired-state envelope (verifyEnvelope)", () => {
         const result = verify(damageBytes(valid.value, d));
         if (result.ok) expect(canonicalJson(result.bundle)).toBe(signedBundle);
       }),
-      bounds(300, 2_000),
+      bounds(300, 1_500),
     );
   });
 
@@ -93,7 +93,7 @@ describe("fuzz: desired-state envelope (verifyEnvelope)", () => {
         const result = verify(asBytes ? toJsonBytes(mutated) : materialize(mutated));
         if (result.ok) expect(canonicalJson(result.bundle)).toBe(signedBundle);
       }),
-      bounds(300, 2_000),
+      bounds(300, 1_500),
     );
   });
 
@@ -109,7 +109,7 @@ describe("fuzz: desired-state envelope (verifyEnvelope)", () => {
         }
         verify(signed.value);
       }),
-      bounds(200, 2_000),
+      bounds(200, 1_500),
     );
   });
 });
@@ -124,7 +124,7 @@ describe("fuzz: notify hint (decodeNotify)", () => {
         const data = structural ? toJsonBytes(applyMutation(notifyObject, m)) : damageBytes(notify, d);
         outcome(() => decodeNotify(data), CODES);
       }),
-      bounds(300, 1_500),
+      bounds(300, 1_000),
     );
   });
 });

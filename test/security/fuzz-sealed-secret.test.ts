@@ -41,10 +41,12 @@ let ring: KeyRing;
 let sealed: SealedSecretManifest;
 let fleet: FleetSealedSecretManifest;
 let identity: string;
+let certificatePem: string;
 
 beforeAll(async () => {
   const key = await generateSealingKey({ clock, random: (n) => randomBytes(n), bits: 2048 });
   ring = createKeyRing([key.key]);
+  certificatePem = key.certificatePem;
   const certificate = parseSealingCertificate(key.certificatePem, { now: clock.now() });
   const secret: SecretManifest = {
     apiVersion: "v1",
@@ -121,6 +123,24 @@ describe("fuzz: SealedSecret", () => {
         for (const doc of docs ?? []) openBoth(doc);
       }),
       bounds(200, 1_000),
+    );
+  });
+});
+
+describe("fuzz: sealing certificate (a spoke's Hello, served by the hub to `seal --hub`)", () => {
+  it("a damaged certificate PEM fails with SEALED_INVALID_CERTIFICATE or parses", () => {
+    fc.assert(
+      fc.property(byteDamage, fc.boolean(), (d, inDer) => {
+        const der = Buffer.from(certificatePem.replace(/-----[A-Z ]+-----|\s/g, ""), "base64");
+        const pem = inDer
+          ? `-----BEGIN CERTIFICATE-----\n${Buffer.from(damageBytes(der, d)).toString("base64")}\n-----END CERTIFICATE-----\n`
+          : damageText(certificatePem, d);
+        const cert = outcome(() => parseSealingCertificate(pem, { now: clock.now() }), CODES);
+        // A flipped bit in the modulus parses as another key: certificates are not authenticated
+        // (docs/security-model.md § Known limits, "Sealing certificates are not pinned").
+        if (cert !== undefined) expect(cert.fingerprint).toMatch(/^SHA256:/);
+      }),
+      bounds(300, 1_000),
     );
   });
 });

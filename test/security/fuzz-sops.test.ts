@@ -94,7 +94,7 @@ describe("fuzz: SOPS files", () => {
       fc.asyncProperty(fc.constantFrom(...FORMATS), byteDamage, async (format, d) => {
         await decryptText(damageText(encrypted[format], d), format);
       }),
-      bounds(400, 2_500),
+      bounds(400, 2_000),
     );
   });
 
@@ -111,7 +111,7 @@ describe("fuzz: SOPS files", () => {
         }
         await decryptText(text, format);
       }),
-      bounds(300, 2_500),
+      bounds(300, 2_000),
     );
   });
 
@@ -124,7 +124,7 @@ describe("fuzz: SOPS files", () => {
         const result = await outcomeAsync(() => decryptSopsObject(mutated, ring), CODES);
         if (result !== undefined) expect(leaves(result)).toEqual(leaves(plain));
       }),
-      bounds(300, 1_500),
+      bounds(300, 1_000),
     );
   });
 });

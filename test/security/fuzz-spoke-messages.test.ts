@@ -109,7 +109,7 @@ describe("fuzz: spoke messages as the hub ingests them", () => {
       fc.property(fc.constantFrom(...cases), byteDamage, (c, d) => {
         ingest(freshRegistry(), { subject: c.subject, data: damageBytes(encodeMessage(c.message), d) });
       }),
-      bounds(300, 1_500),
+      bounds(300, 1_000),
     );
   });
 
@@ -118,7 +118,7 @@ describe("fuzz: spoke messages as the hub ingests them", () => {
       fc.property(fc.constantFrom(...cases), mutation, (c, m: Mutation) => {
         ingest(freshRegistry(), { subject: c.subject, data: resign(applyMutation(c.message, m), c.kind) });
       }),
-      bounds(400, 2_500),
+      bounds(400, 1_500),
     );
   });
 
@@ -147,7 +147,7 @@ describe("fuzz: spoke messages as the hub ingests them", () => {
       fc.property(subject, fc.option(fc.string({ maxLength: 30 })), fc.constantFrom(...cases), (s, reply, c) => {
         ingest(freshRegistry(), { subject: s, reply: reply ?? undefined, data: encodeMessage(c.message) });
       }),
-      bounds(300, 1_500),
+      bounds(300, 1_000),
     );
   });
 });

@@ -37,7 +37,7 @@ describe("fuzz: Go templates with hostile actions spliced in", () => {
       fc.property(fc.constantFrom(...VALID).chain(splicedTemplate), dataArb, fc.constantFrom("error" as const, "default" as const, "zero" as const), (source, data, missingKey) => {
         execute(source, data, { functionSet: "argocd", missingKey, name: "fuzz" });
       }),
-      bounds(600, 2_000),
+      bounds(600, 1_500),
     );
   });
 
@@ -57,7 +57,7 @@ describe("fuzz: Go templates with hostile actions spliced in", () => {
         const params = typeof data === "object" && data !== null && !Array.isArray(data) ? (data as Record<string, string>) : {};
         outcome(() => renderFastTemplate(source, params), CODES);
       }),
-      bounds(500, 2_000),
+      bounds(500, 1_500),
     );
   });
 

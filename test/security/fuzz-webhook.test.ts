@@ -44,7 +44,7 @@ describe("fuzz: verifyWebhook", () => {
         expect(check.ok).toBe(signIt || gitlabOk || genericOk);
         if (!check.ok) expect(check.reason ?? "").not.toContain(SECRET);
       }),
-      bounds(1000, 1_500),
+      bounds(1000, 1_000),
     );
   });
 });
@@ -107,7 +107,7 @@ describe("fuzz: the hub's /api/webhook route", () => {
         if (res.status === 401) expect((JSON.parse(text) as { error: { code: string } }).error.code).toBe(HUB_ERROR.webhookSignature);
         if (res.status !== 202 && res.status !== 401) expect((JSON.parse(text) as { code?: string; error?: { code: string } }).code ?? "").toMatch(/^FST_/);
       }),
-      bounds(150, 3_000),
+      bounds(150, 2_000),
     );
     expect((await fetch(`${hub.url}/healthz`)).status).toBe(200);
     expectNoPollution();
