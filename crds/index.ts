@@ -1,3 +1,4 @@
+export { CRD_ERROR, type CrdErrorCode } from "./parse-with.js";
 export { objectMetaSchema, type ObjectMeta } from "./object-meta.js";
 export { sealedSecretSchema, secretTemplateSpecSchema, parseSealedSecret, type SealedSecret, type SecretTemplateSpec } from "./sealed-secret.js";
 export { fleetSealedSecretSchema, parseFleetSealedSecret, type FleetSealedSecret } from "./fleet-sealed-secret.js";

@@ -9,6 +9,24 @@ export interface YamlDocument {
 }
 
 /**
+ * Deepest nesting a document may have: generators, templates and bundles walk values recursively
+ * and overflow the stack near 2 000 levels. The same bound as the wire (protocol MAX_JSON_DEPTH).
+ */
+export const MAX_DOCUMENT_DEPTH = 256;
+
+/** True when `value` nests deeper than `limit`, measured without recursion. */
+function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== "object" || current === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
+/**
  * Parses a multi-document YAML (or JSON) file. Empty documents are skipped; a syntax error names
  * the file, line and column; a document that is not a mapping is rejected. Aliases are capped so
  * a "billion laughs" file cannot blow up memory.
@@ -31,6 +49,9 @@ export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
       throw new GitOpsError(GITOPS_ERROR.parse, (err as Error).message.split("\n")[0] ?? "invalid YAML", { file });
     }
     if (value === null || value === undefined) continue;
+    if (depthExceeds(value, MAX_DOCUMENT_DEPTH)) {
+      throw new GitOpsError(GITOPS_ERROR.tooLarge, `a document nests deeper than ${String(MAX_DOCUMENT_DEPTH)} levels`, { file });
+    }
     // The line of the document's content (after any `---` and comments), where a reader looks.
     const line = lineOf(lineStarts, doc.contents?.range?.[0] ?? doc.range[0]);
     if (!isPlainObject(value)) {

@@ -10,6 +10,25 @@ export function encodeMessage(message: object): Uint8Array {
   return encoder.encode(JSON.stringify(message));
 }
 
+/**
+ * Deepest nesting of arrays and objects a message (or bundle) may have. JSON.parse accepts any
+ * depth, but signing, digests and apply walk values recursively and overflow the stack near 2 000
+ * levels; no Kubernetes object or protocol message comes close to this bound.
+ */
+export const MAX_JSON_DEPTH = 256;
+
+/** The nesting depth of a parsed JSON value, measured without recursion; stops once past `limit`. */
+function depthExceeds(value: unknown, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 0]];
+  while (stack.length > 0) {
+    const [current, depth] = stack.pop()!;
+    if (typeof current !== "object" || current === null) continue;
+    if (depth >= limit) return true;
+    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Bytes or text → JSON value; PROTOCOL_MALFORMED when it is not. */
 export function parseJson(input: Uint8Array | string, what: string): unknown {
   try {
@@ -26,6 +45,9 @@ export function parseJson(input: Uint8Array | string, what: string): unknown {
 export function parseWith<S extends z.ZodType>(schema: S, value: unknown, what: string): z.infer<S> {
   if (typeof value !== "object" || value === null || Array.isArray(value)) {
     throw new ProtocolError(PROTOCOL_ERROR_CODES.malformed, `${what} must be a JSON object`);
+  }
+  if (depthExceeds(value, MAX_JSON_DEPTH)) {
+    throw new ProtocolError(PROTOCOL_ERROR_CODES.malformed, `${what} nests deeper than ${String(MAX_JSON_DEPTH)} levels`);
   }
   const version = (value as Record<string, unknown>).protocol;
   if (version !== undefined && version !== PROTOCOL_VERSION) {

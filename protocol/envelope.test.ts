@@ -100,6 +100,17 @@ describe("verifyEnvelope", () => {
     expect(!missing.ok && missing.error.field).toBe("generation");
   });
 
+  // Found by test/security/fuzz-envelope.test.ts: a field nested a few thousand levels deep made
+  // the signature check (canonical JSON, recursive) overflow the stack instead of failing with a code.
+  it("rejects a deeply nested field with PROTOCOL_MALFORMED, not a stack overflow", () => {
+    const deep = `${"[".repeat(5000)}1${"]".repeat(5000)}`;
+    const text = Buffer.from(make().value).toString("utf8").replace(/^\{/, `{"x":${deep},`);
+    const fromBytes = verifyEnvelope({ ...base, envelope: Buffer.from(text) });
+    expect(!fromBytes.ok && fromBytes.error.code).toBe(PROTOCOL_ERROR_CODES.malformed);
+    const fromObject = verifyEnvelope({ ...base, envelope: JSON.parse(text) as unknown });
+    expect(!fromObject.ok && fromObject.error.message).toMatch(/nests deeper than 256 levels/);
+  });
+
   it("moves a bundle over max_payload to a content-addressed object and still verifies once resolved", () => {
     const big: Bundle = { ...bundleFor("eu-1"), apps: [{ name: "big", objects: [{ apiVersion: "v1", kind: "ConfigMap", data: { blob: randomText(300_000) } }] }] };
     const created = make({ bundle: big, maxPayload: 64 * 1024 });

@@ -1,5 +1,5 @@
 import { FlotillaError } from "../../core/index.js";
-import { parseWith } from "../parse-with.js";
+import { CRD_ERROR, parseWith } from "../parse-with.js";
 import { crdSchema, type OpenApiSchema } from "./openapi-schema.js";
 
 /**
@@ -22,7 +22,7 @@ export interface GenerateOptions {
   readonly importBase: string;
 }
 
-export const CODEGEN_ERROR = "CRD_CODEGEN_UNSUPPORTED";
+export const CODEGEN_ERROR = CRD_ERROR.codegenUnsupported;
 
 export function generateCrdModule(crd: unknown, options: GenerateOptions): string {
   const parsed = parseWith(crdSchema, crd, options.source, CODEGEN_ERROR);

@@ -50,7 +50,9 @@ export function parseSealingCertificate(pemText: string, options: ParseCertifica
   }
   // Node returns undefined (despite its types) for the controller's empty subject.
   const subject = (cert.subject as string | undefined) ?? "";
-  return describe(cert.publicKey, { notBefore: Date.parse(cert.validFrom), notAfter, subject, pem: certPem }, file);
+  // The certificate's DER can parse while its key does not: `publicKey` decodes lazily and throws.
+  const publicKey = wrap(() => cert.publicKey, file);
+  return describe(publicKey, { notBefore: Date.parse(cert.validFrom), notAfter, subject, pem: certPem }, file);
 }
 
 function describe(

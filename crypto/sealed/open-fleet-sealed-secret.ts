@@ -2,6 +2,7 @@ import { Decrypter } from "age-encryption";
 import type { FleetSealedSecretManifest, SecretManifest } from "./manifests.js";
 import { checkFleetSealedSecret, fleetEntryAsSealedSecret } from "./fleet-sealed-secret.js";
 import type { KeyRing } from "./open-key-ring.js";
+import { isRecord, stringMap } from "./object-meta.js";
 import { assembleSecret, unsealSealedSecret, type UnsealOptions } from "./open-unseal.js";
 import { SEALED_ERROR, SealedSecretsError } from "./sealed-errors.js";
 
@@ -14,8 +15,13 @@ export function unsealFleetSealedSecret(fss: FleetSealedSecretManifest, clusterN
 export async function recoverFleetSealedSecret(fss: FleetSealedSecretManifest, identities: string, options: { readonly file?: string } = {}): Promise<SecretManifest> {
   checkFleetSealedSecret(fss, options.file);
   const recovery = fss.spec.recovery;
-  if (recovery === undefined) {
+  if (recovery === undefined || recovery === null) {
     throw new SealedSecretsError(SEALED_ERROR.recoveryFailed, "this FleetSealedSecret has no recovery entry", { file: options.file, field: "spec.recovery" });
+  }
+  // The manifest comes from a repository: check the shape opening relies on before using it.
+  if (!isRecord(recovery)) throw new SealedSecretsError(SEALED_ERROR.invalidManifest, "must be an object", { file: options.file, field: "spec.recovery" });
+  if (stringMap(recovery.encryptedData, "spec.recovery.encryptedData", options.file) === undefined) {
+    throw new SealedSecretsError(SEALED_ERROR.invalidManifest, "missing encryptedData", { file: options.file, field: "spec.recovery.encryptedData" });
   }
   const decrypter = new Decrypter();
   for (const line of identities.split(/\r?\n/).map((l) => l.trim()).filter((l) => l !== "" && !l.startsWith("#"))) {

@@ -144,4 +144,17 @@ describe("FleetSealedSecret", () => {
     const stranger = await generateIdentity();
     expect(await codeOf(() => recoverFleetSealedSecret(fss, stranger))).toBe(SEALED_ERROR.recoveryFailed);
   });
+
+  // Found by test/security/fuzz-sealed-secret.test.ts: a recovery entry that is not an object with
+  // encryptedData made recovery fail with a TypeError instead of a code.
+  it("refuses a recovery entry of the wrong shape with SEALED_INVALID_MANIFEST", async () => {
+    const identity = await generateIdentity();
+    const key = await generateSealingKey({ clock: { now: () => Date.UTC(2026, 0, 1), sleep: () => Promise.resolve() }, random, bits: 2048 });
+    const certificate = parseSealingCertificate(key.certificatePem, { now: Date.UTC(2026, 0, 1) });
+    const fss = await sealFleetSecret(input, { targets: [{ cluster: "eu-1", certificate }], random, recoveryRecipient: await identityToRecipient(identity) });
+    for (const recovery of [[fss.spec.recovery], { recipient: "age1x" }, { encryptedData: [] }, "x"]) {
+      const bad = { ...fss, spec: { ...fss.spec, recovery } } as unknown as typeof fss;
+      expect(await codeOf(() => recoverFleetSealedSecret(bad, identity))).toBe(SEALED_ERROR.invalidManifest);
+    }
+  });
 });

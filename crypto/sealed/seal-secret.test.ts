@@ -8,6 +8,7 @@ import { parseSealingCertificate } from "./certificate.js";
 import { decodeSealedValue } from "./hybrid-format.js";
 import type { SealedSecretManifest, SecretManifest } from "./manifests.js";
 import { hybridDecrypt } from "./open-hybrid-decrypt.js";
+import { generateSealingKey } from "./open-key-generation.js";
 import { createKeyRing } from "./open-key-ring.js";
 import { parsePrivateKeys } from "./open-private-keys.js";
 import { unsealSealedSecret } from "./open-unseal.js";
@@ -181,6 +182,28 @@ describe("sealSecret", () => {
 });
 
 describe("parseSealingCertificate", () => {
+  // Found by test/security/fuzz-sealed-secret.test.ts: a certificate whose DER parses but whose key
+  // does not (here the RSAPublicKey inside the BIT STRING is damaged) threw a bare OpenSSL Error.
+  it("refuses a certificate with an undecodable public key with SEALED_INVALID_CERTIFICATE", async () => {
+    const now = Date.UTC(2026, 0, 1);
+    const key = await generateSealingKey({ clock: { now: () => now, sleep: () => Promise.resolve() }, random: (n) => new Uint8Array(randomBytes(n)), bits: 2048 });
+    const der = Buffer.from(key.certificatePem.replace(/-----[A-Z ]+-----|\s/g, ""), "base64");
+    const spki = parseSealingCertificate(key.certificatePem).publicKey.export({ type: "spki", format: "der" });
+    const at = der.indexOf(spki);
+    expect(at).toBeGreaterThan(0);
+    // SPKI: SEQUENCE { SEQUENCE { OID, NULL } (15 bytes), BIT STRING (5-byte header, 0 unused bits) { SEQUENCE { n, e } } }
+    der[at + 4 + 15 + 5] ^= 0x01;
+    const pem = `-----BEGIN CERTIFICATE-----\n${der.toString("base64")}\n-----END CERTIFICATE-----\n`;
+    let caught: unknown;
+    try {
+      parseSealingCertificate(pem, { file: "cert.pem", now });
+    } catch (err) {
+      caught = err;
+    }
+    expect(isSealedSecretsError(caught) && caught.code).toBe(SEALED_ERROR.invalidCertificate);
+    expect(caught).toMatchObject({ file: "cert.pem" });
+  });
+
   it("computes the SSH SHA256 fingerprints the key registry uses", () => {
     const expected = JSON.parse(read("expected.json")) as { keys: Record<string, { sshSha256Fingerprint: string }> };
     expect(certA.fingerprint).toBe(expected.keys["key-a.pem"].sshSha256Fingerprint);

@@ -88,12 +88,21 @@ export function treeToPlain(v: TreeValue): unknown {
   return v;
 }
 
+/**
+ * Deepest nesting a SOPS document may have. The tree is walked recursively (cipher, MAC, emit),
+ * which overflows the stack near 2 000 levels; real files nest a few levels.
+ */
+export const MAX_TREE_DEPTH = 256;
+
 /** A tree from plain JSON-like data (Kubernetes objects): numbers that are integers become ints. */
-export function plainToTree(v: unknown, field = ""): TreeValue {
+export function plainToTree(v: unknown, field = "", depth = 0): TreeValue {
   if (v === null || v === undefined) return null;
-  if (Array.isArray(v)) return v.map((x) => plainToTree(x, field));
+  if (typeof v === "object" && depth >= MAX_TREE_DEPTH) {
+    throw new SopsError(SOPS_ERROR.invalidFormat, `the object nests deeper than ${String(MAX_TREE_DEPTH)} levels`, { field: field || undefined });
+  }
+  if (Array.isArray(v)) return v.map((x) => plainToTree(x, field, depth + 1));
   if (typeof v === "object") {
-    return new TreeBranch(Object.entries(v as Record<string, unknown>).map(([key, value]) => ({ key, value: plainToTree(value, field) })));
+    return new TreeBranch(Object.entries(v as Record<string, unknown>).map(([key, value]) => ({ key, value: plainToTree(value, field, depth + 1) })));
   }
   if (typeof v === "number") return Number.isInteger(v) ? BigInt(v) : v;
   if (typeof v === "string" || typeof v === "boolean" || typeof v === "bigint") return v;

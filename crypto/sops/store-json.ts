@@ -2,7 +2,7 @@ import { formatFloatF, isInt64 } from "./go-values.js";
 import { treeToMetadataPlain, plainToSortedTree } from "./sops-metadata.js";
 import { SOPS_ERROR, SopsError } from "./sops-errors.js";
 import type { SopsStore } from "./sops-store.js";
-import { SopsComment, TreeBranch, treeToPlain, walkBranch, type TreeValue } from "./sops-tree.js";
+import { MAX_TREE_DEPTH, SopsComment, TreeBranch, treeToPlain, walkBranch, type TreeValue } from "./sops-tree.js";
 import type { TreeCipher } from "./tree-cipher.js";
 
 /**
@@ -12,6 +12,7 @@ import type { TreeCipher } from "./tree-cipher.js";
 class JsonReader {
   readonly #s: string;
   #i = 0;
+  #depth = 0;
 
   constructor(s: string) {
     this.#s = s;
@@ -40,6 +41,20 @@ class JsonReader {
   value(): TreeValue {
     this.ws();
     const c = this.#s[this.#i];
+    if (c === "{" || c === "[") {
+      // Recursive descent: refuse absurd nesting with a code before it overflows the stack.
+      if (this.#depth >= MAX_TREE_DEPTH) throw new SopsError(SOPS_ERROR.invalidFormat, `JSON nests deeper than ${String(MAX_TREE_DEPTH)} levels`);
+      this.#depth++;
+      try {
+        return this.#collection(c);
+      } finally {
+        this.#depth--;
+      }
+    }
+    return this.#scalarValue(c);
+  }
+
+  #collection(c: string): TreeValue {
     if (c === "{") {
       this.#i++;
       const items: TreeBranch["items"] = [];
@@ -78,6 +93,10 @@ class JsonReader {
         if (d !== ",") this.fail();
       }
     }
+    return this.fail();
+  }
+
+  #scalarValue(c: string | undefined): TreeValue {
     if (c === '"') return this.string();
     for (const [word, v] of [["true", true], ["false", false], ["null", null]] as const) {
       if (this.#s.startsWith(word, this.#i)) {

@@ -202,6 +202,22 @@ class YamlWalk {
   }
 }
 
+/** Nodes that alias expansion may copy into one document (far above any real SOPS file). */
+export const MAX_ALIAS_EXPANSION = 20_000;
+
+/** Nodes under `node` (itself included), counting stops once past `limit`. */
+function nodeCount(node: unknown, limit: number): number {
+  let count = 0;
+  const stack: unknown[] = [node];
+  while (stack.length > 0 && count <= limit) {
+    const current = stack.pop();
+    count++;
+    if (isMap(current)) for (const pair of current.items) stack.push(pair.key, pair.value);
+    else if (isSeq(current)) stack.push(...current.items);
+  }
+  return count;
+}
+
 function plainOf(node: unknown): unknown {
   if (isMap(node)) {
     const out: Record<string, unknown> = {};
@@ -269,11 +285,18 @@ export class YamlStore implements SopsStore {
       if (doc.contents !== null && !isMap(doc.contents) && !(isScalar(doc.contents) && doc.contents.value === "")) {
         throw new SopsError(SOPS_ERROR.invalidFormat, "YAML documents must be mappings (sequences and scalars are not supported)");
       }
-      // sops works on the decoded tree: aliases become copies and anchors disappear.
+      // sops works on the decoded tree: aliases become copies and anchors disappear. Copies of
+      // copies grow exponentially ("billion laughs"), so the copied nodes are counted and capped.
+      let copied = 0;
       visit(doc, {
         Alias(_, alias) {
           const target = alias.resolve(doc);
-          return target === undefined ? undefined : (target.clone() as YamlNode);
+          if (target === undefined) return undefined;
+          copied += nodeCount(target, MAX_ALIAS_EXPANSION - copied);
+          if (copied > MAX_ALIAS_EXPANSION) {
+            throw new SopsError(SOPS_ERROR.invalidFormat, `YAML aliases expand to more than ${String(MAX_ALIAS_EXPANSION)} nodes`);
+          }
+          return target.clone() as YamlNode;
         },
       });
       visit(doc, {

@@ -162,6 +162,12 @@ describe("git directories generator", () => {
     const got = await params({ git: { repoURL: ".", pathParamPrefix: "app", directories: [{ path: "apps/guestbook" }] } }, true);
     expect(got).toEqual([{ app: { path: { path: "apps/guestbook", basename: "guestbook", basenameNormalized: "guestbook", segments: ["apps", "guestbook"] } } }]);
   });
+
+  // Found by test/security/fuzz-application-set.test.ts: `directories: null` was a TypeError.
+  it("a null or wrongly typed directories/files is a GITOPS_INVALID, not a crash", async () => {
+    expect(await failure({ git: { repoURL: ".", directories: null } }, true)).toMatchObject({ code: "GITOPS_INVALID", message: "git generator needs directories or files" });
+    expect(await failure({ git: { repoURL: ".", files: 7 } }, true)).toMatchObject({ code: "GITOPS_INVALID", field: "spec.generators[0].git.files" });
+  });
 });
 
 describe("git files generator", () => {

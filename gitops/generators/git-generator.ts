@@ -35,7 +35,9 @@ export async function gitGenerator(spec: Record<string, unknown>, ctx: Generator
   const values = stringValues(spec["values"], `${field}.values`, ctx.file);
   const snapshot = await ctx.repo(repoURL, revision, `${field}.repoURL`);
   let params: Params[];
-  if (spec["directories"] !== undefined && (spec["directories"] as unknown[]).length > 0) {
+  // Anything but an empty list (or absent) counts as given, so a wrong type is reported by pathItems.
+  const given = (v: unknown): boolean => v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+  if (given(spec["directories"])) {
     const items = pathItems(spec["directories"], `${field}.directories`, ctx.file);
     const globs = items.map((item, i) => ({ item, glob: compileGlob(item.path, { doubleStar: false, field: `${field}.directories[${i}].path` }) }));
     const dirs = snapshot.directories().filter((dir) => !dir.split("/").some((part) => part.startsWith(".")));
@@ -44,7 +46,7 @@ export async function gitGenerator(spec: Record<string, unknown>, ctx: Generator
       return matched.some(({ item }) => !item.exclude) && !matched.some(({ item }) => item.exclude);
     });
     params = chosen.map((dir) => directoryParams(dir, prefix, ctx.mode.goTemplate));
-  } else if (spec["files"] !== undefined && (spec["files"] as unknown[]).length > 0) {
+  } else if (given(spec["files"])) {
     const items = pathItems(spec["files"], `${field}.files`, ctx.file);
     const include = items.filter((i) => !i.exclude).map((i) => compileGlob(i.path, { doubleStar: true, field: `${field}.files` }));
     const exclude = items.filter((i) => i.exclude).map((i) => compileGlob(i.path, { doubleStar: true, field: `${field}.files` }));
