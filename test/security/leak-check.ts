@@ -25,3 +25,41 @@ export function leakForms(value: string): string[] {
 export function leaksIn(text: string, value: string): string[] {
   return leakForms(value).filter((form) => text.includes(form));
 }
+
+/**
+ * Everything a fleet shows about a cluster, as text: hub and spoke logs, the hub's API and dashboard
+ * pages, and every entry of the status KV bucket, read with the hub's own NATS credentials.
+ */
+export async function everythingShown(fleet: import("../e2e/fleet-harness.js").TestFleet): Promise<Record<string, string>> {
+  const { readFile } = await import("node:fs/promises");
+  const { Kvm } = await import("@nats-io/kv");
+  const { jetstream } = await import("@nats-io/jetstream");
+  const { connect, nkeyAuthenticator } = await import("@nats-io/transport-node");
+  const { STATUS_BUCKET } = await import("../../protocol/index.js");
+  const seen: Record<string, string> = { "hub log": fleet.logs("hub"), "spoke log": fleet.logs("spoke"), "nats log": fleet.logs("nats-server") };
+  const paths = ["/", "/api/v1/clusters", "/api/v1/applications"];
+  for (const c of fleet.clusters) paths.push(`/clusters/${c.name}`, `/api/v1/clusters/${c.name}`);
+  for (const path of paths) seen[`hub ${path}`] = await (await fetch(`${fleet.hubUrl()}${path}`)).text();
+  const seed = (await readFile(fleet.nkeyFile("hub"), "utf8")).trim();
+  const nc = await connect({ servers: fleet.natsUrl, authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)) });
+  try {
+    const kv = await new Kvm(jetstream(nc)).open(STATUS_BUCKET);
+    for await (const key of await kv.keys()) {
+      const entry = await kv.get(key);
+      if (entry !== null) seen[`KV ${STATUS_BUCKET}/${key}`] = new TextDecoder().decode(entry.value);
+    }
+  } finally {
+    await nc.close();
+  }
+  return seen;
+}
+
+/** `{ where: [leaked forms] }` for every place that shows some form of `value`. */
+export function leaksAnywhere(seen: Record<string, string>, value: string): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  for (const [where, text] of Object.entries(seen)) {
+    const found = leaksIn(text, value);
+    if (found.length > 0) out[where] = found.slice(0, 5);
+  }
+  return out;
+}
