@@ -34,7 +34,7 @@ export class HubCertificates {
   readonly #pins: PinCheck;
 
   /** `fleetRepo`: the --fleet-repo flag; every certificate is checked against the pins there. */
-  constructor(ctx: CliContext, url: string, fleetRepo?: string | undefined) {
+  constructor(ctx: CliContext, url: string, fleetRepo?: string) {
     this.#ctx = ctx;
     this.#client = hubClientFor(url, ctx);
     this.#pins = new PinCheck(ctx, fleetRepo);

@@ -1,6 +1,12 @@
 import { randomBytes } from "node:crypto";
+import { readFile } from "node:fs/promises";
+import { jetstream } from "@nats-io/jetstream";
+import { Kvm } from "@nats-io/kv";
+import { connect, nkeyAuthenticator } from "@nats-io/transport-node";
 import { generateSealingKey, type GeneratedSealingKey } from "../../crypto/open.js";
 import { systemClock } from "../../core/index.js";
+import { STATUS_BUCKET } from "../../protocol/index.js";
+import type { TestFleet } from "../e2e/fleet-harness.js";
 
 /** A fresh sealing key pair and certificate made by our own code (2048 bits: tests only). */
 export function testSealingKey(): Promise<GeneratedSealingKey> {
@@ -30,12 +36,7 @@ export function leaksIn(text: string, value: string): string[] {
  * Everything a fleet shows about a cluster, as text: hub and spoke logs, the hub's API and dashboard
  * pages, and every entry of the status KV bucket, read with the hub's own NATS credentials.
  */
-export async function everythingShown(fleet: import("../e2e/fleet-harness.js").TestFleet): Promise<Record<string, string>> {
-  const { readFile } = await import("node:fs/promises");
-  const { Kvm } = await import("@nats-io/kv");
-  const { jetstream } = await import("@nats-io/jetstream");
-  const { connect, nkeyAuthenticator } = await import("@nats-io/transport-node");
-  const { STATUS_BUCKET } = await import("../../protocol/index.js");
+export async function everythingShown(fleet: TestFleet): Promise<Record<string, string>> {
   const seen: Record<string, string> = { "hub log": fleet.logs("hub"), "spoke log": fleet.logs("spoke"), "nats log": fleet.logs("nats-server") };
   const paths = ["/", "/api/v1/clusters", "/api/v1/applications"];
   for (const c of fleet.clusters) paths.push(`/clusters/${c.name}`, `/api/v1/clusters/${c.name}`);

@@ -50,7 +50,7 @@ ${[...Object.keys(ATTACKS), "control"].map((a) => `      - {attack: ${a}}`).join
 let fleet: TestFleet;
 
 function sealed(certificate: SealingCertificate, namespace: string, template: string): string {
-  const secret = { apiVersion: "v1", kind: "Secret", metadata: { name: "db", namespace }, stringData: { password: VALUE } };
+  const secret = { apiVersion: "v1" as const, kind: "Secret" as const, metadata: { name: "db", namespace }, stringData: { password: VALUE } };
   const manifest = sealSecret(secret, { certificate, random: (n) => new Uint8Array(randomBytes(n)) });
   return formatManifest({ ...manifest, spec: { ...manifest.spec, template: { ...manifest.spec.template, data: { dsn: template } } } }, "yaml");
 }
