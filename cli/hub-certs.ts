@@ -3,6 +3,7 @@ import { parseSealingCertificate, type FleetTarget, type SealingCertificate } fr
 import type { HubClient } from "../demo/index.js";
 import type { CliContext } from "./context.js";
 import { hubClientFor } from "./hub-url.js";
+import { PinCheck } from "./sealing-pins.js";
 
 // `seal --hub` and `reseal --hub`: the clusters and sealing certificates the hub knows, over its
 // HTTP API only (the hub never sees a secret; it serves the certificates spokes send in Hello).
@@ -30,9 +31,13 @@ export class HubCertificates {
   readonly #ctx: CliContext;
   readonly #certs = new Map<string, Promise<SealingCertificate | undefined>>();
 
-  constructor(ctx: CliContext, url: string) {
+  readonly #pins: PinCheck;
+
+  /** `fleetRepo`: the --fleet-repo flag; every certificate is checked against the pins there. */
+  constructor(ctx: CliContext, url: string, fleetRepo?: string) {
     this.#ctx = ctx;
     this.#client = hubClientFor(url, ctx);
+    this.#pins = new PinCheck(ctx, fleetRepo);
   }
 
   get url(): string {
@@ -47,13 +52,17 @@ export class HubCertificates {
     return (await this.#client.clusters(selector === undefined ? {} : { selector })).map((c) => c.name).sort();
   }
 
-  /** The cluster's current sealing certificate, or undefined while its spoke has not sent one. Expired ones are refused. */
+  /** The cluster's current sealing certificate, or undefined while its spoke has not sent one. Expired and unpinned-mismatching ones are refused. */
   certificate(cluster: string): Promise<SealingCertificate | undefined> {
     let cert = this.#certs.get(cluster);
     if (cert === undefined) {
-      cert = this.#client.clusterCert(cluster).then((pem) =>
-        pem === undefined ? undefined : parseSealingCertificate(pem, { file: `${this.url}/api/v1/clusters/${cluster}/cert`, now: this.#ctx.clock.now() }),
-      );
+      cert = this.#client.clusterCert(cluster).then(async (pem) => {
+        if (pem === undefined) return undefined;
+        const parsed = parseSealingCertificate(pem, { file: `${this.url}/api/v1/clusters/${cluster}/cert`, now: this.#ctx.clock.now() });
+        // The hub is not trusted with the choice of key: the fleet repository's pin decides.
+        await this.#pins.check(cluster, parsed, this.url);
+        return parsed;
+      });
       this.#certs.set(cluster, cert);
     }
     return cert;

@@ -27,6 +27,7 @@ import type { CliContext, CommandRegistrar } from "./context.js";
 import { collect, collectList } from "./flag-collectors.js";
 import { emit, loadKeyRing, readInput, readInputFile, systemRandom, writeFileAtomic } from "./sealed-io.js";
 import { kubeClientFor } from "./spoke.js";
+import { registerKeysPin } from "./keys-pin.js";
 import { DEFAULT_HUB_URL, hubClientFor, hubUrlFrom } from "./hub-url.js";
 
 function rfc3339(ms: number): string {
@@ -215,7 +216,7 @@ async function which(ctx: CliContext, files: string[], opts: { recoveryPrivateKe
 }
 
 export const registerKeys: CommandRegistrar = (program: Command, ctx: CliContext) => {
-  const keys = program.command("keys").description("sealing keys: generate, rotate, backup, restore, fingerprint, which");
+  const keys = program.command("keys").description("sealing keys: generate, rotate, backup, restore, fingerprint, which, pin");
   keys
     .command("generate")
     .description("generate a controller-compatible sealing key (RSA-4096, 10-year self-signed cert) as a TLS Secret")
@@ -278,4 +279,5 @@ export const registerKeys: CommandRegistrar = (program: Command, ctx: CliContext
     .action(async (files: string[], opts: { recoveryPrivateKey: string[]; format: string }) => {
       await which(ctx, files, opts);
     });
+  registerKeysPin(keys, ctx);
 };

@@ -16,7 +16,7 @@ import {
 import type { CliContext, CommandRegistrar } from "./context.js";
 import { HubCertificates } from "./hub-certs.js";
 import { collect, collectList } from "./flag-collectors.js";
-import { emit, loadCertificate, loadKeyRing, outputFormatFor, readInput, readInputFile, systemRandom, writeFileAtomic } from "./sealed-io.js";
+import { emit, loadCertificate, loadKeyRing, outputFormatFor, readInput, readInputFile, replaceFilesAtomically, systemRandom } from "./sealed-io.js";
 import { DEFAULT_HUB_URL, hubUrlFrom } from "./hub-url.js";
 
 export interface ResealFlags {
@@ -26,6 +26,8 @@ export interface ResealFlags {
   readonly hub?: string | undefined;
   /** With the hub: the cluster of a plain SealedSecret (exactly one), or the only FleetSealedSecret entries to update. */
   readonly cluster?: readonly string[] | undefined;
+  /** Where the certificate pins are (see cli/sealing-pins.ts). */
+  readonly fleetRepo?: string | undefined;
   readonly recoveryPrivateKey: readonly string[];
   /** Files re-encrypted in place. */
   readonly files: readonly string[];
@@ -56,7 +58,7 @@ function wantsHub(ctx: CliContext, flags: ResealFlags): boolean {
 }
 
 async function loadTargets(ctx: CliContext, flags: ResealFlags): Promise<Targets> {
-  const hub = wantsHub(ctx, flags) ? new HubCertificates(ctx, hubUrlFrom(flags.hub, ctx)) : undefined;
+  const hub = wantsHub(ctx, flags) ? new HubCertificates(ctx, hubUrlFrom(flags.hub, ctx), flags.fleetRepo) : undefined;
   if (flags.cert.length === 0 && hub === undefined) {
     throw new FlotillaError("INVALID_FLAG", "give the new certificate with --cert, or --hub URL to take each cluster's current one from the hub", { field: "--cert" });
   }
@@ -192,13 +194,14 @@ export async function runReseal(ctx: CliContext, flags: ResealFlags): Promise<vo
     ctx.stderr.write(result.report.map((line) => `${line}\n`).join(""));
     return;
   }
-  const results: (Resealed & { file: string })[] = [];
+  const results: (Resealed & { file: string; original: string })[] = [];
   for (const file of flags.files) {
     const text = await readInputFile(ctx, file, "sealed file");
-    results.push({ file, ...(await resealText(text, file, targets, ring, formatOf(text, flags.format))) });
+    results.push({ file, original: text, ...(await resealText(text, file, targets, ring, formatOf(text, flags.format))) });
   }
   const changed = results.filter((r) => r.changed);
-  for (const result of changed) await writeFileAtomic(ctx, result.file, result.text);
+  // All or nothing, down to the disk: a file that cannot be written leaves every file as it was.
+  await replaceFilesAtomically(ctx, changed.map((r) => ({ path: r.file, text: r.text, original: r.original })));
   ctx.stderr.write(results.flatMap((r) => r.report.map((line) => `${line}\n`)).join(""));
   const current = results.length - changed.length;
   const fingerprints = [...new Set(changed.flatMap((r) => r.fingerprints))];
@@ -218,11 +221,13 @@ export const registerReseal: CommandRegistrar = (program: Command, ctx: CliConte
     .option("--hub <url>", `take each cluster's current certificate from this hub (default $FLOTILLA_HUB or ${DEFAULT_HUB_URL}; used with --cluster, or when $FLOTILLA_HUB is set and no --cert is given)`)
     .option("--cluster <name>", "with the hub: the cluster of a SealedSecret, or only these FleetSealedSecret entries (repeatable)", collect, [])
     .option("--recovery-private-key <files>", "the current private keys (PEM or key Secret List); needed only for entries that change", collectList, [])
+    .option("--fleet-repo <dir>", "check each certificate from the hub against the cluster's pin here (default $FLOTILLA_FLEET_REPO, else the Git work tree around the current directory)")
     .option("-o, --format <format>", "output format (default: the input's)")
-    .action(async (files: string[], opts: { cert: string[]; hub?: string; cluster: string[]; recoveryPrivateKey: string[]; format?: string }) => {
+    .action(async (files: string[], opts: { cert: string[]; hub?: string; cluster: string[]; recoveryPrivateKey: string[]; fleetRepo?: string; format?: string }) => {
       await runReseal(ctx, {
         cert: opts.cert,
         hub: opts.hub,
+        fleetRepo: opts.fleetRepo,
         cluster: opts.cluster,
         recoveryPrivateKey: opts.recoveryPrivateKey,
         files,

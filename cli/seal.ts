@@ -44,6 +44,7 @@ interface SealFlags {
   hub?: string;
   selector?: string;
   cluster: string[];
+  fleetRepo?: string;
 }
 
 function usage(message: string, field: string): FlotillaError {
@@ -61,7 +62,7 @@ function hubFor(ctx: CliContext, flags: SealFlags): HubCertificates | undefined 
   if (flags.hub === undefined && flags.selector === undefined && flags.cluster.length === 0) return undefined;
   if (flags.selector === undefined && flags.cluster.length === 0) throw usage("--hub needs --selector k=v[,k2=v2] or --cluster NAME to say which clusters", "--selector");
   if (flags.selector?.trim() === "") throw usage("--selector is empty; give a label selector such as env=prod", "--selector");
-  return new HubCertificates(ctx, hubUrlFrom(flags.hub, ctx));
+  return new HubCertificates(ctx, hubUrlFrom(flags.hub, ctx), flags.fleetRepo);
 }
 
 function describeTargets(targets: readonly FleetTarget[], hub: HubCertificates): string {
@@ -173,6 +174,7 @@ export const registerSeal: CommandRegistrar = (program: Command, ctx: CliContext
     .option("--hub <url>", `hub URL to take certificates from, for --selector/--cluster (default $FLOTILLA_HUB or ${DEFAULT_HUB_URL})`)
     .option("--selector <k=v[,k2=v2]>", "with --fleet: every cluster the hub lists for this label selector (k=v, k!=v, k)")
     .option("--cluster <name>", "the hub's current certificate of this cluster (repeat with --fleet)", collect, [])
+    .option("--fleet-repo <dir>", "check each certificate from the hub against spec.sealingCertificateFingerprint of the cluster's file here (default $FLOTILLA_FLEET_REPO, else the Git work tree around the current directory)")
     .option("--recovery <age-recipient>", "with --fleet: also encrypt the items to this offline age recipient")
     .option("--recovery-unseal", "decrypt a SealedSecret from stdin with --recovery-private-key (same as `flotilla unseal`)")
     .option("--recovery-private-key <files>", "private key files (PEM or key Secret / List); comma-separated or repeated", collectList, [])
@@ -185,6 +187,7 @@ export const registerSeal: CommandRegistrar = (program: Command, ctx: CliContext
         await runReseal(ctx, {
           cert: flags.cert,
           hub: flags.hub,
+          fleetRepo: flags.fleetRepo,
           cluster: flags.cluster,
           recoveryPrivateKey: flags.recoveryPrivateKey,
           files: [],

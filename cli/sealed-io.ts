@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { readFile, rename, writeFile } from "node:fs/promises";
+import { readFile, rename, rm, writeFile } from "node:fs/promises";
 import { basename, dirname, extname, isAbsolute, join, resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { FlotillaError, errorMessage, type RandomSource } from "../core/index.js";
@@ -43,6 +43,53 @@ export async function writeFileAtomic(ctx: CliContext, path: string, text: strin
   const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
   await writeFile(temp, text, { mode: 0o600 });
   await rename(temp, target);
+}
+
+/** One file of an all-or-nothing write: its new text and the text it had when read. */
+export interface FileReplacement {
+  readonly path: string;
+  readonly text: string;
+  readonly original: string;
+}
+
+/**
+ * Replaces several files as one change: every new text is first written to a temp file beside its
+ * target, and only when all of them are on disk are they renamed into place. A failure while
+ * staging removes the temp files and changes nothing; a failed rename puts the files already
+ * replaced back to their original text. Either way the error names the file that failed.
+ */
+export async function replaceFilesAtomically(ctx: CliContext, files: readonly FileReplacement[]): Promise<void> {
+  const staged: { target: string; temp: string; file: FileReplacement }[] = [];
+  const removeTemps = async (): Promise<void> => {
+    await Promise.all(staged.map(({ temp }) => rm(temp, { force: true }).catch(() => undefined)));
+  };
+  for (const file of files) {
+    const target = resolvePath(ctx, file.path);
+    const temp = join(dirname(target), `.${basename(target)}.${randomBytes(6).toString("hex")}.tmp`);
+    try {
+      await writeFile(temp, file.text, { mode: 0o600 });
+    } catch (err) {
+      await removeTemps();
+      throw unwritable(file.path, err, "no file was changed");
+    }
+    staged.push({ target, temp, file });
+  }
+  const done: typeof staged = [];
+  for (const entry of staged) {
+    try {
+      await rename(entry.temp, entry.target);
+      done.push(entry);
+    } catch (err) {
+      await removeTemps();
+      const restored = await Promise.all(done.map(({ file }) => writeFileAtomic(ctx, file.path, file.original).then(() => true, () => false)));
+      const lost = done.filter((_, i) => restored[i] !== true).map(({ file }) => file.path);
+      throw unwritable(entry.file.path, err, lost.length === 0 ? "the files already written were restored" : `could not restore ${lost.join(", ")}`);
+    }
+  }
+}
+
+function unwritable(file: string, err: unknown, what: string): FlotillaError {
+  return new FlotillaError("FILE_UNWRITABLE", `cannot write: ${(err as NodeJS.ErrnoException).code ?? errorMessage(err)}; ${what}`, { file });
 }
 
 /** kubeseal: `-w x.yaml` (or .yml) switches the format to yaml. */

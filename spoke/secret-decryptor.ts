@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import { errorMessage, silentLogger, type Logger } from "../core/index.js";
+import { isFlotillaError, silentLogger, type Logger } from "../core/index.js";
 import {
   decryptSopsObject,
   isSopsEncrypted,
@@ -49,7 +49,7 @@ export function isEncryptedObject(obj: KubeObject): boolean {
 export class SecretDecryptor {
   readonly #cluster: string;
   readonly #logger: Logger;
-  readonly #cache = new Map<string, KubeObject>();
+  readonly #cache = new Map<string, Opened>();
   #keysVersion = "";
 
   constructor(options: { cluster: string; logger?: Logger }) {
@@ -69,48 +69,62 @@ export class SecretDecryptor {
     }
     const out: KubeObject[] = [];
     const sealedSecrets: KubeObject[] = [];
-    const used = new Set<string>();
     for (const obj of objects) {
       if (!isEncryptedObject(obj)) {
         out.push(obj);
         continue;
       }
       const digest = createHash("sha256").update(canonicalJson(obj)).digest("hex");
-      used.add(digest);
-      let plain = this.#cache.get(digest);
-      if (plain === undefined) {
-        plain = await this.#decryptOne(app, obj, keys);
-        this.#cache.set(digest, plain);
+      let opened = this.#cache.get(digest);
+      if (opened === undefined) {
+        opened = await this.#decryptOne(app, obj, keys);
+        this.#cache.set(digest, opened);
       }
-      const gk = groupKind(obj);
-      if (gk === SEALED_SECRET) {
-        sealedSecrets.push(obj);
-        out.push(obj);
+      if (opened.sealedSecret !== undefined) {
+        const sealed = structuredClone(opened.sealedSecret);
+        sealedSecrets.push(sealed);
+        out.push(sealed);
       }
-      out.push(structuredClone(plain));
+      out.push(structuredClone(opened.plain));
     }
     return { objects: out, sealedSecrets };
   }
 
-  async #decryptOne(app: string, obj: KubeObject, keys: DecryptionKeys): Promise<KubeObject> {
+  /**
+   * SOPS first, then Sealed Secrets (a SOPS-encrypted SealedSecret file is opened twice, as Flux
+   * and the controller would). Any object with SOPS metadata or ciphertext goes through SOPS
+   * decryption with its MAC verified; there is no way to have it applied as it is.
+   */
+  async #decryptOne(app: string, obj: KubeObject, keys: DecryptionKeys): Promise<Opened> {
     const subject = refSubject(refOf(obj));
-    const gk = groupKind(obj);
     try {
-      if (gk === SEALED_SECRET || gk === FLEET_SEALED_SECRET) {
-        if (keys.sealing === undefined) throw new SpokeError(SPOKE_ERROR.keys, "no sealing key is loaded");
-        const secret =
-          gk === SEALED_SECRET
-            ? unsealSealedSecret(obj as unknown as SealedSecretManifest, keys.sealing)
-            : unsealFleetSealedSecret(obj as unknown as FleetSealedSecretManifest, this.#cluster, keys.sealing);
-        return secret as unknown as KubeObject;
+      let current = obj;
+      if (isSopsEncrypted(obj)) {
+        if (keys.sops === undefined) throw new SpokeError(SPOKE_ERROR.keys, "no SOPS key is loaded");
+        current = (await decryptSopsObject(obj, keys.sops, { logger: this.#logger })) as KubeObject;
       }
-      if (keys.sops === undefined) throw new SpokeError(SPOKE_ERROR.keys, "no SOPS key is loaded");
-      const plain = await decryptSopsObject(obj, keys.sops, { logger: this.#logger });
-      return plain as KubeObject;
+      const gk = groupKind(current);
+      if (gk !== SEALED_SECRET && gk !== FLEET_SEALED_SECRET) return { plain: current };
+      if (keys.sealing === undefined) throw new SpokeError(SPOKE_ERROR.keys, "no sealing key is loaded");
+      const secret =
+        gk === SEALED_SECRET
+          ? unsealSealedSecret(current as unknown as SealedSecretManifest, keys.sealing)
+          : unsealFleetSealedSecret(current as unknown as FleetSealedSecretManifest, this.#cluster, keys.sealing);
+      return { plain: secret as unknown as KubeObject, ...(gk === SEALED_SECRET ? { sealedSecret: current } : {}) };
     } catch (err) {
+      // The crypto modules' messages carry codes, fields and positions only (a template error never
+      // its function's text); the original error is not kept as a cause so nothing can log it.
       const code = typeof (err as { code?: unknown }).code === "string" ? (err as { code: string }).code : "UNKNOWN";
       this.#logger.warn({ app, object: subject, code }, "decryption failed");
-      throw new SpokeError(SPOKE_ERROR.decrypt, `${subject}: ${code}: ${errorMessage(err)}`, { field: subject, cause: err });
+      const field = (err as { field?: unknown }).field;
+      const detail = isFlotillaError(err) ? err.message : "internal error";
+      throw new SpokeError(SPOKE_ERROR.decrypt, `${subject}: ${code}: ${detail}${typeof field === "string" && !detail.includes(field) ? ` (${field})` : ""}`, { field: subject });
     }
   }
+}
+
+/** What one encrypted object became: its plaintext object, and the SealedSecret to apply beside it. */
+interface Opened {
+  readonly plain: KubeObject;
+  readonly sealedSecret?: KubeObject | undefined;
 }

@@ -122,10 +122,13 @@ export async function startSpoke(options: StartSpokeOptions): Promise<SpokeAgent
   const makeBackup = async (): Promise<string | undefined> => {
     if (config.recoveryRecipients.length === 0) return undefined;
     const armored = await runtime.custody.backup(config.recoveryRecipients);
-    if (armored.length <= MAX_KEY_BACKUP_BYTES) return armored;
+    if (armored.length <= MAX_KEY_BACKUP_BYTES) {
+      runtime.reconciler.clearErrors("key-backup");
+      return armored;
+    }
     const message = `the sealing key backup (${String(armored.length)} bytes) exceeds the ${String(MAX_KEY_BACKUP_BYTES)} bytes a Hello may carry; not sent (use flotilla keys backup -f)`;
     logger.warn({ bytes: armored.length }, message);
-    runtime.reconciler.recordError(SPOKE_ERROR.keys, message);
+    runtime.reconciler.recordError(SPOKE_ERROR.keys, message, "key-backup");
     return undefined;
   };
   let keyBackup = await makeBackup();
@@ -166,8 +169,13 @@ export async function startSpoke(options: StartSpokeOptions): Promise<SpokeAgent
     minGeneration: () => accepted,
     applied: () => runtime.reconciler.applied,
     onVerified: ({ envelope, bundle }, raw) => {
+      // What the hub serves verifies again: earlier rejections and a bad cache are history.
+      const cleared = runtime.reconciler.clearErrors("desired-state");
       const current = runtime.reconciler.desired;
-      if (current?.source === "hub" && current.generation === envelope.generation && current.bundleDigest === envelope.bundleDigest) return;
+      if (current?.source === "hub" && current.generation === envelope.generation && current.bundleDigest === envelope.bundleDigest) {
+        if (cleared) runtime.trigger();
+        return;
+      }
       accepted = envelope.generation;
       runtime.setDesired(desiredFromEnvelope(envelope, bundle));
       cache.save(raw).catch((err: unknown) => logger.warn({ error: errorMessage(err) }, "could not cache the envelope"));

@@ -58,6 +58,22 @@ export interface ReconcileSummary {
   readonly synced: readonly string[];
 }
 
+/**
+ * Where a spoke-level error comes from, so that it clears when that part recovers:
+ * `desired-state` (fetching, verifying or the cached envelope) when a desired state verifies,
+ * `key-backup` when the backup fits in a Hello again.
+ */
+export type SpokeErrorSource = "desired-state" | "key-backup";
+
+interface SpokeLevelError {
+  readonly source: SpokeErrorSource;
+  readonly code: string;
+  readonly message: string;
+}
+
+/** Distinct spoke-level errors kept at once (each source has a handful of codes). */
+export const MAX_SPOKE_ERRORS = 20;
+
 /** A reason per failing stage, as Flux's Ready=False reasons. */
 const REASON = { decrypt: "DecryptFailed", apply: "ApplyFailed", prune: "PruneFailed", hook: "HookFailed" } as const;
 
@@ -83,7 +99,8 @@ export class SpokeReconciler {
   #desired: DesiredState | undefined;
   #applied: { generation: number; revision: string; bundleDigest: string } | undefined;
   #needAppCleanup = true;
-  #errors: Array<{ code: string; message: string }> = [];
+  /** Spoke-level errors, one per source and code (the latest message), oldest first. */
+  readonly #errors = new Map<string, SpokeLevelError>();
   #lastResults = new Map<string, SyncResult>();
 
   constructor(options: SpokeReconcilerOptions) {
@@ -104,7 +121,7 @@ export class SpokeReconciler {
   setDesired(state: DesiredState): void {
     this.#desired = state;
     this.#needAppCleanup = true;
-    this.#errors = this.#errors.filter((e) => !e.code.startsWith("ENVELOPE_") && !e.code.startsWith("BUNDLE_"));
+    this.clearErrors("desired-state");
     for (const app of state.apps) {
       const rec = this.#apps.get(app.name);
       if (rec === undefined) this.#apps.set(app.name, { desired: app, ids: [], heals: 0, lastHealAt: 0 });
@@ -130,10 +147,31 @@ export class SpokeReconciler {
     return n;
   }
 
-  /** A spoke-level error (rejected envelope, lost session) for the next report; current state is kept. */
-  recordError(code: string, message: string): void {
-    this.#errors.push({ code, message });
-    if (this.#errors.length > 100) this.#errors = this.#errors.slice(-100);
+  /**
+   * A spoke-level error (rejected envelope, unreadable cache, oversized key backup) for the reports;
+   * current state is kept. The same error again replaces the earlier one instead of piling up, and
+   * the list holds at most MAX_SPOKE_ERRORS entries.
+   */
+  recordError(code: string, message: string, source: SpokeErrorSource = "desired-state"): void {
+    const key = `${source}\u0000${code}`;
+    this.#errors.delete(key);
+    this.#errors.set(key, { source, code, message });
+    while (this.#errors.size > MAX_SPOKE_ERRORS) {
+      const oldest = this.#errors.keys().next();
+      if (oldest.done === true) break;
+      this.#errors.delete(oldest.value);
+    }
+  }
+
+  /** The source recovered (a desired state verified, a backup sent): its errors leave the reports. True if any did. */
+  clearErrors(source: SpokeErrorSource): boolean {
+    let cleared = false;
+    for (const [key, e] of this.#errors) {
+      if (e.source !== source) continue;
+      this.#errors.delete(key);
+      cleared = true;
+    }
+    return cleared;
   }
 
   /** Drift seen by the watcher; the next pass heals it (selfHeal) or reports it. Returns the heal delay to use. */
@@ -316,7 +354,7 @@ export class SpokeReconciler {
       now: this.#o.clock.now(),
       applied: this.#applied,
       apps: this.appStates(),
-      errors: this.#errors,
+      errors: [...this.#errors.values()].map(({ code, message }) => ({ code, message })),
     });
   }
 }

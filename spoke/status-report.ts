@@ -1,4 +1,4 @@
-import { HEALTH, parseRefId, safeDiff, worstOf, type FieldDiff, type HealthStatus, type KubeObject } from "../kube/index.js";
+import { HEALTH, parseRefId, safeDiff, worstOf, type FieldDiff, type HealthStatus, type HealthStatusCode, type KubeObject } from "../kube/index.js";
 import type { AppStatus, ObjectStatus, StatusReportInput } from "../protocol/index.js";
 
 /** What the reconciler knows about one managed object. */
@@ -58,11 +58,22 @@ export function objectStatus(obj: ObjectState): ObjectStatus {
   };
 }
 
+/**
+ * What a failure says about health. Secrets that do not open (a MAC missing, a key gone, a template
+ * that fails) mean the app cannot be what Git says, whatever is still running from before: Degraded,
+ * as Flux's Ready=False. Another failure before anything was applied leaves the app Missing.
+ */
+function failureHealth(app: AppState): { status: HealthStatusCode } | undefined {
+  if (app.failure === undefined) return undefined;
+  if (app.failure.reason === "DecryptFailed") return { status: HEALTH.degraded };
+  return app.objects.length === 0 ? { status: HEALTH.missing } : undefined;
+}
+
 export function appStatus(app: AppState): AppStatus {
   const objects = app.objects.map(objectStatus);
   const outOfSync = app.pending || app.failure !== undefined || objects.some((o) => o.sync === "OutOfSync");
-  const health = worstOf(app.objects.map((o) => (o.live === null ? { status: HEALTH.missing } : o.health)));
   const failure = app.failure;
+  const health = worstOf([...app.objects.map((o) => (o.live === null ? { status: HEALTH.missing } : o.health)), failureHealth(app)]);
   return {
     name: app.name,
     sync: outOfSync ? "OutOfSync" : "Synced",

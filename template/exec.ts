@@ -97,7 +97,7 @@ class Compiler {
     return new TemplateError(
       TEMPLATE_ERROR.exec,
       `template: ${this.tree.parseName}:${line}:${col}: executing ${JSON.stringify(s.name)} at <${context}>: ${message}`,
-      { templateName: s.name, line },
+      { templateName: s.name, line, column: col },
     );
   }
 

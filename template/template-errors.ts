@@ -21,6 +21,8 @@ export interface TemplateErrorOptions extends FlotillaErrorOptions {
   readonly templateName?: string | undefined;
   /** 1-based line of the offending token or node. */
   readonly line?: number | undefined;
+  /** Column (bytes from the line start, as Go prints it) of the node an execution error stopped at. */
+  readonly column?: number | undefined;
 }
 
 /** The error family of template/: parse and execution failures. */
@@ -28,12 +30,14 @@ export class TemplateError extends FlotillaError {
   declare readonly code: TemplateErrorCode;
   readonly templateName: string | undefined;
   readonly line: number | undefined;
+  readonly column: number | undefined;
 
   constructor(code: TemplateErrorCode, message: string, options: TemplateErrorOptions = {}) {
     super(code, message, options);
     this.name = "TemplateError";
     this.templateName = options.templateName;
     this.line = options.line;
+    this.column = options.column;
   }
 }
 

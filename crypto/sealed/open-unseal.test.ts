@@ -86,7 +86,7 @@ describe("spec.template.data", () => {
       caught = err;
     }
     expect(caught).toMatchObject({ code: SEALED_ERROR.template, file: "t.yaml", item: "dsn" });
-    expect((caught as Error).message).toMatch(/^item "dsn": /);
+    expect((caught as Error).message).toMatch(/^spec\.template\.data\.dsn: template failed at line 1, column 3$/);
     // "p@ss" is the decrypted password of the template vector.
     expect((caught as Error).message).not.toContain("p@ss");
     const unknownFn: SealedSecretManifest = { ...base, spec: { ...base.spec, template: { ...base.spec.template, data: { x: "{{ env \"HOME\" }}" } } } };

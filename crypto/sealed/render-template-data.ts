@@ -1,33 +1,62 @@
 import type { Clock } from "../../core/index.js";
-import { isTemplateError, renderTemplate } from "../../template/index.js";
+import { isTemplateError, parseTemplate, type Template } from "../../template/index.js";
 import { SEALED_ERROR, SealedSecretsError } from "./sealed-errors.js";
+
+/** Where a `spec.template.data` item failed: parsing (before any value is seen) or executing. */
+export type TemplateStage = "parse" | "execute";
+
+/** The error of a failed `spec.template.data` item: its key, stage and position, nothing else. */
+export class SealedTemplateError extends SealedSecretsError {
+  readonly stage: TemplateStage;
+  readonly line: number | undefined;
+  readonly column: number | undefined;
+
+  constructor(input: { key: string; stage: TemplateStage; line?: number | undefined; column?: number | undefined; detail?: string | undefined }) {
+    const where = input.line === undefined ? "" : ` at line ${String(input.line)}${input.column === undefined ? "" : `, column ${String(input.column)}`}`;
+    const detail = input.detail === undefined ? "" : `: ${input.detail}`;
+    super(SEALED_ERROR.template, `spec.template.data.${input.key}: template ${input.stage === "parse" ? "does not parse" : "failed"}${where}${detail}`, {
+      item: input.key,
+      field: `spec.template.data.${input.key}`,
+    });
+    this.name = "SealedTemplateError";
+    this.stage = input.stage;
+    this.line = input.line;
+    this.column = input.column;
+  }
+}
 
 /**
  * Renders one `spec.template.data` value the way the controller does: Go text/template named after
  * the item, Sprig minus env/expandenv/getHostByName, default missingkey (a missing item prints
  * "<no value>"), executed against the decrypted items as strings.
+ *
+ * `spec.template` is not covered by the seal, so whoever writes to Git controls it, and any text an
+ * execution error carries may have been computed from a decrypted value (`fail`, `required`, a
+ * parse function quoting its input, `printf "%x"`, `upper`, substrings...). Scrubbing known
+ * encodings cannot keep up with that, so nothing of an execution error leaves this function but
+ * the item key and the position of the failing action (both from the template source). A parse
+ * error runs before any value is touched and depends on the source alone, so its Go message stays.
  */
 export function renderTemplateItem(key: string, source: string, data: Readonly<Record<string, string>>, clock?: Clock): string {
+  let template: Template;
   try {
-    return renderTemplate(source, data, { name: key, functionSet: "sealed-secrets", missingKey: "default", ...(clock === undefined ? {} : { clock }) });
+    template = parseTemplate(source, { name: key, functionSet: "sealed-secrets", missingKey: "default", ...(clock === undefined ? {} : { clock }) });
   } catch (err) {
-    if (!isTemplateError(err)) throw err;
-    // A template can put a decrypted value into its own error (`fail`, `required`, printf of a
-    // bad type): scrub every item value before the message leaves this module.
-    throw new SealedSecretsError(SEALED_ERROR.template, `item "${key}": ${scrub(err.message, data)}`, {
-      item: key,
-      field: `spec.template.data.${key}`,
-    });
+    if (!isTemplateError(err)) throw new SealedTemplateError({ key, stage: "parse" });
+    throw new SealedTemplateError({ key, stage: "parse", line: err.line, detail: parseDetail(err.message, key) });
+  }
+  try {
+    return template.execute(data);
+  } catch (err) {
+    // Deliberately no `cause`: the original error is the very text that must not travel.
+    if (!isTemplateError(err)) throw new SealedTemplateError({ key, stage: "execute" });
+    throw new SealedTemplateError({ key, stage: "execute", line: err.line, column: err.column });
   }
 }
 
-function scrub(message: string, data: Readonly<Record<string, string>>): string {
-  let out = message;
-  const values = Object.values(data).filter((v) => v.length >= 3).sort((a, b) => b.length - a.length);
-  for (const value of values) {
-    out = out.split(value).join("[REDACTED]");
-    const b64 = Buffer.from(value).toString("base64");
-    out = out.split(b64).join("[REDACTED]");
-  }
-  return out;
+/** Go's parse message without its `template: NAME:LINE: ` prefix (the key and line are ours already). */
+function parseDetail(message: string, key: string): string {
+  const prefix = `template: ${key}:`;
+  if (!message.startsWith(prefix)) return message;
+  return message.slice(prefix.length).replace(/^\d+:\s*/, "");
 }

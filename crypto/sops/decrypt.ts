@@ -1,6 +1,6 @@
 import { timingSafeEqual } from "node:crypto";
 import type { Logger } from "../../core/index.js";
-import { decryptValue } from "./aes-value.js";
+import { decryptValue, isEncryptedValue } from "./aes-value.js";
 import { EncryptionDecider } from "./crypt-rules.js";
 import { unwrapDataKey } from "./data-key.js";
 import { ResolvedKeyRing, type SopsKeyRing } from "./key-ring.js";
@@ -109,11 +109,32 @@ export async function decryptSopsText(text: string, opts: SopsDecryptOptions): P
   }
 }
 
-/** True for a parsed object that carries SOPS metadata (`sops.mac`), as Flux detects it. */
+/** The first path (`data.password`, `items[0]`) holding a SOPS ciphertext string, if any. */
+export function findSopsCiphertext(value: unknown, path = ""): string | undefined {
+  if (isEncryptedValue(value)) return path === "" ? "(root)" : path;
+  if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) {
+      const hit = findSopsCiphertext(value[i], `${path}[${String(i)}]`);
+      if (hit !== undefined) return hit;
+    }
+  } else if (typeof value === "object" && value !== null) {
+    for (const [key, child] of Object.entries(value)) {
+      const hit = findSopsCiphertext(child, path === "" ? key : `${path}.${key}`);
+      if (hit !== undefined) return hit;
+    }
+  }
+  return undefined;
+}
+
+/**
+ * True for a parsed object that must go through SOPS decryption: it has a top-level `sops` entry
+ * of any shape, or any `ENC[AES256_GCM,…]` value anywhere. Deciding by `sops.mac` alone (as Flux
+ * does) lets a Git writer delete the MAC and have the ciphertext applied as it is; with this test
+ * removing or emptying any part of the metadata only makes decryption fail.
+ */
 export function isSopsEncrypted(obj: unknown): boolean {
   if (typeof obj !== "object" || obj === null || Array.isArray(obj)) return false;
-  const sops = (obj as Record<string, unknown>).sops;
-  return typeof sops === "object" && sops !== null && !Array.isArray(sops) && "mac" in sops;
+  return Object.prototype.hasOwnProperty.call(obj, "sops") || findSopsCiphertext(obj) !== undefined;
 }
 
 /**
@@ -121,6 +142,9 @@ export function isSopsEncrypted(obj: unknown): boolean {
  * without the `sops` key. Key order is the object's own: integer-like keys and values a YAML 1.1
  * parser would read differently can change the MAC, so prefer decryptSopsText when the original
  * text is at hand.
+ *
+ * For what is applied to a cluster: ciphertext without metadata is refused (not passed through),
+ * and a result still holding a ciphertext value (rules edited to skip it) is refused too.
  */
 export async function decryptSopsObject(
   obj: unknown,
@@ -130,9 +154,19 @@ export async function decryptSopsObject(
   try {
     const tree = plainToTree(obj);
     if (!(tree instanceof TreeBranch)) throw new SopsError(SOPS_ERROR.invalidFormat, "a SOPS object must be a mapping");
+    if (typeof obj === "object" && obj !== null && !Object.prototype.hasOwnProperty.call(obj, "sops")) {
+      throw new SopsError(SOPS_ERROR.metadataNotFound, "holds a SOPS-encrypted value but no sops metadata: it cannot be verified or decrypted", {
+        field: findSopsCiphertext(obj),
+      });
+    }
     const store = new ObjectStore(tree);
     await decryptStore(store, { keys, ignoreMac: opts.ignoreMac, file: opts.file, logger: opts.logger });
-    return store.documents()[0] as Record<string, unknown>;
+    const plain = store.documents()[0] as Record<string, unknown>;
+    const left = findSopsCiphertext(plain);
+    if (left !== undefined) {
+      throw new SopsError(SOPS_ERROR.notDecrypted, "a value is still SOPS-encrypted after decryption (its encryption rules skip it)", { field: left });
+    }
+    return plain;
   } catch (err) {
     return withFile(err, opts.file);
   }

@@ -19,6 +19,8 @@ export const SOPS_ERROR = {
   malformedValue: "SOPS_MALFORMED_VALUE",
   /** AES-GCM authentication of one value failed: the ciphertext or its path was altered. */
   valueIntegrity: "SOPS_VALUE_INTEGRITY_FAILED",
+  /** A value is still an `ENC[…]` ciphertext after decryption: the file's encryption rules were edited to skip it. */
+  notDecrypted: "SOPS_VALUE_NOT_DECRYPTED",
   /** The recomputed MAC does not match the stored one (a plaintext value was edited), or there is no MAC. */
   macMismatch: "SOPS_MAC_MISMATCH",
   /** A key (identity, PGP key, recipient, ARN) that does not parse. */
