@@ -6,8 +6,9 @@ import { assertClusterName } from "../protocol/index.js";
 import type { CommandRegistrar } from "./context.js";
 import { parseDuration } from "./duration-flag.js";
 import { addNatsTlsFlags, natsTlsFrom, type NatsTlsFlags } from "./nats-tls-flags.js";
+import { addRenderBudgetFlags, renderBudgetFrom, type RenderBudgetFlags } from "./render-budget-flags.js";
 
-interface HubOptions extends NatsTlsFlags {
+interface HubOptions extends NatsTlsFlags, RenderBudgetFlags {
   fleet: string;
   nats: string;
   repo: string[];
@@ -74,7 +75,7 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
     .option("--auto-rollback", "roll back a degraded RollingSync step unless the ApplicationSet says otherwise")
     .option("--allow-local-repos", "let apps name local paths as repoURL (development only)")
     .option("--git-cache-dir <dir>", "where remote repositories are cloned");
-  addNatsTlsFlags(command).action(async (opts: HubOptions) => {
+  addRenderBudgetFlags(addNatsTlsFlags(command)).action(async (opts: HubOptions) => {
       const missed = Number(opts.missedHeartbeats);
       if (!Number.isInteger(missed) || missed < 1) throw new FlotillaError("INVALID_FLAG", "must be a positive integer", { field: "--missed-heartbeats" });
       const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(ctx.cwd, p));
@@ -104,6 +105,7 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
         missedHeartbeats: missed,
         autoRollbackDefault: opts.autoRollback,
         allowlists: opts.allowlists === undefined ? undefined : await loadAllowlists(resolve(ctx.cwd, opts.allowlists)),
+        render: renderBudgetFrom(opts),
       };
       const logger = ctx.logger();
       const hub = await startHub(config, { clock: ctx.clock, logger });

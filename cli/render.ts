@@ -1,9 +1,10 @@
 import { stringify } from "yaml";
 import { FlotillaError } from "../core/index.js";
-import { renderFleet, type FleetRender, type GitAuth } from "../gitops/index.js";
+import { RenderPool, renderFleet, type FleetRender, type GitAuth } from "../gitops/index.js";
 import type { CliContext, CommandRegistrar } from "./context.js";
+import { addRenderBudgetFlags, renderBudgetFrom, type RenderBudgetFlags } from "./render-budget-flags.js";
 
-interface RenderFlags {
+interface RenderFlags extends RenderBudgetFlags {
   readonly revision?: string;
   readonly cluster?: string[];
   readonly app?: string[];
@@ -67,7 +68,7 @@ function describe(error: { code: string; message: string; file?: string | undefi
 }
 
 export const registerRender: CommandRegistrar = (program, ctx) => {
-  program
+  const command = program
     .command("render")
     .description("render a fleet repository: the objects each cluster runs, per app")
     .argument("<repo>", "a local path (git repository or plain directory) or an https URL")
@@ -76,12 +77,15 @@ export const registerRender: CommandRegistrar = (program, ctx) => {
     .option("--app <name>", "render only this app (repeatable)", collect)
     .option("--appset-path <dir>", "where ApplicationSets are searched (default: the whole repository)")
     .option("--clusters-path <dir>", "where clusters are declared", "clusters")
-    .option("-o, --output <format>", "yaml or json", "yaml")
-    .action(async (repo: string, opts: RenderFlags) => {
+    .option("-o, --output <format>", "yaml or json", "yaml");
+  addRenderBudgetFlags(command).action(async (repo: string, opts: RenderFlags) => {
       if (opts.output !== "yaml" && opts.output !== "json") {
         throw new FlotillaError("INVALID_FLAG", `unknown output format "${opts.output}" (use yaml or json)`, { field: "--output" });
       }
       const auth = gitCredentials(ctx.env);
+      const { budget, workers } = renderBudgetFrom(opts);
+      // The same budgets and worker threads as the hub: `flotilla render` shows what the hub would publish.
+      const pool = new RenderPool({ size: workers, budget, logger: ctx.logger() });
       const result = await renderFleet({
         source: repo,
         revision: opts.revision,
@@ -93,7 +97,9 @@ export const registerRender: CommandRegistrar = (program, ctx) => {
         cwd: ctx.cwd,
         allowLocalRepos: true,
         logger: ctx.logger(),
-      });
+        budget,
+        renderAppSet: pool.renderer,
+      }).finally(() => pool.close());
       if (opts.cluster !== undefined) {
         const missing = opts.cluster.filter((name) => !result.clusters.some((c) => c.name === name));
         if (missing.length > 0) {

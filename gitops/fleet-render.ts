@@ -63,6 +63,8 @@ export interface AppSetEnv {
   readonly wantedClusters?: ReadonlySet<string> | undefined;
   /** Resolves repositories; fleet-aware (see {@link fleetRepoResolver}). */
   readonly repo: RepoResolver;
+  /** The fleet's extra repoURLs (a renderer in another thread rebuilds the resolver with them). */
+  readonly fleetRepoURLs?: readonly string[] | undefined;
   readonly manifests: ManifestRenderer;
   /** Snapshots already resolved, shared between ApplicationSets of one render. */
   readonly snapshots?: Map<string, RepoSnapshot> | undefined;
@@ -105,7 +107,7 @@ export async function renderSnapshot(snapshot: RepoSnapshot, options: RenderSnap
   const wanted = (c: FleetCluster): boolean => options.clusterFilter === undefined || options.clusterFilter(c);
   const wantedClusters = options.clusterFilter === undefined ? undefined : new Set(fleet.clusters.filter(wanted).map((c) => c.name));
   const appsByCluster = new Map<string, AppRender[]>(fleet.clusters.filter(wanted).map((c) => [c.name, []]));
-  const env = { snapshot, clusters: fleet.clusters, wantedClusters, repo, budget: options.budget, now: options.now };
+  const env = { snapshot, clusters: fleet.clusters, wantedClusters, repo, fleetRepoURLs: options.fleetRepoURLs, budget: options.budget, now: options.now };
   const appSets: AppSetRender[] = [];
 
   const collect = (outcome: AppSetOutcome): void => {

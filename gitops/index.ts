@@ -27,3 +27,4 @@ export { ManifestRenderer, type ManifestSource } from "./render/manifest-rendere
 export { commandKustomizeRunner, type KustomizeRunner, type CommandKustomizeOptions } from "./render/kustomize-runner.js";
 export { isEncryptedPassthrough, isClusterScoped, parseManifestFile } from "./render/manifest-objects.js";
 export { parseYamlDocuments, type YamlDocument } from "./yaml-documents.js";
+export { RenderPool, type RenderPoolOptions } from "./render-pool.js";
