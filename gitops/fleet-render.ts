@@ -150,7 +150,7 @@ export async function renderApplicationSet(loaded: LoadedApplicationSet, env: Ap
   for (const c of env.clusters) if (!byServer.has(c.server)) byServer.set(c.server, c);
   const wanted = (c: FleetCluster): boolean => env.wantedClusters === undefined || env.wantedClusters.has(c.name);
   const preserve = appSet.spec.syncPolicy?.preserveResourcesOnDeletion === true;
-  const renderContext: RenderContext = { repo: env.repo, manifests: env.manifests, snapshots: env.snapshots ?? new Map() };
+  const renderContext: RenderContext = { repo: env.repo, manifests: env.manifests, snapshots: env.snapshots ?? new Map<string, RepoSnapshot>() };
   const budget = env.budget === undefined ? undefined : appSetExecBudget(env.budget, env.now ?? (() => performance.now()));
   const apps: PlacedApp[] = [];
   const errors: FleetRender["errors"][number][] = [];

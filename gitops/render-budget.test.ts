@@ -27,7 +27,7 @@ ${generators}
 
 const SMALL: RenderBudget = { ...DEFAULT_RENDER_BUDGET, maxSteps: 2_000_000, appMaxSteps: 200_000, maxOutputBytes: 4 << 20, appMaxOutputBytes: 1 << 20 };
 
-async function render(hostile: string, budget: RenderBudget = SMALL) {
+async function render(hostile: string, budget: RenderBudget | "unlimited" = SMALL) {
   const snapshot = memorySnapshot({
     "clusters/c1.yaml": CLUSTER,
     "apps/web/cm.yaml": DEPLOY,
@@ -35,7 +35,7 @@ async function render(hostile: string, budget: RenderBudget = SMALL) {
     "appsets/bad.yaml": hostile,
   });
   const manifests = new ManifestRenderer({ kustomize: { build: () => Promise.reject(new Error("unused")) } });
-  return renderSnapshot(snapshot, { manifests, budget });
+  return renderSnapshot(snapshot, { manifests, budget: budget === "unlimited" ? undefined : budget });
 }
 
 describe("render budget per ApplicationSet", () => {
@@ -71,7 +71,7 @@ describe("render budget per ApplicationSet", () => {
   it("leaves a fleet within its budget exactly as an unlimited render does", async () => {
     const benign = appSet("bad", "{{ printf \"%s-%s\" \"bad\" .name | lower }}");
     const limited = await render(benign);
-    const unlimited = await render(benign, undefined as unknown as RenderBudget);
+    const unlimited = await render(benign, "unlimited");
     expect(limited).toEqual(unlimited);
     expect(limited.errors).toEqual([]);
   });

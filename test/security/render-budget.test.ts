@@ -87,7 +87,7 @@ beforeAll(async () => {
     "apps/good/cm.yaml": CONFIGMAP.replace("NAME", "good-v2"),
   };
   Object.keys(ATTACKS).forEach((attack, i) => {
-    files[`appsets/hostile-${String(i)}.yaml`] = appSet(`hostile-${String(i)}`, ATTACKS[attack]!);
+    files[`appsets/hostile-${String(i)}.yaml`] = appSet(`hostile-${String(i)}`, ATTACKS[attack]);
     files[`apps/hostile-${String(i)}/cm.yaml`] = CONFIGMAP.replace("NAME", `hostile-${String(i)}`);
   });
   files["appsets/alias-template.yaml"] = appSet("alias-template", ALIAS_BOMB_TEMPLATE);
