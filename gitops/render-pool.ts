@@ -36,7 +36,10 @@ interface Slot {
 const GRACE_MS = 2000;
 
 function workerScript(): URL {
-  const url = new URL("./render-worker.js", import.meta.url);
+  let url = new URL("./render-worker.js", import.meta.url);
+  // Run from source (tests import the .ts files): a worker thread cannot load TypeScript, so the
+  // built worker is used; `npm test` builds first.
+  if (!existsSync(fileURLToPath(url)) && import.meta.url.endsWith(".ts")) url = new URL("../dist/gitops/render-worker.js", import.meta.url);
   if (!existsSync(fileURLToPath(url))) {
     throw new GitOpsError(GITOPS_ERROR.invalid, `the render worker ${fileURLToPath(url)} is missing: run the built package (npm run build)`, { userError: false });
   }
