@@ -6,6 +6,7 @@ import { bootstrapFromGit, parseSpokeConfig, SpokeRuntime } from "../spoke/index
 import type { CliContext, CommandRegistrar } from "./context.js";
 import { collectList } from "./flag-collectors.js";
 import { addSpokeRunFlags, kubeClientFor, runSpoke, spokeConfigFrom, type SpokeFlags } from "./spoke.js";
+import { addRenderBudgetFlags, renderBudgetFrom, type RenderBudgetFlags } from "./render-budget-flags.js";
 
 interface BootstrapFlags extends Partial<SpokeFlags> {
   repo: string;
@@ -35,8 +36,8 @@ export const registerBootstrap: CommandRegistrar = (program, ctx) => {
     .option("--recovery-identity <file>", "age identity (AGE-SECRET-KEY-1…) that opens the backup")
     .option("--then-join <nats-url>", "after converging, run as a spoke of the hub at this NATS URL (the spoke flags below apply)")
     .option("--hub-key <ed25519:…>", "pinned hub public key (with --then-join)", collectList, []);
-  addSpokeRunFlags(command)
-    .action(async (flags: BootstrapFlags) => {
+  addRenderBudgetFlags(addSpokeRunFlags(command))
+    .action(async (flags: BootstrapFlags & RenderBudgetFlags) => {
       const logger = ctx.logger();
       if ((flags.restoreKeys === undefined) !== (flags.recoveryIdentity === undefined)) {
         throw new FlotillaError("INVALID_FLAG", "--restore-keys and --recovery-identity go together", { field: flags.restoreKeys === undefined ? "--restore-keys" : "--recovery-identity" });
@@ -67,7 +68,8 @@ export const registerBootstrap: CommandRegistrar = (program, ctx) => {
       const repo = isRemoteUrl(flags.repo) ? flags.repo : resolve(ctx.cwd, flags.repo);
       let result;
       try {
-        result = await bootstrapFromGit({ repo, revision: flags.revision, cluster: flags.cluster, runtime, restore, logger, cwd: ctx.cwd });
+        const { budget, workers } = renderBudgetFrom(flags);
+        result = await bootstrapFromGit({ repo, revision: flags.revision, cluster: flags.cluster, runtime, restore, logger, cwd: ctx.cwd, render: { budget, workers } });
       } catch (err) {
         await runtime.stop();
         throw err;

@@ -7,8 +7,9 @@ import { assertClusterName } from "../protocol/index.js";
 import type { CommandRegistrar } from "./context.js";
 import { parseDuration } from "./duration-flag.js";
 import { addNatsTlsFlags, natsTlsFrom, type NatsTlsFlags } from "./nats-tls-flags.js";
+import { addRenderBudgetFlags, renderBudgetFrom, type RenderBudgetFlags } from "./render-budget-flags.js";
 
-interface HubOptions extends NatsTlsFlags {
+interface HubOptions extends NatsTlsFlags, RenderBudgetFlags {
   fleet: string;
   nats: string;
   repo: string[];
@@ -81,7 +82,7 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
     .option("--git-credentials-file <file>", "YAML: credentials: [{url, username, password | passwordFile}], matched by longest URL prefix (FLOTILLA_GIT_TOKEN covers only the fleet repositories)")
     .option("--allow-insecure-http-credentials", "let credentials go to http:// prefixes configured for them (development and tests only)")
     .option("--kustomize-remote-bases <url-prefix>", "repositories under this prefix may use kustomize remote bases (git/https); repeat for several", (v: string, prev: string[] = []) => [...prev, v]);
-  addNatsTlsFlags(command).action(async (opts: HubOptions) => {
+  addRenderBudgetFlags(addNatsTlsFlags(command)).action(async (opts: HubOptions) => {
       const missed = Number(opts.missedHeartbeats);
       if (!Number.isInteger(missed) || missed < 1) throw new FlotillaError("INVALID_FLAG", "must be a positive integer", { field: "--missed-heartbeats" });
       const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(ctx.cwd, p));
@@ -114,6 +115,7 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
         missedHeartbeats: missed,
         autoRollbackDefault: opts.autoRollback,
         allowlists: opts.allowlists === undefined ? undefined : await loadAllowlists(resolve(ctx.cwd, opts.allowlists)),
+        render: renderBudgetFrom(opts),
       };
       const logger = ctx.logger();
       const hub = await startHub(config, { clock: ctx.clock, logger });

@@ -1,10 +1,11 @@
 import { resolve } from "node:path";
 import { stringify } from "yaml";
 import { FlotillaError } from "../core/index.js";
-import { GitCredentials, loadGitCredentialsFile, renderFleet, tryParseRemoteRepoURL, type FleetRender, type GitAuth, type GitCredentialEntry } from "../gitops/index.js";
+import { GitCredentials, loadGitCredentialsFile, RenderPool, renderFleet, tryParseRemoteRepoURL, type FleetRender, type GitAuth, type GitCredentialEntry } from "../gitops/index.js";
 import type { CliContext, CommandRegistrar } from "./context.js";
+import { addRenderBudgetFlags, renderBudgetFrom, type RenderBudgetFlags } from "./render-budget-flags.js";
 
-interface RenderFlags {
+interface RenderFlags extends RenderBudgetFlags {
   readonly revision?: string;
   readonly cluster?: string[];
   readonly app?: string[];
@@ -71,7 +72,7 @@ function describe(error: { code: string; message: string; file?: string | undefi
 }
 
 export const registerRender: CommandRegistrar = (program, ctx) => {
-  program
+  const command = program
     .command("render")
     .description("render a fleet repository: the objects each cluster runs, per app")
     .argument("<repo>", "a local path (git repository or plain directory) or an https URL")
@@ -83,8 +84,8 @@ export const registerRender: CommandRegistrar = (program, ctx) => {
     .option("-o, --output <format>", "yaml or json", "yaml")
     .option("--git-credentials-file <file>", "credentials by URL prefix, as for flotilla hub (FLOTILLA_GIT_TOKEN covers only <repo>)")
     .option("--allow-insecure-http-credentials", "let credentials go to http:// URLs configured for them (development only)")
-    .option("--allow-remote-bases", "let kustomizations name remote bases (git/https); file: is refused always")
-    .action(async (repo: string, opts: RenderFlags) => {
+    .option("--allow-remote-bases", "let kustomizations name remote bases (git/https); file: is refused always");
+  addRenderBudgetFlags(command).action(async (repo: string, opts: RenderFlags) => {
       if (opts.output !== "yaml" && opts.output !== "json") {
         throw new FlotillaError("INVALID_FLAG", `unknown output format "${opts.output}" (use yaml or json)`, { field: "--output" });
       }
@@ -96,6 +97,9 @@ export const registerRender: CommandRegistrar = (program, ctx) => {
         entries.push({ url: own.href, username: auth.username, password: auth.token ?? auth.password ?? "", exact: true, origin: { field: "FLOTILLA_GIT_TOKEN" } });
       }
       const credentials = new GitCredentials({ entries: entries.filter((e) => e.password !== ""), allowInsecureHttp: opts.allowInsecureHttpCredentials });
+      const { budget, workers } = renderBudgetFrom(opts);
+      // The same budgets and worker threads as the hub: `flotilla render` shows what the hub would publish.
+      const pool = new RenderPool({ size: workers, budget, logger: ctx.logger() });
       const result = await renderFleet({
         source: repo,
         revision: opts.revision,
@@ -109,7 +113,9 @@ export const registerRender: CommandRegistrar = (program, ctx) => {
         cwd: ctx.cwd,
         allowLocalRepos: true,
         logger: ctx.logger(),
-      });
+        budget,
+        renderAppSet: pool.renderer,
+      }).finally(() => pool.close());
       if (opts.cluster !== undefined) {
         const missing = opts.cluster.filter((name) => !result.clusters.some((c) => c.name === name));
         if (missing.length > 0) {

@@ -2,6 +2,7 @@ import { isFlotillaError } from "../core/index.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
 import { isPlainObject, type Params } from "./generators/param-utils.js";
 import { compileStringTemplate, type TemplateMode } from "./template-engine.js";
+import { isBudgetExceeded } from "./render-budget.js";
 
 /** A JSON tree whose strings (and map keys) were compiled once; `render` runs them per param set. */
 export type CompiledTree = (params: Params) => unknown;
@@ -23,7 +24,8 @@ interface Node {
 }
 
 function wrap(err: unknown, field: string, file: string | undefined): unknown {
-  if (isFlotillaError(err) && !(err instanceof GitOpsError)) {
+  // A budget failure is the whole ApplicationSet's, not this field's: it travels up unchanged.
+  if (isFlotillaError(err) && !(err instanceof GitOpsError) && !isBudgetExceeded(err)) {
     return new GitOpsError(GITOPS_ERROR.template, err.message, { file, field, cause: err });
   }
   return err;

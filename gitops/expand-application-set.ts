@@ -10,6 +10,8 @@ import type { FleetCluster } from "./fleet-cluster.js";
 import type { RepoSnapshot } from "./repo-snapshot.js";
 import { compileStringTemplate, missingKeyOption, type TemplateMode } from "./template-engine.js";
 import { deepFreeze } from "./render/manifest-objects.js";
+import type { ExecBudget } from "../template/index.js";
+import { isBudgetExceeded, renderBudgetError } from "./render-budget.js";
 
 /** Argo CD's Application, as generated from an ApplicationSet (JSON-shaped). */
 export interface Application {
@@ -41,6 +43,8 @@ export interface ExpandContext {
   readonly clusters: readonly FleetCluster[];
   readonly repo: (repoURL: string, revision: string, field: string) => Promise<RepoSnapshot>;
   readonly file?: string | undefined;
+  /** Charged for every template; each parameter set is one scope. Running out fails the whole ApplicationSet. */
+  readonly budget?: ExecBudget | undefined;
 }
 
 /** Argo's finalizer, added unless `syncPolicy.preserveResourcesOnDeletion` is set. */
@@ -69,8 +73,10 @@ export async function expandApplicationSet(
   /** When given, each outcome goes here as soon as it is rendered and `applications` stays empty (no 10 000-app arrays kept alive). */
   sink?: (generated: GeneratedApplication) => void | Promise<void>,
 ): Promise<ExpandResult & { readonly count: number }> {
-  const mode = templateModeOf(appSet);
+  const budget = context.budget;
+  const mode: TemplateMode = { ...templateModeOf(appSet), budget };
   const name = appSet.metadata.name;
+  const where = { appSet: name, file: context.file };
   const ctx: GeneratorContext = { mode, clusters: context.clusters, repo: context.repo, file: context.file, appSetName: name };
   // Frozen so that constant parts can be shared by every generated Application safely.
   const baseTemplate = deepFreeze((appSet.spec.template ?? {}) as Record<string, unknown>);
@@ -87,7 +93,7 @@ export async function expandApplicationSet(
     try {
       results = await generateParams(appSet.spec.generators[g], ctx, field);
     } catch (err) {
-      generatorErrors.push(asGitOpsError(err, context.file, field));
+      generatorErrors.push(asGitOpsError(err, context.file, field, where));
       continue;
     }
     for (const result of results) {
@@ -97,10 +103,12 @@ export async function expandApplicationSet(
           : compileTree(deepFreeze(fillEmpty(result.template, baseTemplate)), mode, { name, field: `${field}.template`, file: context.file });
       for (const params of result.params) {
         let generated: GeneratedApplication;
+        budget?.resetScope();
+        budget?.step();
         try {
           const rendered = compiled(params) as Record<string, unknown>;
           let app = toApplication(rendered, appSet, preserve);
-          if (patch !== undefined) app = applyTemplatePatch(app, renderPatch(patch, params, context.file), context.file);
+          if (patch !== undefined) app = applyTemplatePatch(app, renderPatch(patch, params, context.file, where), context.file);
           if (app.metadata.name === "") {
             throw new GitOpsError(
               GITOPS_ERROR.invalid,
@@ -110,7 +118,7 @@ export async function expandApplicationSet(
           }
           generated = { params, application: app };
         } catch (err) {
-          generated = { params, error: asGitOpsError(err, context.file, "spec.template") };
+          generated = { params, error: asGitOpsError(err, context.file, "spec.template", { ...where, app: `application #${count + 1}` }) };
         }
         count++;
         if (sink === undefined) applications.push(generated);
@@ -138,11 +146,11 @@ function toApplication(rendered: Record<string, unknown>, appSet: ApplicationSet
   return { apiVersion: "argoproj.io/v1alpha1", kind: "Application", metadata: metadata as Application["metadata"], spec };
 }
 
-function renderPatch(patch: { render(params: Params): string }, params: Params, file: string | undefined): string {
+function renderPatch(patch: { render(params: Params): string }, params: Params, file: string | undefined, where: BudgetWhere): string {
   try {
     return patch.render(params);
   } catch (err) {
-    throw asGitOpsError(err, file, "spec.templatePatch");
+    throw asGitOpsError(err, file, "spec.templatePatch", where);
   }
 }
 
@@ -161,7 +169,19 @@ function applyTemplatePatch(app: Application, patchText: string, file: string | 
   return mergePatch(app, patch) as Application;
 }
 
-function asGitOpsError(err: unknown, file: string | undefined, field: string): GitOpsError {
+interface BudgetWhere {
+  readonly appSet: string;
+  readonly app?: string | undefined;
+  readonly file?: string | undefined;
+}
+
+/**
+ * A per-app failure becomes that app's error; a budget failure is thrown instead, out of the
+ * expansion: the ApplicationSet as a whole fails (its clusters keep their last good state).
+ */
+function asGitOpsError(err: unknown, file: string | undefined, field: string, where: BudgetWhere): GitOpsError {
+  if (err instanceof GitOpsError && err.code === GITOPS_ERROR.budget) throw err;
+  if (isBudgetExceeded(err)) throw renderBudgetError(err.message, { ...where, field });
   if (err instanceof GitOpsError) return err;
   if (isFlotillaError(err)) return new GitOpsError(GITOPS_ERROR.template, err.message, { file: err.file ?? file, field: err.field ?? field, cause: err });
   throw err;

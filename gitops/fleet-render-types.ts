@@ -66,6 +66,11 @@ export interface AppSetRender {
   readonly strategy: ApplicationSetStrategy;
   /** How many Applications it generated (including failed ones). */
   readonly applications: number;
+  /**
+   * Set when the ApplicationSet failed as a whole (RENDER_BUDGET_EXCEEDED): it has no apps in this
+   * render, and the hub keeps what its clusters run.
+   */
+  readonly error?: RenderError | undefined;
 }
 
 /** The result of rendering one revision of a fleet repository. */

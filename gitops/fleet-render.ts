@@ -3,16 +3,22 @@ import { appHeader, applicationSource, clusterDigest, finishApp, type AppHeader 
 import { expandApplicationSet, type Application, type GeneratedApplication } from "./expand-application-set.js";
 import type { FleetCluster } from "./fleet-cluster.js";
 import type { AppRender, AppSetRender, ClusterRender, FleetRender, RenderError } from "./fleet-render-types.js";
-import type { DocumentCache} from "./fleet-repo.js";
-import { loadFleet, type FleetLayout } from "./fleet-repo.js";
+import { loadFleet, type DocumentCache, type FleetLayout, type LoadedApplicationSet } from "./fleet-repo.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
 import { isPlainObject, type Params } from "./generators/param-utils.js";
 import { directoryOptions, type ManifestRenderer } from "./render/manifest-renderer.js";
 import type { RepoSnapshot } from "./repo-snapshot.js";
-import { sourceGate, type SourcePolicy } from "./source-policy.js";
+import { appSetExecBudget, isBudgetExceeded, renderBudgetError, type RenderBudget } from "./render-budget.js";
+import { sourceGate, type SourceGate, type SourcePolicy } from "./source-policy.js";
+
+/** Who reads a repository: the ApplicationSet and the project its apps name (see SourceRequest). */
+export interface RepoRequester {
+  readonly appSet: string;
+  readonly project: string | undefined;
+}
 
 /** Resolves a repository other than the fleet (or the fleet at another revision). */
-export type RepoResolver = (repoURL: string, revision: string, field: string) => Promise<RepoSnapshot>;
+export type RepoResolver = (repoURL: string, revision: string, field: string, requester?: RepoRequester) => Promise<RepoSnapshot>;
 
 export interface RenderSnapshotOptions extends FleetLayout {
   readonly manifests: ManifestRenderer;
@@ -27,7 +33,15 @@ export interface RenderSnapshotOptions extends FleetLayout {
   readonly documents?: DocumentCache | undefined;
   /** Which repositories each ApplicationSet may read (the hub's sourceRepos), checked before any fetch. */
   readonly sourcePolicy?: SourcePolicy | undefined;
+  /** Repositories whose kustomizations may name remote bases (by snapshot source). */
+  readonly kustomizeRemoteBases?: ((source: string) => boolean) | undefined;
   readonly logger?: Logger | undefined;
+  /** Limits per ApplicationSet and per app; without one, rendering is unlimited. */
+  readonly budget?: RenderBudget | undefined;
+  /** Milliseconds clock for the budget (default `performance.now`). */
+  readonly now?: (() => number) | undefined;
+  /** Renders each ApplicationSet elsewhere (the hub's worker pool); `manifests` is then unused. */
+  readonly renderAppSet?: AppSetRenderer | undefined;
 }
 
 export function toRenderError(err: GitOpsError): RenderError {
@@ -38,76 +52,107 @@ function normalizeRepoURL(url: string): string {
   return url.trim().replace(/\/+$/u, "").replace(/\.git$/u, "").replace(/^(https?:\/\/)[^@/]*@/iu, "$1").toLowerCase();
 }
 
+/** One app placed on its cluster, as an ApplicationSet render yields it. */
+export interface PlacedApp {
+  readonly cluster: string;
+  readonly app: AppRender;
+}
+
+/** What rendering one ApplicationSet gives: its apps per cluster and the failures that are not one app's. */
+export interface AppSetOutcome {
+  /** `error` is set when the whole ApplicationSet failed (its budget): then `apps` is empty. */
+  readonly appSet: AppSetRender;
+  readonly apps: readonly PlacedApp[];
+  readonly errors: FleetRender["errors"];
+}
+
+/** Everything one ApplicationSet render reads: the fleet snapshot and clusters, other repositories, manifests. */
+export interface AppSetEnv {
+  readonly snapshot: RepoSnapshot;
+  readonly clusters: readonly FleetCluster[];
+  /** Clusters to render for (names); all when absent. */
+  readonly wantedClusters?: ReadonlySet<string> | undefined;
+  /** Resolves repositories; fleet-aware (see {@link fleetRepoResolver}). */
+  readonly repo: RepoResolver;
+  /** The fleet's extra repoURLs (a renderer in another thread rebuilds the resolver with them). */
+  readonly fleetRepoURLs?: readonly string[] | undefined;
+  readonly manifests: ManifestRenderer;
+  /** Snapshots already resolved, shared between ApplicationSets of one render. */
+  readonly snapshots?: Map<string, RepoSnapshot> | undefined;
+  /** Without one, rendering is unlimited (trusted input: tests, benchmarks). */
+  readonly budget?: RenderBudget | undefined;
+  /** Milliseconds clock for the budget's time limits. */
+  readonly now?: (() => number) | undefined;
+  /**
+   * Throws GITOPS_SOURCE_NOT_PERMITTED when an app or git generator may not read a repository. In a
+   * render worker it is absent: the hub's thread checks each repository the worker asks it to fetch.
+   */
+  readonly gate?: SourceGate | undefined;
+  /** Repositories whose kustomizations may name remote bases (a worker gets the answer per snapshot). */
+  readonly remoteBases?: ((source: string) => boolean) | undefined;
+}
+
+/** Renders one ApplicationSet somewhere else (a worker pool); the default renders it in this thread. */
+export type AppSetRenderer = (loaded: LoadedApplicationSet, env: Omit<AppSetEnv, "manifests" | "snapshots">) => Promise<AppSetOutcome>;
+
+/**
+ * Resolves repoURLs the way a fleet render does: "", "." and the fleet's own URLs at HEAD (or at
+ * the snapshot's commit) are the snapshot itself; anything else goes to `repos`.
+ */
+export function fleetRepoResolver(snapshot: RepoSnapshot, fleetRepoURLs: readonly string[] | undefined, repos: RepoResolver | undefined): RepoResolver {
+  const fleetURLs = new Set(["", ".", normalizeRepoURL(snapshot.source), ...(fleetRepoURLs ?? []).map(normalizeRepoURL)]);
+  const isFleetRepo = (url: string): boolean => fleetURLs.has(normalizeRepoURL(url));
+  return async (repoURL, revision, field, requester) => {
+    if (isFleetRepo(repoURL) && (revision === "" || revision === "HEAD" || revision === snapshot.revision)) return snapshot;
+    if (repos === undefined) {
+      throw new GitOpsError(GITOPS_ERROR.git, `repository ${JSON.stringify(repoURL)} at ${JSON.stringify(revision)} is not reachable from this render (only the fleet repository at HEAD is)`, { field });
+    }
+    return repos(isFleetRepo(repoURL) ? snapshot.source : repoURL, revision, field, requester);
+  };
+}
+
 /**
  * Renders one revision of a fleet repository into one bundle per cluster. Pure apart from reading
  * other repositories and running kustomize through the injected parts. Every failure is scoped:
  * a broken file or generator is a fleet error, a template or manifest error marks one app of one
- * cluster, and every other cluster and app still renders.
+ * cluster, an ApplicationSet past its budget fails alone, and everything else still renders.
  */
 export async function renderSnapshot(snapshot: RepoSnapshot, options: RenderSnapshotOptions): Promise<FleetRender> {
   const logger = options.logger ?? silentLogger();
   const fleet = loadFleet(snapshot, options, options.documents);
   const errors: FleetRender["errors"][number][] = fleet.errors.map(toRenderError);
-  const fleetURLs = new Set(["", ".", normalizeRepoURL(snapshot.source), ...(options.fleetRepoURLs ?? []).map(normalizeRepoURL)]);
-  const isFleetRepo = (url: string): boolean => fleetURLs.has(normalizeRepoURL(url));
-
-  const repo = async (repoURL: string, revision: string, field: string): Promise<RepoSnapshot> => {
-    if (isFleetRepo(repoURL) && (revision === "" || revision === "HEAD" || revision === snapshot.revision)) return snapshot;
-    if (options.repos === undefined) {
-      throw new GitOpsError(GITOPS_ERROR.git, `repository ${JSON.stringify(repoURL)} at ${JSON.stringify(revision)} is not reachable from this render (only the fleet repository at HEAD is)`, { field });
-    }
-    return options.repos(isFleetRepo(repoURL) ? snapshot.source : repoURL, revision, field);
-  };
-
-  const byName = new Map(fleet.clusters.map((c) => [c.name, c]));
-  const byServer = new Map<string, FleetCluster>();
-  for (const c of fleet.clusters) if (!byServer.has(c.server)) byServer.set(c.server, c);
+  const repo = fleetRepoResolver(snapshot, options.fleetRepoURLs, options.repos);
   const wanted = (c: FleetCluster): boolean => options.clusterFilter === undefined || options.clusterFilter(c);
+  const wantedClusters = options.clusterFilter === undefined ? undefined : new Set(fleet.clusters.filter(wanted).map((c) => c.name));
   const appsByCluster = new Map<string, AppRender[]>(fleet.clusters.filter(wanted).map((c) => [c.name, []]));
+  const env = {
+    snapshot,
+    clusters: fleet.clusters,
+    wantedClusters,
+    repo,
+    fleetRepoURLs: options.fleetRepoURLs,
+    budget: options.budget,
+    now: options.now,
+    gate: sourceGate(options.sourcePolicy),
+    remoteBases: options.kustomizeRemoteBases,
+  };
   const appSets: AppSetRender[] = [];
-  const gate = sourceGate(options.sourcePolicy);
-  const renderContext: RenderContext = { repo, manifests: options.manifests, snapshots: new Map(), gate };
 
-  for (const { appSet, file } of fleet.appSets) {
-    const name = appSet.metadata.name;
-    const preserve = appSet.spec.syncPolicy?.preserveResourcesOnDeletion === true;
-    let index = 0;
-    const place = (generated: GeneratedApplication): void | Promise<void> => {
-      index++;
-      if (generated.error !== undefined) {
-        const cluster = clusterOfParams(generated.params, byName, byServer);
-        if (cluster === undefined) errors.push({ ...toRenderError(generated.error), appSet: name });
-        else if (wanted(cluster)) appsByCluster.get(cluster.name)!.push(failedApp(`${name}#${index}`, name, generated.error));
-        return;
-      }
-      const app = generated.application;
-      if (options.appFilter !== undefined && !options.appFilter(app.metadata.name)) return;
-      const cluster = destinationCluster(app, byName, byServer);
-      if (cluster === undefined) {
-        errors.push({
-          code: GITOPS_ERROR.destination,
-          message: `application ${app.metadata.name}: destination ${JSON.stringify(app.spec["destination"] ?? {})} matches no cluster of the fleet`,
-          file,
-          field: "spec.template.spec.destination",
-          appSet: name,
-        });
-        return;
-      }
-      if (!wanted(cluster)) return;
-      const bucket = appsByCluster.get(cluster.name)!;
-      const rendered = renderApp(app, appHeader(app, name, preserve), renderContext, { file, cluster: cluster.name });
-      if (rendered instanceof Promise) return rendered.then((r) => void bucket.push(r));
-      bucket.push(rendered);
-    };
-    // A git generator's repository is checked against the policy before it is fetched.
-    const project = literalProject(appSet);
-    const appSetRepo: RepoResolver = (repoURL, revision, field) => {
-      gate({ repoURL, appSet: name, project }, { file, field });
-      return repo(repoURL, revision, field);
-    };
-    const expanded = await expandApplicationSet(appSet, { clusters: fleet.clusters, repo: appSetRepo, file }, place);
-    appSets.push({ name, file, strategy: appSet.spec.strategy ?? { type: "AllAtOnce" }, applications: expanded.count });
-    for (const err of expanded.generatorErrors) errors.push({ ...toRenderError(err), appSet: name });
+  const collect = (outcome: AppSetOutcome): void => {
+    appSets.push(outcome.appSet);
+    errors.push(...outcome.errors);
+    for (const { cluster, app } of outcome.apps) {
+      if (options.appFilter !== undefined && !options.appFilter(app.name)) continue;
+      appsByCluster.get(cluster)?.push(app);
+    }
+  };
+  if (options.renderAppSet !== undefined) {
+    // Off this thread: every ApplicationSet at once (the pool queues them), collected in file order.
+    const outcomes = await Promise.all(fleet.appSets.map((loaded) => options.renderAppSet!(loaded, env)));
+    outcomes.forEach(collect);
+  } else {
+    const local: AppSetEnv = { ...env, manifests: options.manifests, snapshots: new Map() };
+    for (const loaded of fleet.appSets) collect(await renderApplicationSet(loaded, local, options.appFilter));
   }
 
   const clusters: ClusterRender[] = [];
@@ -117,6 +162,81 @@ export async function renderSnapshot(snapshot: RepoSnapshot, options: RenderSnap
   }
   logger.debug({ revision: snapshot.revision, clusters: clusters.length, errors: errors.length }, "rendered fleet");
   return { revision: snapshot.revision, clusters, appSets, errors };
+}
+
+/**
+ * Expands and renders one ApplicationSet for every wanted cluster, under its budget. Running out
+ * of budget fails the ApplicationSet as a whole (RENDER_BUDGET_EXCEEDED, no apps): half of an
+ * ApplicationSet is never published.
+ */
+export async function renderApplicationSet(loaded: LoadedApplicationSet, env: AppSetEnv, appFilter?: (name: string) => boolean): Promise<AppSetOutcome> {
+  const { appSet, file } = loaded;
+  const name = appSet.metadata.name;
+  const strategy = appSet.spec.strategy ?? { type: "AllAtOnce" as const };
+  const byName = new Map(env.clusters.map((c) => [c.name, c]));
+  const byServer = new Map<string, FleetCluster>();
+  for (const c of env.clusters) if (!byServer.has(c.server)) byServer.set(c.server, c);
+  const wanted = (c: FleetCluster): boolean => env.wantedClusters === undefined || env.wantedClusters.has(c.name);
+  const preserve = appSet.spec.syncPolicy?.preserveResourcesOnDeletion === true;
+  const gate = env.gate ?? (() => undefined);
+  const renderContext: RenderContext = { repo: env.repo, manifests: env.manifests, snapshots: env.snapshots ?? new Map<string, RepoSnapshot>(), gate };
+  // A git generator's repository is checked against the policy before it is fetched.
+  const project = literalProject(appSet);
+  const appSetRepo: RepoResolver = (repoURL, revision, field) => {
+    gate({ repoURL, appSet: name, project }, { file, field });
+    return env.repo(repoURL, revision, field, { appSet: name, project });
+  };
+  const budget = env.budget === undefined ? undefined : appSetExecBudget(env.budget, env.now ?? (() => performance.now()));
+  const apps: PlacedApp[] = [];
+  const errors: FleetRender["errors"][number][] = [];
+  let index = 0;
+  const place = (generated: GeneratedApplication): void | Promise<void> => {
+    index++;
+    if (generated.error !== undefined) {
+      const cluster = clusterOfParams(generated.params, byName, byServer);
+      if (cluster === undefined) errors.push({ ...toRenderError(generated.error), appSet: name });
+      else if (wanted(cluster)) apps.push({ cluster: cluster.name, app: failedApp(`${name}#${index}`, name, generated.error) });
+      return;
+    }
+    const app = generated.application;
+    if (appFilter !== undefined && !appFilter(app.metadata.name)) return;
+    const cluster = destinationCluster(app, byName, byServer);
+    if (cluster === undefined) {
+      errors.push({
+        code: GITOPS_ERROR.destination,
+        message: `application ${app.metadata.name}: destination ${JSON.stringify(app.spec["destination"] ?? {})} matches no cluster of the fleet`,
+        file,
+        field: "spec.template.spec.destination",
+        appSet: name,
+      });
+      return;
+    }
+    if (!wanted(cluster)) return;
+    const rendered = renderApp(app, appHeader(app, name, preserve), renderContext, { file, cluster: cluster.name });
+    if (rendered instanceof Promise) return rendered.then((r) => void apps.push({ cluster: cluster.name, app: r }));
+    apps.push({ cluster: cluster.name, app: rendered });
+    budget?.checkTime();
+  };
+  try {
+    const expanded = await expandApplicationSet(appSet, { clusters: env.clusters, repo: appSetRepo, file, budget }, place);
+    for (const err of expanded.generatorErrors) errors.push({ ...toRenderError(err), appSet: name });
+    return { appSet: { name, file, strategy, applications: expanded.count }, apps, errors };
+  } catch (err) {
+    const failure = err instanceof GitOpsError && err.code === GITOPS_ERROR.budget ? err : isBudgetExceeded(err) ? renderBudgetError(err.message, { appSet: name, file }) : undefined;
+    if (failure === undefined) throw err;
+    return appSetFailed(loaded, failure);
+  }
+}
+
+/** The outcome of an ApplicationSet that failed as a whole: no apps, one error naming it. */
+export function appSetFailed(loaded: LoadedApplicationSet, err: GitOpsError): AppSetOutcome {
+  const { appSet, file } = loaded;
+  const error = { ...toRenderError(err), file: err.file ?? file };
+  return {
+    appSet: { name: appSet.metadata.name, file, strategy: appSet.spec.strategy ?? { type: "AllAtOnce" }, applications: 0, error },
+    apps: [],
+    errors: [{ ...error, appSet: appSet.metadata.name }],
+  };
 }
 
 function compare(a: string, b: string): number {
@@ -129,7 +249,7 @@ interface RenderContext {
   /** Snapshots already resolved, by repoURL and revision: most apps hit this synchronously. */
   readonly snapshots: Map<string, RepoSnapshot>;
   /** Throws when the app's project may not read its repository (before any fetch). */
-  readonly gate: ReturnType<typeof sourceGate>;
+  readonly gate: SourceGate;
 }
 
 /**
@@ -174,7 +294,7 @@ function renderApp(app: Application, header: AppHeader, ctx: RenderContext, wher
   return (async () => {
     let snapshot: RepoSnapshot;
     try {
-      snapshot = known ?? (await ctx.repo(header.source.repoURL, header.source.targetRevision, "spec.template.spec.source.repoURL"));
+      snapshot = known ?? (await ctx.repo(header.source.repoURL, header.source.targetRevision, "spec.template.spec.source.repoURL", { appSet: header.appSet, project: header.project }));
     } catch (err) {
       if (err instanceof GitOpsError) return failed(header, "", err, file);
       throw err;

@@ -37,6 +37,11 @@ export const GITOPS_ERROR = {
   kustomize: "GITOPS_KUSTOMIZE",
   /** An Application's destination matches no known cluster. */
   destination: "GITOPS_DESTINATION",
+  /**
+   * An ApplicationSet (or one of its apps) ran past its render budget: wall time, template steps,
+   * output size or memory. The whole ApplicationSet fails; its clusters keep their last good state.
+   */
+  budget: "RENDER_BUDGET_EXCEEDED",
 } as const;
 
 export type GitOpsErrorCode = (typeof GITOPS_ERROR)[keyof typeof GITOPS_ERROR];

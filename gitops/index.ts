@@ -1,6 +1,7 @@
 // The gitops module: fleet repository → one rendered bundle per cluster (docs/fleet-repo.md).
 export { renderFleet, type RenderFleetOptions } from "./render-fleet.js";
-export { renderSnapshot, toRenderError, type RenderSnapshotOptions, type RepoResolver } from "./fleet-render.js";
+export { renderSnapshot, renderApplicationSet, appSetFailed, fleetRepoResolver, toRenderError, type AppSetEnv, type AppSetOutcome, type AppSetRenderer, type PlacedApp, type RenderSnapshotOptions, type RepoResolver } from "./fleet-render.js";
+export { DEFAULT_RENDER_BUDGET, renderBudgetError, type RenderBudget } from "./render-budget.js";
 export type { FleetRender, ClusterRender, AppRender, AppSetRender, AppSyncPolicy, RenderError } from "./fleet-render-types.js";
 export { canonicalJson, canonicalJsonCached, sha256Digest, digestOf } from "./canonical-json.js";
 export { GITOPS_ERROR, GitOpsError, isGitOpsError, type GitOpsErrorCode } from "./gitops-errors.js";
@@ -38,3 +39,4 @@ export {
 } from "./git-credentials.js";
 export { preflightKustomization, type KustomizePreflightOptions } from "./render/kustomize-preflight.js";
 export { loadGitCredentialsFile } from "./git-credentials-file.js";
+export { RenderPool, type RenderPoolOptions } from "./render-pool.js";

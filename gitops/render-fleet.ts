@@ -2,7 +2,8 @@ import { silentLogger, type Logger } from "../core/index.js";
 import type { FleetCluster } from "./fleet-cluster.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
 import type { FleetRender } from "./fleet-render-types.js";
-import { renderSnapshot, type RepoResolver } from "./fleet-render.js";
+import { renderSnapshot, type AppSetRenderer, type RepoResolver } from "./fleet-render.js";
+import type { RenderBudget } from "./render-budget.js";
 import type { DocumentCache } from "./fleet-repo.js";
 import { isRemoteUrl, openGitSource, redactUrl, type GitAuth, type GitSource } from "./git-source.js";
 import { commandKustomizeRunner, type KustomizeRunner } from "./render/kustomize-runner.js";
@@ -42,6 +43,10 @@ export interface RenderFleetOptions {
   /** Keep one across calls (the hub does) so unchanged files are not parsed again. */
   readonly documents?: DocumentCache | undefined;
   readonly logger?: Logger | undefined;
+  /** Limits per ApplicationSet and per app (RENDER_BUDGET_EXCEEDED); unlimited without one. */
+  readonly budget?: RenderBudget | undefined;
+  /** Renders each ApplicationSet off this thread (a RenderPool's renderer). */
+  readonly renderAppSet?: AppSetRenderer | undefined;
 }
 
 /**
@@ -98,7 +103,10 @@ export async function renderFleet(options: RenderFleetOptions): Promise<FleetRen
       appFilter: apps === undefined ? undefined : (name) => apps.has(name),
       documents: options.documents,
       sourcePolicy: options.sourcePolicy,
+      kustomizeRemoteBases: options.kustomizeRemoteBases,
       logger,
+      budget: options.budget,
+      renderAppSet: options.renderAppSet,
     });
   } finally {
     await manifests.dispose();

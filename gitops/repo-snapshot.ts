@@ -61,6 +61,7 @@ class TreeSnapshot implements RepoSnapshot {
   readonly #maxFileBytes: number;
 
   constructor(init: { revision: string; source: string; entries: Map<string, SnapshotEntry>; maxFileBytes: number }) {
+    treeEntries.set(this, { entries: init.entries, maxFileBytes: init.maxFileBytes });
     this.revision = init.revision;
     this.source = init.source;
     this.#entries = init.entries;
@@ -135,6 +136,20 @@ class TreeSnapshot implements RepoSnapshot {
       await writeFile(target, data);
     }
   }
+}
+
+const treeEntries = new WeakMap<RepoSnapshot, { entries: ReadonlyMap<string, SnapshotEntry>; maxFileBytes: number }>();
+
+/** The entries behind a snapshot (for packing it to a worker thread). */
+export function snapshotEntries(snapshot: RepoSnapshot): { entries: ReadonlyMap<string, SnapshotEntry>; maxFileBytes: number } {
+  const found = treeEntries.get(snapshot);
+  if (found === undefined) throw new TypeError("not a snapshot built by SnapshotBuilder");
+  return found;
+}
+
+/** A snapshot over entries already checked against the limits (unpacked in a worker thread). */
+export function snapshotFromEntries(init: { revision: string; source: string; entries: Map<string, SnapshotEntry>; maxFileBytes: number }): RepoSnapshot {
+  return new TreeSnapshot(init);
 }
 
 function shortRev(revision: string): string {

@@ -14,11 +14,14 @@ export interface SourceRequest {
 /** Why `request` may not be read (a message naming the rule), or undefined when it may. */
 export type SourcePolicy = (request: SourceRequest) => string | undefined;
 
+/** Throws GITOPS_SOURCE_NOT_PERMITTED when `request` may not be read. */
+export type SourceGate = (request: SourceRequest, where: { file?: string; field: string }) => void;
+
 /**
  * Checks a policy and throws GITOPS_SOURCE_NOT_PERMITTED, remembering answers: the same
  * (appSet, project, repoURL) is asked once per render, not once per app.
  */
-export function sourceGate(policy: SourcePolicy | undefined): (request: SourceRequest, where: { file?: string; field: string }) => void {
+export function sourceGate(policy: SourcePolicy | undefined): SourceGate {
   if (policy === undefined) return () => undefined;
   const answers = new Map<string, string | undefined>();
   return (request, where) => {

@@ -1,4 +1,4 @@
-import { parseTemplate, renderFastTemplate } from "../template/index.js";
+import { parseTemplate, renderFastTemplate, type ExecBudget, type Template } from "../template/index.js";
 import type { Params } from "./generators/param-utils.js";
 
 /** Go's `missingkey=` option values. */
@@ -9,6 +9,8 @@ export interface TemplateMode {
   /** Go `text/template` (goTemplate: true) or Argo's older fasttemplate `{{name}}` replacement. */
   readonly goTemplate: boolean;
   readonly missingKey: MissingKey;
+  /** Charged for every string rendered (steps, output, time); absent: unlimited. */
+  readonly budget?: ExecBudget | undefined;
 }
 
 /** One string of a template, compiled once and executed per parameter set. */
@@ -39,8 +41,19 @@ const SIMPLE_ACTION = /\{\{(?!-)\s*((?:\.[A-Za-z_][A-Za-z0-9_]*)+)\s*(?<!-)\}\}/
  */
 export function compileStringTemplate(source: string, mode: TemplateMode, name: string): StringTemplate {
   if (!source.includes("{{")) return { constant: true, render: () => source };
-  if (!mode.goTemplate) return { constant: false, render: (params) => renderFastTemplate(source, params as Readonly<Record<string, string>>) };
-  let engine: { execute(data: unknown): string } | undefined;
+  const budget = mode.budget;
+  if (!mode.goTemplate) {
+    return {
+      constant: false,
+      render: (params) => {
+        const out = renderFastTemplate(source, params as Readonly<Record<string, string>>);
+        budget?.step();
+        budget?.output(out.length);
+        return out;
+      },
+    };
+  }
+  let engine: Template | undefined;
   let parseError: unknown;
   const full = (params: Params): string => {
     if (engine === undefined && parseError === undefined) {
@@ -51,13 +64,22 @@ export function compileStringTemplate(source: string, mode: TemplateMode, name: 
       }
     }
     if (engine === undefined) throw parseError;
-    return engine.execute(params);
+    return engine.execute(params, budget);
   };
   const fast = compileFieldChains(source);
   if (fast === undefined) return { constant: false, render: full };
+  const fastSteps = 1 + (source.match(/\{\{/gu)?.length ?? 0);
   return {
     constant: false,
-    render: (params) => fast(params) ?? full(params),
+    render: (params) => {
+      const out = fast(params);
+      if (out === undefined) return full(params);
+      if (budget !== undefined) {
+        budget.step(fastSteps);
+        budget.output(out.length);
+      }
+      return out;
+    },
   };
 }
 

@@ -41,12 +41,14 @@ export function appsDigest(apps: readonly AppBundle[]): string {
 /**
  * The apps a cluster should get at the new revision, per ApplicationSet: an app that failed to
  * render or breaks its allowlist keeps its last published version (or is left out if it never had
- * one) and is reported, so one bad app never blocks the rest of the fleet.
+ * one) and is reported, so one bad app never blocks the rest of the fleet. An ApplicationSet that
+ * failed as a whole (`failedAppSets`, e.g. past its render budget) keeps every app it had.
  */
 export function newAppsFor(
   cluster: ClusterRender,
   current: readonly AppBundle[],
   allowlists: Allowlists | undefined,
+  failedAppSets: ReadonlySet<string> = new Set(),
 ): { byAppSet: Map<string, AppBundle[]>; issues: AppIssue[] } {
   const currentByName = new Map(current.map((a) => [a.name, a]));
   const byAppSet = new Map<string, AppBundle[]>();
@@ -66,6 +68,10 @@ export function newAppsFor(
     const list = byAppSet.get(app.appSet) ?? [];
     if (chosen !== undefined) list.push(chosen);
     byAppSet.set(app.appSet, list);
+  }
+  for (const appSet of failedAppSets) {
+    const kept = current.filter((a) => appSetOf(a) === appSet);
+    if (kept.length > 0) byAppSet.set(appSet, kept);
   }
   return { byAppSet, issues };
 }

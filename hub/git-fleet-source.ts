@@ -1,5 +1,5 @@
 import type { Logger } from "../core/index.js";
-import { DocumentCache, openGitSource, redactUrl, renderFleet, type FleetRender, type GitAuth, type GitSource, type SourcePolicy } from "../gitops/index.js";
+import { DocumentCache, openGitSource, redactUrl, renderFleet, type AppSetRenderer, type FleetRender, type GitAuth, type GitSource, type RenderBudget, type SourcePolicy } from "../gitops/index.js";
 import type { DesiredStateSource } from "./fleet-source.js";
 
 export interface GitFleetSourceOptions {
@@ -20,6 +20,9 @@ export interface GitFleetSourceOptions {
   readonly cacheDir?: string | undefined;
   readonly allowLocalRepos?: boolean | undefined;
   readonly logger?: Logger | undefined;
+  readonly budget?: RenderBudget | undefined;
+  /** Renders ApplicationSets off the event loop (the hub's RenderPool). */
+  readonly renderAppSet?: AppSetRenderer | undefined;
 }
 
 /** A fleet repository rendered with gitops/ (the same code a bootstrapping spoke uses). */
@@ -54,6 +57,8 @@ export class GitFleetSource implements DesiredStateSource {
       allowLocalRepos: o.allowLocalRepos,
       documents: this.#documents,
       logger: o.logger,
+      budget: o.budget,
+      renderAppSet: o.renderAppSet,
     });
   }
 }

@@ -307,6 +307,9 @@ export class HubService {
       const prev = this.#sources.get(source.id) ?? { id: source.id };
       try {
         const render = await source.load(this.#stop.signal);
+        for (const a of render.appSets) {
+          if (a.error !== undefined) this.#o.logger.warn({ source: source.id, appSet: a.name, code: a.error.code, file: a.error.file, message: a.error.message }, "ApplicationSet not rendered; its clusters keep their last good state");
+        }
         this.#renders.set(source.id, render);
         this.#sources.set(source.id, { id: source.id, revision: render.revision, publishedRevision: prev.publishedRevision, lastAttempt: now, lastSuccess: now });
       } catch (err) {
@@ -331,9 +334,11 @@ export class HubService {
     const now = this.#o.clock.now();
     const issues: AppIssue[] = [];
     const newApps = new Map<string, Map<string, AppBundle[]>>();
+    // Failed as a whole (render budget): their clusters keep what they run, nothing is pruned.
+    const failedAppSets = new Set(render.appSets.filter((a) => a.error !== undefined).map((a) => a.name));
     for (const c of render.clusters) {
       const current = this.#clusters.get(c.name)?.bundle?.apps ?? [];
-      const planned = newAppsFor(c, current, this.#o.allowlists);
+      const planned = newAppsFor(c, current, this.#o.allowlists, failedAppSets);
       newApps.set(c.name, planned.byAppSet);
       issues.push(...planned.issues);
     }

@@ -4,6 +4,7 @@ import type { AddressInfo } from "node:net";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { errorMessage, type Clock, type Logger } from "../core/index.js";
+import { RenderPool, type RenderBudget } from "../gitops/index.js";
 import { generateSigningKey, loadSigningKey, type SigningKey } from "../protocol/index.js";
 import { GitCredentials, tryParseRemoteRepoURL, urlPrefixMatches, type GitCredentialEntry } from "../gitops/index.js";
 import { sourcePolicy, type Allowlists } from "./allowlist.js";
@@ -43,6 +44,11 @@ export interface HubConfig
   /** Bearer token for reads (API and dashboard); without one, reads are open. */
   readonly readToken?: string | undefined;
   readonly webhookSecret?: string | undefined;
+  /**
+   * Render budgets, and worker threads to render in (`flotilla hub` always sets workers; 0 renders
+   * on the event loop, for in-process tests that run from source).
+   */
+  readonly render?: { readonly budget: RenderBudget; readonly workers: number } | undefined;
 }
 
 export interface HubDeps {
@@ -147,6 +153,7 @@ export async function startHub(config: HubConfig, deps: HubDeps): Promise<Runnin
   const remoteBases = remoteBasesMatcher(config.kustomizeRemoteBases ?? []);
   const signingKey = await signingKeyFrom(config.signingKeyFile, deps.logger);
   const nc = await connectNats(config.nats);
+  const pool = config.render !== undefined && config.render.workers > 0 ? new RenderPool({ size: config.render.workers, budget: config.render.budget, logger: deps.logger }) : undefined;
   const sources =
     deps.sources ??
     config.repos.map(
@@ -163,6 +170,8 @@ export async function startHub(config: HubConfig, deps: HubDeps): Promise<Runnin
           cacheDir: config.gitCacheDir,
           allowLocalRepos: config.allowLocalRepos,
           logger: deps.logger,
+          budget: config.render?.budget,
+          renderAppSet: pool?.renderer,
         }),
     );
   let service: HubService;
@@ -183,6 +192,7 @@ export async function startHub(config: HubConfig, deps: HubDeps): Promise<Runnin
     });
   } catch (err) {
     await nc.close();
+    await pool?.close();
     throw err;
   }
   const api = buildApi({ hub: service, apiToken: config.apiToken, readToken: config.readToken, webhookSecret: config.webhookSecret, hubPublicKey: signingKey.publicKey, clock: deps.clock, logger: deps.logger });
@@ -191,6 +201,7 @@ export async function startHub(config: HubConfig, deps: HubDeps): Promise<Runnin
   } catch (err) {
     await service.close();
     await nc.close();
+    await pool?.close();
     throw new HubError(HUB_ERROR.config, `cannot listen on ${config.listen.host}:${String(config.listen.port)}: ${errorMessage(err)}`, { field: "--listen" });
   }
   const address = api.server.address() as AddressInfo;
@@ -203,6 +214,7 @@ export async function startHub(config: HubConfig, deps: HubDeps): Promise<Runnin
       await api.close();
       await service.close();
       await nc.drain().catch(() => nc.close());
+      await pool?.close();
     },
   };
 }

@@ -5,6 +5,7 @@ import { desiredApp, type DesiredState } from "./desired-state.js";
 import type { ReconcileSummary } from "./spoke-reconciler.js";
 import { SPOKE_ERROR, SpokeError } from "./spoke-errors.js";
 import type { SpokeRuntime } from "./spoke-runtime.js";
+import type { RenderBudget } from "../gitops/index.js";
 
 export interface BootstrapOptions {
   /** The fleet repository: a local path or an https URL. */
@@ -16,6 +17,8 @@ export interface BootstrapOptions {
   readonly restore?: { readonly backup: string; readonly identity: string; readonly file?: string } | undefined;
   readonly logger?: Logger;
   readonly cwd?: string | undefined;
+  /** The hub's render budgets; with workers > 0, ApplicationSets render in worker threads as on the hub. */
+  readonly render?: { readonly budget: RenderBudget; readonly workers: number } | undefined;
 }
 
 export interface BootstrapResult {
@@ -65,14 +68,29 @@ export async function bootstrapFromGit(options: BootstrapOptions): Promise<Boots
   try {
     // Loaded here, not at the top: a running spoke never renders Git, and the renderer with
     // isomorphic-git and the template engine costs ~20 MiB of resident memory (bench/footprint).
-    const { renderFleet } = await import("../gitops/index.js");
-    render = await renderFleet({ source: options.repo, revision: options.revision, clusterFilter: [options.cluster], cwd: options.cwd });
+    const { renderFleet, RenderPool, DEFAULT_RENDER_BUDGET } = await import("../gitops/index.js");
+    const budget = options.render?.budget ?? DEFAULT_RENDER_BUDGET;
+    const workers = options.render?.workers ?? 0;
+    const pool = workers > 0 ? new RenderPool({ size: workers, budget, logger }) : undefined;
+    try {
+      render = await renderFleet({ source: options.repo, revision: options.revision, clusterFilter: [options.cluster], cwd: options.cwd, budget, renderAppSet: pool?.renderer });
+    } finally {
+      await pool?.close();
+    }
   } catch (err) {
     throw new SpokeError(SPOKE_ERROR.bootstrap, `cannot render ${options.repo}: ${errorMessage(err)}`, { cause: err, userError: true });
   }
   const cluster = render.clusters.find((c) => c.name === options.cluster);
   if (cluster === undefined) {
     throw new SpokeError(SPOKE_ERROR.bootstrap, `the fleet repository has no cluster named "${options.cluster}"`, { field: "--cluster", userError: true });
+  }
+  // An ApplicationSet that failed as a whole has no apps here: converging without it would prune them.
+  const failedAppSet = render.appSets.find((a) => a.error !== undefined);
+  if (failedAppSet?.error !== undefined) {
+    throw new SpokeError(SPOKE_ERROR.bootstrap, `ApplicationSet ${failedAppSet.name} does not render: ${failedAppSet.error.code}: ${failedAppSet.error.message}`, {
+      file: failedAppSet.error.file,
+      userError: true,
+    });
   }
   const failed = cluster.apps.find((a) => a.error !== undefined);
   if (failed?.error !== undefined) {

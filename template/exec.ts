@@ -2,6 +2,7 @@ import { nodeString, type AnyNode, type ArgNode, type CommandNode, type ListNode
 import { PARAM_TYPE_NAME, type FuncMap, type GoFunction, type ParamType } from "./go-function.js";
 import { callTimeMethod } from "./go-time-methods.js";
 import { GoTime } from "./go-time.js";
+import { BUDGET_LIMIT, BudgetExceededError, ExecBudget, withBudget } from "./exec-budget.js";
 import { byteLength, formatValue, isMap, isTrue, kindOf, mapGet, sortedKeys, typeName } from "./go-values.js";
 import { TEMPLATE_ERROR, TemplateError } from "./template-errors.js";
 
@@ -14,7 +15,13 @@ interface State {
   values: unknown[];
   name: string;
   depth: number;
+  readonly budget: ExecBudget;
+  /** Most characters `out` may hold in this execution (from the budget's remaining output). */
+  readonly outLimit: number;
 }
+
+/** No limits: executions without a budget count steps here and never stop. */
+const UNLIMITED = new ExecBudget({ now: () => 0 });
 
 /** Evaluates an operand or command; `final` is the previous pipeline stage's value, or MISSING. */
 type Eval = (s: State, dot: unknown, final: unknown) => unknown;
@@ -39,7 +46,8 @@ export interface CompileInput {
 
 /** A compiled template: closures built once from the parse tree, so execution does no tree walking. */
 export interface Compiled {
-  execute(data: unknown): string;
+  /** Runs the template; with a budget, every step and character is charged to it. */
+  execute(data: unknown, budget?: ExecBudget): string;
 }
 
 export function compile(input: CompileInput): Compiled {
@@ -67,11 +75,13 @@ class Compiler {
     const run = this.list(this.root);
     const name = this.tree.parseName;
     return {
-      execute: (data: unknown): string => {
+      execute: (data: unknown, budget?: ExecBudget): string => {
         const dot = data === null ? undefined : data;
-        const s: State = { out: "", names: ["$"], values: [dot], name, depth: 0 };
+        const b = budget ?? UNLIMITED;
+        const s: State = { out: "", names: ["$"], values: [dot], name, depth: 0, budget: b, outLimit: b.remainingOutput() };
         try {
-          run(s, dot);
+          withBudget(budget, () => run(s, dot));
+          b.output(s.out.length);
         } catch (err) {
           if (err instanceof RangeError && /call stack/i.test(err.message)) {
             throw this.error(s, undefined, `exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
@@ -101,13 +111,27 @@ class Compiler {
     );
   }
 
+  /** The output (or one function's result) outgrew what the budget still allows. */
+  private outputExceeded(s: State, size: number, fn?: string): never {
+    // The budget names the limit (the app's or the total's) that this size breaks.
+    s.budget.allocate(size, fn === undefined ? `template ${JSON.stringify(s.name)} output` : `the result of ${fn}`);
+    throw new BudgetExceededError(BUDGET_LIMIT.output, true, `render budget exceeded: more than ${s.outLimit} bytes of template output`);
+  }
+
   // ---- statements ----
 
   private list(list: ListNode): Exec {
     const fns = list.nodes.map((n) => this.statement(n));
-    if (fns.length === 1 && fns[0] !== undefined) return fns[0];
+    const only = fns.length === 1 ? fns[0] : undefined;
+    if (only !== undefined) {
+      return (s, dot) => {
+        s.budget.step();
+        return only(s, dot);
+      };
+    }
     return (s, dot) => {
       for (let i = 0; i < fns.length; i++) {
+        s.budget.step();
         const c = fns[i](s, dot);
         if (c !== NORMAL) return c;
       }
@@ -121,6 +145,7 @@ class Compiler {
         const text = n.text;
         return (s) => {
           s.out += text;
+          if (s.out.length > s.outLimit) this.outputExceeded(s, s.out.length);
           return NORMAL;
         };
       }
@@ -135,6 +160,7 @@ class Compiler {
         return (s, dot) => {
           const v = pipe(s, dot);
           s.out += typeof v === "string" ? v : v === undefined || v === null ? "<no value>" : formatValue(v);
+          if (s.out.length > s.outLimit) this.outputExceeded(s, s.out.length);
           return NORMAL;
         };
       }
@@ -217,6 +243,7 @@ class Compiler {
           if (isAssign) this.setVar(s, n, decl[1], elem);
           else s.values[mark - 2] = index;
         }
+        s.budget.step();
         const c = body(s, elem);
         s.names.length = mark;
         s.values.length = mark;
@@ -469,11 +496,15 @@ class Compiler {
     const impl = fn.fn as (...a: unknown[]) => unknown;
     const n = argEvals.length;
     return (s, dot, final) => {
+      s.budget.step();
       const argv = new Array<unknown>(n + (hasFinal ? 1 : 0));
       for (let i = 0; i < n; i++) argv[i] = argEvals[i](s, dot);
       if (hasFinal) argv[n] = this.validate(s, node, final, finalType);
       try {
-        return impl(...argv);
+        const result = impl(...argv);
+        // A value larger than all the output still allowed can only be a runaway (`repeat`, `replace`, `toJson`).
+        if (typeof result === "string" && result.length > s.outLimit) this.outputExceeded(s, result.length, name);
+        return result;
       } catch (err) {
         if (err instanceof TemplateError) throw err;
         throw this.error(s, node, `error calling ${name}: ${err instanceof Error ? err.message : String(err)}`);

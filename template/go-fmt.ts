@@ -31,6 +31,9 @@ interface Spec {
   prec: number | undefined;
 }
 
+/** Go's fmt refuses widths and precisions over 1e6 (`tooLarge`), which also bounds what one verb can allocate. */
+const MAX_WIDTH = 1_000_000n;
+
 export function sprintf(format: string, args: readonly unknown[]): string {
   let out = "";
   let argNum = 0;
@@ -59,7 +62,7 @@ export function sprintf(format: string, args: readonly unknown[]): string {
     if (format[i] === "*") {
       i++;
       const w = args[argNum++];
-      if (typeof w === "bigint") {
+      if (typeof w === "bigint" && w <= MAX_WIDTH && w >= -MAX_WIDTH) {
         spec.width = Number(w);
         if (spec.width < 0) {
           spec.minus = true;
@@ -70,18 +73,27 @@ export function sprintf(format: string, args: readonly unknown[]): string {
       const start = i;
       while (i < n && format[i] >= "0" && format[i] <= "9") i++;
       if (i > start) spec.width = Number(format.slice(start, i));
+      // Go's parsenum gives up on a number over 1e6 and jumps to the end of the format (NOVERB).
+      if (spec.width !== undefined && spec.width > Number(MAX_WIDTH)) {
+        spec.width = undefined;
+        i = n;
+      }
     }
     if (format[i] === ".") {
       i++;
       if (format[i] === "*") {
         i++;
         const p = args[argNum++];
-        if (typeof p === "bigint" && p >= 0n) spec.prec = Number(p);
+        if (typeof p === "bigint" && p >= 0n && p <= MAX_WIDTH) spec.prec = Number(p);
         else out += "%!(BADPREC)";
       } else {
         const start = i;
         while (i < n && format[i] >= "0" && format[i] <= "9") i++;
         spec.prec = Number(format.slice(start, i) || "0");
+        if (spec.prec > Number(MAX_WIDTH)) {
+          spec.prec = undefined;
+          i = n;
+        }
       }
     }
     if (i >= n) {

@@ -5,3 +5,4 @@ export { sanitizeName, type FunctionSet } from "./function-sets.js";
 export { GoTime } from "./go-time.js";
 export { missingKeyFromGoTemplateOptions } from "./go-template-options.js";
 export type { MissingKey } from "./exec.js";
+export { ExecBudget, BudgetExceededError, BUDGET_LIMIT, type BudgetLimit, type BudgetLimits, type ExecBudgetOptions } from "./exec-budget.js";

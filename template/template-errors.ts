@@ -12,6 +12,8 @@ export const TEMPLATE_ERROR = {
   exec: "TEMPLATE_EXEC",
   /** An unknown Go template option (`goTemplateOptions`). */
   option: "TEMPLATE_OPTION",
+  /** Execution ran out of its budget of steps, output size or time (a runaway or hostile template). */
+  budget: "TEMPLATE_BUDGET_EXCEEDED",
 } as const;
 
 export type TemplateErrorCode = (typeof TEMPLATE_ERROR)[keyof typeof TEMPLATE_ERROR];

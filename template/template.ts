@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from "../core/index.js";
+import type { ExecBudget } from "./exec-budget.js";
 import { compile, type Compiled, type MissingKey } from "./exec.js";
 import { functionSet, userFunction, type FunctionSet } from "./function-sets.js";
 import type { FuncMap } from "./go-function.js";
@@ -19,8 +20,11 @@ export interface TemplateOptions {
 
 /** A parsed template. Parse once, execute many times; execution is pure apart from `now`. */
 export interface Template {
-  /** Renders with `data` as dot. Throws TemplateError (code TEMPLATE_EXEC) like Go's Execute. */
-  execute(data: unknown): string;
+  /**
+   * Renders with `data` as dot. Throws TemplateError (code TEMPLATE_EXEC) like Go's Execute, or
+   * code TEMPLATE_BUDGET_EXCEEDED when `budget` runs out (steps, output size or time).
+   */
+  execute(data: unknown, budget?: ExecBudget): string;
 }
 
 /**
@@ -32,7 +36,7 @@ export function parseTemplate(source: string, options: TemplateOptions = {}): Te
   const name = options.name ?? "";
   const parsed = parse(source, name, (fn) => funcs.has(fn));
   const compiled: Compiled = compile({ ...parsed, funcs, missingKey: options.missingKey ?? "error" });
-  return { execute: (data: unknown) => compiled.execute(data) };
+  return { execute: (data: unknown, budget?: ExecBudget) => compiled.execute(data, budget) };
 }
 
 /** Parses and executes in one step. */

@@ -128,3 +128,31 @@ describe("spec.template.data errors carry a code, the key and a position, never 
     expect(renderTemplateItem("dsn", "postgres://u:{{ .v }}@db", { v: VALUE })).toBe(`postgres://u:${VALUE}@db`);
   });
 });
+
+describe("spec.template.data runs under a budget on the spoke", () => {
+  const bombs: Record<string, string> = {
+    "nested until": "{{ range $i := until 40000 }}{{ range $j := until 40000 }}{{ end }}{{ end }}",
+    "repeat bomb": '{{ repeat 100000000 "x" }}',
+    "output doubling": '{{ $s := "xxxxxxxxxxxxxxxx" }}{{ range until 30 }}{{ $s = print $s $s }}{{ end }}{{ $s }}',
+  };
+  for (const [what, source] of Object.entries(bombs)) {
+    it(`${what}: SEALED_TEMPLATE_FAILED naming the key and the budget, nothing of the value`, () => {
+      let caught: unknown;
+      try {
+        renderTemplateItem("bomb", source, { password: "budget-secret-value" });
+      } catch (err) {
+        caught = err;
+      }
+      expect(caught).toBeInstanceOf(SealedTemplateError);
+      const err = caught as SealedTemplateError;
+      expect(err.code).toBe(SEALED_ERROR.template);
+      expect(err.message).toMatch(/^spec\.template\.data\.bomb: template failed.*budget/);
+      expect(err.message).not.toContain("budget-secret-value");
+    });
+  }
+
+  it("a real template stays far inside it", () => {
+    const dsn = renderTemplateItem("dsn", "postgres://{{ .user }}:{{ .password | urlquery }}@db:5432/app?{{ range $k, $v := dict \"sslmode\" \"require\" }}{{ $k }}={{ $v }}{{ end }}", { user: "app", password: "p@ss" });
+    expect(dsn).toBe("postgres://app:p%40ss@db:5432/app?sslmode=require");
+  });
+});

@@ -1,5 +1,5 @@
 import type { Clock } from "../../core/index.js";
-import { isTemplateError, parseTemplate, type Template } from "../../template/index.js";
+import { BudgetExceededError, ExecBudget, isTemplateError, parseTemplate, type Template } from "../../template/index.js";
 import { SEALED_ERROR, SealedSecretsError } from "./sealed-errors.js";
 
 /** Where a `spec.template.data` item failed: parsing (before any value is seen) or executing. */
@@ -26,6 +26,13 @@ export class SealedTemplateError extends SealedSecretsError {
 }
 
 /**
+ * What one item's template may spend on a spoke. A Secret holds at most 1 MiB; a real template
+ * (a DSN, a config file) takes a few hundred steps. The limits stop `until`/`range` bombs from
+ * holding the spoke's thread, and the time is read from the monotonic clock, never from a value.
+ */
+export const SEALED_TEMPLATE_BUDGET = { maxSteps: 1_000_000, maxOutputBytes: 1024 * 1024, timeoutMs: 2_000 } as const;
+
+/**
  * Renders one `spec.template.data` value the way the controller does: Go text/template named after
  * the item, Sprig minus env/expandenv/getHostByName, default missingkey (a missing item prints
  * "<no value>"), executed against the decrypted items as strings.
@@ -46,9 +53,10 @@ export function renderTemplateItem(key: string, source: string, data: Readonly<R
     throw new SealedTemplateError({ key, stage: "parse", line: err.line, detail: parseDetail(err.message, key) });
   }
   try {
-    return template.execute(data);
+    return template.execute(data, new ExecBudget({ total: SEALED_TEMPLATE_BUDGET, now: () => performance.now() }));
   } catch (err) {
     // Deliberately no `cause`: the original error is the very text that must not travel.
+    if (err instanceof BudgetExceededError) throw new SealedTemplateError({ key, stage: "execute", detail: `over its ${err.limit} budget` });
     if (!isTemplateError(err)) throw new SealedTemplateError({ key, stage: "execute" });
     throw new SealedTemplateError({ key, stage: "execute", line: err.line, column: err.column });
   }

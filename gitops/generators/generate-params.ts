@@ -1,5 +1,6 @@
 import type { LabelSelector } from "../../crds/index.js";
 import { isFlotillaError } from "../../core/index.js";
+import { isBudgetExceeded } from "../render-budget.js";
 import { GITOPS_ERROR, GitOpsError } from "../gitops-errors.js";
 import { compileLabelSelector } from "../label-selector.js";
 import { compileStringTemplate } from "../template-engine.js";
@@ -107,7 +108,7 @@ function interpolateGenerator(spec: GeneratorSpec, params: Params, ctx: Generato
       return template.render(params);
     } catch (err) {
       if (inValues && isFlotillaError(err) && /map has no entry for key|can't evaluate field|no entry for key/u.test(err.message)) return text;
-      if (isFlotillaError(err)) throw new GitOpsError(GITOPS_ERROR.template, err.message, { file: ctx.file, field: at, cause: err });
+      if (isFlotillaError(err) && !isBudgetExceeded(err)) throw new GitOpsError(GITOPS_ERROR.template, err.message, { file: ctx.file, field: at, cause: err });
       throw err;
     }
   };

@@ -1,4 +1,5 @@
 import { isFlotillaError } from "../../core/index.js";
+import { isBudgetExceeded } from "../render-budget.js";
 import { GITOPS_ERROR, GitOpsError } from "../gitops-errors.js";
 import { compileStringTemplate } from "../template-engine.js";
 import type { GeneratorContext } from "./generator-context.js";
@@ -29,7 +30,7 @@ export function appendTemplatedValues(params: Params, values: Record<string, str
     try {
       rendered[key] = template.render(params);
     } catch (err) {
-      if (isFlotillaError(err)) {
+      if (isFlotillaError(err) && !isBudgetExceeded(err)) {
         throw new GitOpsError(GITOPS_ERROR.template, err.message, { file: ctx.file, field: `${field}.${key}`, cause: err });
       }
       throw err;

@@ -20,6 +20,8 @@ export async function matrixGenerator(spec: Record<string, unknown>, ctx: Genera
   for (const a of first) {
     const second = await childParams(children[1], ctx, `${field}.generators[1]`, a);
     for (const b of second) {
+      // A product of large children (or a nested matrix) is charged one step per param set.
+      ctx.mode.budget?.step();
       if (ctx.mode.goTemplate) {
         out.push(mergeOverride(mergeOverride({}, b), a));
         continue;

@@ -3,6 +3,7 @@ import { compareStrings, isTrue, kindOf, mapGet } from "../go-values.js";
 import { asList, kindName, strval, toInt64 } from "./cast.js";
 import { strslice } from "./strings.js";
 import { deepEqual } from "./reflect.js";
+import { allocation } from "../exec-budget.js";
 
 function need(v: unknown, what: string): readonly unknown[] {
   if (v === null || v === undefined) throw new Error(`Cannot ${what} on type invalid`);
@@ -101,6 +102,9 @@ function until(count: bigint): bigint[] {
 function untilStep(start: bigint, stop: bigint, step: bigint): bigint[] {
   const out: bigint[] = [];
   if (step === 0n) return out;
+  const span = step > 0n ? stop - start : start - stop;
+  const abs = step > 0n ? step : -step;
+  if (span > 0n) allocation(Number((span + abs - 1n) / abs), "a list");
   if (step > 0n) for (let i = start; i < stop; i += step) out.push(i);
   else for (let i = start; i > stop; i += step) out.push(i);
   return out;
@@ -116,6 +120,7 @@ function seq(...params: unknown[]): string {
   if (n.length < 3) step = end < start ? -1 : 1;
   const out: number[] = [];
   if (step === 0) return "";
+  allocation(Math.abs((end - start) / step) + 1, "a sequence");
   if (step > 0) for (let i = start; i <= end; i += step) out.push(i);
   else for (let i = start; i >= end; i += step) out.push(i);
   return out.join(" ");

@@ -1,6 +1,7 @@
 import { goFunc, type GoFunction } from "../go-function.js";
 import { goQuote, isAscii, mapSet } from "../go-values.js";
 import { strval } from "./cast.js";
+import { allocation } from "../exec-budget.js";
 
 const isSpace = (c: string): boolean => /\s/u.test(c);
 
@@ -91,12 +92,14 @@ function abbrevboth(left: bigint, right: bigint, s: string): string {
 }
 
 function indent(spaces: bigint, v: string): string {
+  allocation(Number(spaces) * (1 + (v.match(/\n/g)?.length ?? 0)) + v.length, "an indented string");
   const pad = " ".repeat(Math.max(Number(spaces), 0));
   return pad + v.split("\n").join("\n" + pad);
 }
 
 function repeat(count: bigint, s: string): string {
   if (count < 0n) throw new Error("strings: negative Repeat count");
+  allocation(Number(count) * s.length, "a repeated string");
   return s.repeat(Number(count));
 }
 

@@ -14,6 +14,8 @@ export interface StartHubProcessOptions {
   readonly entry?: string;
   /** Wait until the hub lists at least this many clusters (it renders the repo at start). */
   readonly clusters: number;
+  /** More `flotilla hub` flags (a repeated flag overrides the default above, e.g. `--poll-interval 1s`). */
+  readonly extraArgs?: readonly string[];
 }
 
 /**
@@ -25,7 +27,7 @@ export async function startHubProcess(o: StartHubProcessOptions): Promise<{ read
   const hub = await o.supervisor.start({
     name: "hub",
     command: process.execPath,
-    args: [o.entry ?? CLI_PATH, "hub", "--fleet", o.fleet, "--nats", o.natsUrl, "--repo", o.repoDir, "--allow-local-repos", "--listen", `127.0.0.1:${String(port)}`, "--signing-key", join(o.workDir, "hub.pem"), "--poll-interval", "0"],
+    args: [o.entry ?? CLI_PATH, "hub", "--fleet", o.fleet, "--nats", o.natsUrl, "--repo", o.repoDir, "--allow-local-repos", "--listen", `127.0.0.1:${String(port)}`, "--signing-key", join(o.workDir, "hub.pem"), "--poll-interval", "0", ...(o.extraArgs ?? [])],
     ready: /listening on http/,
     readyTimeoutMs: 60_000,
   });

@@ -1,0 +1,51 @@
+import type { ApplicationSet } from "../crds/index.js";
+import type { FleetCluster } from "./fleet-cluster.js";
+import type { AppSetOutcome, RepoRequester } from "./fleet-render.js";
+import type { RenderError } from "./fleet-render-types.js";
+import type { PackedSnapshot } from "./packed-snapshot.js";
+import type { RenderBudget } from "./render-budget.js";
+
+/** What a render worker is started with. */
+export interface RenderWorkerData {
+  readonly budget: RenderBudget;
+}
+
+/** The hub asks a worker to render one ApplicationSet. */
+export interface RenderRequest {
+  readonly type: "render";
+  readonly id: number;
+  readonly appSet: ApplicationSet;
+  readonly file: string;
+  readonly snapshot: PackedSnapshot;
+  readonly clusters: readonly FleetCluster[];
+  readonly wantedClusters?: readonly string[] | undefined;
+  readonly fleetRepoURLs?: readonly string[] | undefined;
+  /** The fleet snapshot's kustomizations may name remote bases (the hub's policy, decided on its thread). */
+  readonly remoteBases: boolean;
+}
+
+/** The answer to a worker's request for another repository (fetched by the hub's thread). */
+export interface RepoAnswer {
+  readonly type: "repo";
+  readonly req: number;
+  readonly snapshot?: PackedSnapshot | undefined;
+  /** This snapshot's kustomizations may name remote bases. */
+  readonly remoteBases?: boolean | undefined;
+  readonly error?: RenderError | undefined;
+}
+
+export type ToWorker = RenderRequest | RepoAnswer;
+
+export type FromWorker =
+  | {
+      readonly type: "repo";
+      readonly id: number;
+      readonly req: number;
+      readonly repoURL: string;
+      readonly revision: string;
+      readonly field: string;
+      /** Who asks: the hub's thread checks the source policy for it before fetching. */
+      readonly requester?: RepoRequester | undefined;
+    }
+  | { readonly type: "done"; readonly id: number; readonly outcome: AppSetOutcome }
+  | { readonly type: "crashed"; readonly id: number; readonly message: string };
