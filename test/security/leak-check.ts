@@ -2,10 +2,12 @@ import { randomBytes } from "node:crypto";
 import { readFile } from "node:fs/promises";
 import { jetstream } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
+import { Objm } from "@nats-io/obj";
 import { connect, nkeyAuthenticator } from "@nats-io/transport-node";
 import { generateSealingKey, type GeneratedSealingKey } from "../../crypto/open.js";
 import { systemClock } from "../../core/index.js";
-import { STATUS_BUCKET } from "../../protocol/index.js";
+import { decompressBundle, DESIRED_BUCKET, STATUS_BUCKET } from "../../protocol/index.js";
+import { plaintextForms } from "../harness/index.js";
 import type { TestFleet } from "../e2e/fleet-harness.js";
 
 /** A fresh sealing key pair and certificate made by our own code (2048 bits: tests only). */
@@ -14,16 +16,15 @@ export function testSealingKey(): Promise<GeneratedSealingKey> {
 }
 
 /**
- * Every spelling of a secret value an attacker could get out: the value, upper, lower and reversed,
- * every substring of 4 characters or more of those, its hex (both cases), base64 and base64url.
+ * Every spelling of a secret value an attacker could get out: its encoded forms (hex, base64,
+ * case changes: plaintextForms), and every substring of 4 characters or more of the value, its
+ * upper, lower and reversed forms.
  */
 export function leakForms(value: string): string[] {
-  const forms = new Set<string>();
-  const bytes = Buffer.from(value, "utf8");
+  const forms = new Set<string>(plaintextForms(value));
   for (const v of [value, value.toUpperCase(), value.toLowerCase(), [...value].reverse().join("")]) {
     for (let i = 0; i + 4 <= v.length; i++) for (let j = i + 4; j <= v.length; j++) forms.add(v.slice(i, j));
   }
-  for (const f of [bytes.toString("hex"), bytes.toString("hex").toUpperCase(), bytes.toString("base64"), bytes.toString("base64url")]) forms.add(f);
   return [...forms];
 }
 
@@ -32,22 +33,41 @@ export function leaksIn(text: string, value: string): string[] {
   return leakForms(value).filter((form) => text.includes(form));
 }
 
+export interface EverythingShownOptions {
+  /** `/metrics` addresses of spokes started with `--metrics-addr`, by cluster. */
+  readonly spokeMetrics?: ReadonlyMap<string, string> | undefined;
+}
+
 /**
- * Everything a fleet shows about a cluster, as text: hub and spoke logs, the hub's API and dashboard
- * pages, and every entry of the status KV bucket, read with the hub's own NATS credentials.
+ * Everything a fleet shows, as text by where it was read: every process's log, the hub's API,
+ * dashboard pages and /metrics, the spokes' /metrics, every entry of both KV buckets and every
+ * bundle in the object stores (read with the hub's own NATS credentials, decompressed).
  */
-export async function everythingShown(fleet: TestFleet): Promise<Record<string, string>> {
+export async function everythingShown(fleet: TestFleet, options: EverythingShownOptions = {}): Promise<Record<string, string>> {
   const seen: Record<string, string> = { "hub log": fleet.logs("hub"), "spoke log": fleet.logs("spoke"), "nats log": fleet.logs("nats-server") };
-  const paths = ["/", "/api/v1/clusters", "/api/v1/applications"];
-  for (const c of fleet.clusters) paths.push(`/clusters/${c.name}`, `/api/v1/clusters/${c.name}`);
+  const paths = ["/", "/rollouts", "/metrics", "/api/v1/clusters", "/api/v1/applications", "/api/v1/rollouts", "/api/v1/sources"];
+  for (const c of fleet.clusters) paths.push(`/clusters/${c.name}`, `/api/v1/clusters/${c.name}`, `/api/v1/applications?cluster=${c.name}`);
   for (const path of paths) seen[`hub ${path}`] = await (await fetch(`${fleet.hubUrl()}${path}`)).text();
+  for (const [cluster, url] of options.spokeMetrics ?? []) seen[`spoke ${cluster} /metrics`] = await (await fetch(url)).text();
   const seed = (await readFile(fleet.nkeyFile("hub"), "utf8")).trim();
   const nc = await connect({ servers: fleet.natsUrl, authenticator: nkeyAuthenticator(new TextEncoder().encode(seed)) });
   try {
-    const kv = await new Kvm(jetstream(nc)).open(STATUS_BUCKET);
-    for await (const key of await kv.keys()) {
-      const entry = await kv.get(key);
-      if (entry !== null) seen[`KV ${STATUS_BUCKET}/${key}`] = new TextDecoder().decode(entry.value);
+    const js = jetstream(nc);
+    const kvm = new Kvm(js);
+    for (const bucket of [DESIRED_BUCKET, STATUS_BUCKET]) {
+      const kv = await kvm.open(bucket);
+      for await (const key of await kv.keys()) {
+        const entry = await kv.get(key);
+        if (entry !== null) seen[`KV ${bucket}/${key}`] = new TextDecoder().decode(entry.value);
+      }
+    }
+    const objm = new Objm(js);
+    for await (const status of objm.list()) {
+      const os = await objm.open(status.bucket);
+      for (const info of await os.list()) {
+        const blob = await os.getBlob(info.name);
+        if (blob !== null) seen[`bundle ${status.bucket}/${info.name}`] = new TextDecoder().decode(decompressBundle(blob, 64 * 1024 * 1024));
+      }
     }
   } finally {
     await nc.close();
