@@ -5,10 +5,8 @@ import { parseSemVer, type NatsConnection } from "@nats-io/transport-node";
 import {
   DESIRED_BUCKET,
   STATUS_BUCKET,
-  bundleSchema,
+  decodeBundle,
   decompressBundle,
-  parseJson,
-  parseWith,
   sha256Digest,
   type Bundle,
   createNotify,
@@ -132,7 +130,8 @@ export class DesiredStateStore {
       if (compressed === null) return null;
       const bytes = decompressBundle(compressed, envelope.bundleSize);
       if (sha256Digest(bytes) !== envelope.bundleDigest) return null;
-      const bundle = parseWith(bundleSchema, parseJson(bytes, "bundle"), "bundle");
+      // In the bytes' key order: the hub may republish this content (a failed render keeps the last good app).
+      const bundle = decodeBundle(bytes);
       const state = { cluster, generation: envelope.generation, revision: envelope.revision, bundleDigest: envelope.bundleDigest, kvRevision: entry.revision };
       return { state, bundle };
     } catch (err) {
