@@ -56,7 +56,7 @@ function throughTheWire(objects: KubeObject[]): readonly KubeObject[] {
   return app.objects;
 }
 
-async function setup(): Promise<{ recipient: string; keys: DecryptionKeys }> {
+async function setup(): Promise<{ recipient: string; keys: DecryptionKeys & { sops: SopsResolvedKeyRing } }> {
   const identity = await generateX25519Identity();
   const sops = await SopsResolvedKeyRing.from({ ageIdentities: [identity] });
   return { recipient: await identityToRecipient(identity), keys: { sealing: undefined, sops, version: "1" } };
