@@ -1,9 +1,12 @@
 import { createHash, hash } from "node:crypto";
+import { carriesSopsMetadata } from "../protocol/canonical-json.js";
 
 /**
  * JSON with object keys sorted by UTF-16 code unit order and no insignificant whitespace, so equal
  * values always give equal bytes (the order RFC 8785 uses; numbers are printed the way
  * JSON.stringify prints them). `undefined` members are dropped, as JSON.stringify drops them.
+ * An object carrying SOPS metadata keeps its document order, with everything under it, exactly as
+ * protocol's canonicalJson does (its MAC depends on it; docs/adr/0003-sops-key-order-in-bundles.md).
  */
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== "object") {
@@ -19,6 +22,7 @@ export function canonicalJson(value: unknown): string {
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
+  if (carriesSopsMetadata(record)) return documentOrderJson(record);
   const keys = Object.keys(record).sort();
   let out = "{";
   let first = true;
@@ -28,6 +32,33 @@ export function canonicalJson(value: unknown): string {
     if (!first) out += ",";
     first = false;
     out += `${JSON.stringify(key)}:${canonicalJson(member)}`;
+  }
+  return `${out}}`;
+}
+
+/** {@link canonicalJson} without sorting: a SOPS object and everything under it, as committed. */
+function documentOrderJson(value: unknown): string {
+  if (value === null || typeof value !== "object") {
+    const text = JSON.stringify(value);
+    return text === undefined ? "null" : text;
+  }
+  if (Array.isArray(value)) {
+    let out = "[";
+    for (let i = 0; i < value.length; i++) {
+      if (i > 0) out += ",";
+      out += documentOrderJson(value[i]);
+    }
+    return `${out}]`;
+  }
+  const record = value as Record<string, unknown>;
+  let out = "{";
+  let first = true;
+  for (const key of Object.keys(record)) {
+    const member = record[key];
+    if (member === undefined) continue;
+    if (!first) out += ",";
+    first = false;
+    out += `${JSON.stringify(key)}:${documentOrderJson(member)}`;
   }
   return `${out}}`;
 }
@@ -65,6 +96,8 @@ export function canonicalJsonCached(value: unknown): string {
     out += "]";
   } else {
     const record = value as Record<string, unknown>;
+    // Context-free: a SOPS object's text is its document order wherever it sits, so it may be cached.
+    if (carriesSopsMetadata(record)) return cacheIfFrozen(value, frozen, documentOrderJson(record));
     out = "{";
     let first = true;
     for (const key of Object.keys(record).sort()) {
@@ -75,6 +108,10 @@ export function canonicalJsonCached(value: unknown): string {
     }
     out += "}";
   }
-  if (frozen) frozenCache.set(value, out);
-  return out;
+  return cacheIfFrozen(value, frozen, out);
+}
+
+function cacheIfFrozen(value: object, frozen: boolean, text: string): string {
+  if (frozen) frozenCache.set(value, text);
+  return text;
 }

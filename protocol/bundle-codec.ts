@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { canonicalJson } from "./canonical-json.js";
-import type { Bundle } from "./schemas.js";
+import { parseJson, parseWith } from "./decode.js";
+import { bundleSchema, type Bundle } from "./schemas.js";
 
 /** A bundle in its canonical bytes, with the digest the envelope signs. */
 export interface EncodedBundle {
@@ -19,6 +20,19 @@ export function sha256Digest(bytes: Uint8Array): string {
 export function encodeBundle(bundle: Bundle): EncodedBundle {
   const bytes = Buffer.from(canonicalJson(bundle), "utf8");
   return { bytes, digest: sha256Digest(bytes), size: bytes.length };
+}
+
+/**
+ * Bundle bytes → Bundle, validated by `bundleSchema` but returned as parsed, not as zod's output:
+ * zod rebuilds every object with the schema's keys first (`apiVersion`, `kind`, `metadata`, `name`,
+ * `namespace`), which reorders a SOPS manifest and breaks its MAC. The schema has no defaults or
+ * transforms, so the parsed value is what it would return, in the bytes' own key order.
+ * Throws ProtocolError (PROTOCOL_MALFORMED) on bad input.
+ */
+export function decodeBundle(bytes: Uint8Array): Bundle {
+  const value = parseJson(bytes, "bundle");
+  parseWith(bundleSchema, value, "bundle");
+  return value as Bundle;
 }
 
 export function compressBundle(bytes: Uint8Array): Uint8Array {

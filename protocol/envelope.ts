@@ -1,9 +1,9 @@
 import { canonicalJson } from "./canonical-json.js";
-import { compressBundle, decompressBundle, bundleObjectName, sha256Digest, type EncodedBundle } from "./bundle-codec.js";
+import { compressBundle, decodeBundle, decompressBundle, bundleObjectName, sha256Digest, type EncodedBundle } from "./bundle-codec.js";
 import { parseJson, parseWith } from "./decode.js";
 import { assertClusterName, bundleBucket, PROTOCOL_VERSION } from "./names.js";
 import { PROTOCOL_ERROR_CODES, ProtocolError, isProtocolError } from "./protocol-errors.js";
-import { bundleSchema, desiredStateSchema, type Bundle, type DesiredStateEnvelope } from "./schemas.js";
+import { desiredStateSchema, type Bundle, type DesiredStateEnvelope } from "./schemas.js";
 import { parsePublicKey, signBytes, verifyBytes, type SigningKey, type VerifyKey } from "./signing-key.js";
 
 const DOMAIN = "flotilla.dev/desired-state/v1\n";
@@ -159,7 +159,7 @@ export function verifyEnvelope(input: VerifyEnvelopeInput): VerifyEnvelopeResult
   if (sha256Digest(bytes) !== envelope.bundleDigest) return fail(PROTOCOL_ERROR_CODES.bundleDigest, "bundle does not match the signed digest", "bundle");
   let bundle: Bundle;
   try {
-    bundle = parseWith(bundleSchema, parseJson(bytes, "bundle"), "bundle");
+    bundle = decodeBundle(bytes);
   } catch (err) {
     if (isProtocolError(err)) return { ok: false, error: err };
     throw err;

@@ -13,7 +13,7 @@ export {
   spokeConnectOptions,
   type SubjectKind,
 } from "./names.js";
-export { canonicalJson } from "./canonical-json.js";
+export { canonicalJson, carriesSopsMetadata } from "./canonical-json.js";
 export {
   generateSigningKey,
   loadSigningKey,
@@ -54,7 +54,7 @@ export {
   type StatusReportInput,
 } from "./schemas.js";
 export { encodeMessage, parseJson, parseWith, decodeWith, MAX_JSON_DEPTH } from "./decode.js";
-export { encodeBundle, compressBundle, decompressBundle, bundleObjectName, sha256Digest, type EncodedBundle } from "./bundle-codec.js";
+export { encodeBundle, decodeBundle, compressBundle, decompressBundle, bundleObjectName, sha256Digest, type EncodedBundle } from "./bundle-codec.js";
 export {
   createEnvelope,
   parseEnvelope,
