@@ -58,7 +58,12 @@ export async function everythingShown(fleet: TestFleet, options: EverythingShown
       const kv = await kvm.open(bucket);
       for await (const key of await kv.keys()) {
         const entry = await kv.get(key);
-        if (entry !== null) seen[`KV ${bucket}/${key}`] = new TextDecoder().decode(entry.value);
+        if (entry === null) continue;
+        const text = new TextDecoder().decode(entry.value);
+        seen[`KV ${bucket}/${key}`] = text;
+        // A small bundle rides inside the envelope, gzipped and base64-encoded: read it decoded too.
+        const inline = bucket === DESIRED_BUCKET ? (JSON.parse(text) as { bundle?: string }).bundle : undefined;
+        if (inline !== undefined) seen[`bundle in KV ${bucket}/${key}`] = new TextDecoder().decode(decompressBundle(Buffer.from(inline, "base64"), 64 * 1024 * 1024));
       }
     }
     const objm = new Objm(js);
