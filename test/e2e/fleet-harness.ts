@@ -28,26 +28,31 @@ export const STORY_CLUSTERS: readonly FleetClusterSpec[] = [
 ];
 
 /**
- * The plainest app for a story: an ApplicationSet `web` on every cluster of the fleet, its objects
- * from `apps/web`, pruned and self-healed, in namespace `web`.
+ * An ApplicationSet `name` on every cluster of the fleet: app `<name>-<cluster>` from `path`
+ * (default `apps/<name>`) into `namespace` (default `name`), pruned and self-healed.
  */
-export const PLAIN_WEB_APPSET = `apiVersion: flotilla.dev/v1alpha1
+export function clustersAppSet(name: string, options: { path?: string; namespace?: string } = {}): string {
+  return `apiVersion: flotilla.dev/v1alpha1
 kind: ApplicationSet
 metadata:
-  name: web
+  name: ${name}
 spec:
   generators:
   - clusters: {}
   template:
     metadata:
-      name: 'web-{{.name}}'
+      name: '${name}-{{.name}}'
     spec:
-      source: {repoURL: ., path: apps/web}
-      destination: {name: '{{.name}}', namespace: web}
+      source: {repoURL: ., path: ${options.path ?? `apps/${name}`}}
+      destination: {name: '{{.name}}', namespace: ${options.namespace ?? name}}
       syncPolicy:
         automated: {prune: true, selfHeal: true}
         syncOptions: [CreateNamespace=true]
 `;
+}
+
+/** The plainest app for a story: `web` on every cluster, from `apps/web`, in namespace `web`. */
+export const PLAIN_WEB_APPSET = clustersAppSet("web");
 
 /** A Flotilla `Cluster` definition for the fleet repo. */
 export function clusterFile(cluster: FleetClusterSpec): string {

@@ -4,7 +4,7 @@ import { generateIdentity, identityToRecipient } from "age-encryption";
 import { parse, stringify } from "yaml";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { findPlaintextLeaks, freePort, runFlotilla } from "../harness/index.js";
-import { SPOKE_NAMESPACE, startFleet, type FleetClusterSpec, type TestFleet } from "../e2e/fleet-harness.js";
+import { clustersAppSet, SPOKE_NAMESPACE, startFleet, type FleetClusterSpec, type TestFleet } from "../e2e/fleet-harness.js";
 import { everythingShown } from "./leak-check.js";
 
 // The suite-wide leak check. A fleet runs real processes with every kind of secret we handle: a
@@ -28,25 +28,6 @@ const VALUES = {
   foreignSops: "sweep-foreign-value-3a9c0e55",
 } as const;
 
-function appSet(name: string): string {
-  return `apiVersion: flotilla.dev/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: ${name}
-spec:
-  generators:
-  - clusters: {}
-  template:
-    metadata:
-      name: '${name}-{{.name}}'
-    spec:
-      source: {repoURL: ., path: apps/${name}}
-      destination: {name: '{{.name}}', namespace: ${name}}
-      syncPolicy:
-        automated: {prune: true, selfHeal: true}
-        syncOptions: [CreateNamespace=true]
-`;
-}
 
 const CONFIGMAP = (ns: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: settings\n  namespace: ${ns}\ndata:\n  mode: safe\n`;
 
@@ -89,7 +70,7 @@ beforeAll(async () => {
   for (const c of CLUSTERS) metricsPorts.set(c.name, await freePort());
   fleet = await startFleet({
     clusters: CLUSTERS,
-    files: { "appsets/vault.yaml": appSet("vault"), "apps/vault/settings.yaml": CONFIGMAP("vault") },
+    files: { "appsets/vault.yaml": clustersAppSet("vault"), "apps/vault/settings.yaml": CONFIGMAP("vault") },
     preinstall: () => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: flotilla-sops-keys\n  namespace: ${SPOKE_NAMESPACE}\ntype: Opaque\ndata:\n  team.agekey: ${Buffer.from(sopsIdentity).toString("base64")}\n`,
     spokeFlags: (cluster) => ["--metrics-addr", `127.0.0.1:${String(metricsPorts.get(cluster) ?? 0)}`],
   });
@@ -163,7 +144,7 @@ describe("no secret value, in any form, anywhere but a Secret's data", { timeout
 
     // The hostile Git writer: one app holding every trick, beside the good one.
     const hostile: Record<string, string> = {
-      "appsets/hostile.yaml": appSet("hostile"),
+      "appsets/hostile.yaml": clustersAppSet("hostile"),
       "apps/hostile/nomac.yaml": await sopsEncrypt("nomac", "hostile", VALUES.nomac, recipient, true),
       "apps/hostile/foreign.yaml": await sopsEncrypt("foreign", "hostile", VALUES.foreignSops, foreignRecipient),
     };

@@ -4,7 +4,7 @@ import { generateIdentity, identityToRecipient } from "age-encryption";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse, stringify } from "yaml";
 import { runFlotilla } from "../harness/index.js";
-import { SPOKE_NAMESPACE, startFleet, type FleetClusterSpec, type TestFleet } from "../e2e/fleet-harness.js";
+import { clustersAppSet, SPOKE_NAMESPACE, startFleet, type FleetClusterSpec, type TestFleet } from "../e2e/fleet-harness.js";
 
 // sops' MAC is a SHA-512 over a file's values in document order. The hub re-encodes every manifest
 // into the bundle it signs; if that encoding (or the spoke's decoding) sorted keys, any SOPS file
@@ -31,25 +31,6 @@ const fluxStyle = (name: string): string =>
 const reversedOrder = (name: string): string =>
   `stringData:\n  zeta: ${VALUES.zeta}\n  alpha: ${VALUES.alpha}\ntype: Opaque\nmetadata:\n  namespace: vault\n  name: ${name}\nkind: Secret\napiVersion: v1\n`;
 
-function appSet(name: string): string {
-  return `apiVersion: flotilla.dev/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: ${name}
-spec:
-  generators:
-  - clusters: {}
-  template:
-    metadata:
-      name: '${name}-{{.name}}'
-    spec:
-      source: {repoURL: ., path: apps/${name}}
-      destination: {name: '{{.name}}', namespace: vault}
-      syncPolicy:
-        automated: {prune: true, selfHeal: true}
-        syncOptions: [CreateNamespace=true]
-`;
-}
 
 let fleet: TestFleet;
 let sopsIdentity: string;
@@ -91,7 +72,7 @@ beforeAll(async () => {
   recipient = await identityToRecipient(sopsIdentity);
   fleet = await startFleet({
     clusters: CLUSTERS,
-    files: { "appsets/vault.yaml": appSet("vault") },
+    files: { "appsets/vault.yaml": clustersAppSet("vault", { namespace: "vault" }) },
     preinstall: () => `apiVersion: v1\nkind: Secret\nmetadata:\n  name: flotilla-sops-keys\n  namespace: ${SPOKE_NAMESPACE}\ntype: Opaque\ndata:\n  team.agekey: ${Buffer.from(sopsIdentity).toString("base64")}\n`,
   });
 }, 300_000);
@@ -139,7 +120,7 @@ describe("SOPS files keep their MAC from the fleet repository to the spoke", { t
   });
 
   it("a value covered by the MAC changed after encryption, or keys reordered after encryption, still fail the MAC on the spoke", async () => {
-    await fleet.repo.commit({ "appsets/relabelled.yaml": appSet("relabelled"), "appsets/reordered.yaml": appSet("reordered") }, "two more apps");
+    await fleet.repo.commit({ "appsets/relabelled.yaml": clustersAppSet("relabelled", { namespace: "vault" }), "appsets/reordered.yaml": clustersAppSet("reordered", { namespace: "vault" }) }, "two more apps");
     // A Git writer moves the Secret to another team: an unencrypted value, covered by the MAC.
     const relabelled = (await sopsEncrypt("relabelled.yaml", fluxStyle("relabelled"))).replace("team: payments", "team: attacker");
     // A Git writer (or a formatter) sorts the keys of a committed file: sops itself rejects that.
