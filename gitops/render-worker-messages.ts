@@ -17,7 +17,11 @@ export interface RenderRequest {
   readonly appSet: ApplicationSet;
   readonly file: string;
   readonly snapshot: PackedSnapshot;
-  readonly clusters: readonly FleetCluster[];
+  /**
+   * The fleet's clusters: `list` only when this worker does not hold list `id` yet (it is the same
+   * for every ApplicationSet of a render, and 10 000 clusters cost more to clone than to render).
+   */
+  readonly clusters: { readonly id: number; readonly list?: readonly FleetCluster[] | undefined };
   readonly wantedClusters?: readonly string[] | undefined;
   readonly fleetRepoURLs?: readonly string[] | undefined;
   /** The fleet snapshot's kustomizations may name remote bases (the hub's policy, decided on its thread). */

@@ -1,9 +1,11 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { errorMessage } from "../core/index.js";
+import type { FleetCluster } from "./fleet-cluster.js";
 import { fleetRepoResolver, renderApplicationSet, type RepoResolver } from "./fleet-render.js";
 import { GitOpsError, type GitOpsErrorCode } from "./gitops-errors.js";
 import { unpackSnapshot, type PackedSnapshot } from "./packed-snapshot.js";
 import { commandKustomizeRunner } from "./render/kustomize-runner.js";
+import { deepFreeze } from "./render/manifest-objects.js";
 import { ManifestRenderer } from "./render/manifest-renderer.js";
 import type { RepoSnapshot } from "./repo-snapshot.js";
 import type { FromWorker, RenderRequest, RenderWorkerData, ToWorker } from "./render-worker-messages.js";
@@ -23,6 +25,16 @@ const remoteBaseSources = new Set<string>();
 const snapshots = new Map<string, RepoSnapshot>();
 const pending = new Map<number, { resolve: (s: RepoSnapshot) => void; reject: (e: Error) => void }>();
 let nextReq = 0;
+
+/** The cluster list of the current render: the hub sends it once per list, not per ApplicationSet. */
+let clusters: { readonly id: number; readonly list: readonly FleetCluster[] } | undefined;
+
+function clustersOf(msg: RenderRequest): readonly FleetCluster[] {
+  if (msg.clusters.list !== undefined) clusters = { id: msg.clusters.id, list: deepFreeze(msg.clusters.list) };
+  // The hub tracks which list each worker holds; a mismatch is a bug in the pool, not user input.
+  if (clusters?.id !== msg.clusters.id) throw new Error(`cluster list ${msg.clusters.id} was never sent to this worker`);
+  return clusters.list;
+}
 
 function unpacked(p: PackedSnapshot): RepoSnapshot {
   const key = `${p.source}\0${p.revision}`;
@@ -58,7 +70,7 @@ async function render(msg: RenderRequest): Promise<void> {
       { appSet: msg.appSet, file: msg.file },
       {
         snapshot,
-        clusters: msg.clusters,
+        clusters: clustersOf(msg),
         wantedClusters: msg.wantedClusters === undefined ? undefined : new Set(msg.wantedClusters),
         repo: fleetRepoResolver(snapshot, msg.fleetRepoURLs, remote),
         manifests,
