@@ -6,6 +6,7 @@ import { appSetFailed, type AppSetEnv, type AppSetOutcome, type AppSetRenderer }
 import type { FleetCluster } from "./fleet-cluster.js";
 import type { LoadedApplicationSet } from "./fleet-repo.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
+import { unpackOutcome } from "./packed-outcome.js";
 import { packSnapshot } from "./packed-snapshot.js";
 import { renderBudgetError, type RenderBudget } from "./render-budget.js";
 import type { FromWorker, RenderRequest, RenderWorkerData, ToWorker } from "./render-worker-messages.js";
@@ -159,7 +160,7 @@ export class RenderPool {
     const task = slot.task;
     switch (msg.type) {
       case "done":
-        this.#finish(slot, (t) => t.resolve(msg.outcome));
+        this.#finish(slot, (t) => t.resolve(unpackOutcome(msg.outcome)));
         return;
       case "crashed":
         this.#finish(slot, (t) => t.reject(new Error(`rendering ApplicationSet ${t.loaded.appSet.metadata.name} failed: ${msg.message}`)));

@@ -1,7 +1,8 @@
 import type { ApplicationSet } from "../crds/index.js";
 import type { FleetCluster } from "./fleet-cluster.js";
-import type { AppSetOutcome, RepoRequester } from "./fleet-render.js";
+import type { RepoRequester } from "./fleet-render.js";
 import type { RenderError } from "./fleet-render-types.js";
+import type { PackedOutcome } from "./packed-outcome.js";
 import type { PackedSnapshot } from "./packed-snapshot.js";
 import type { RenderBudget } from "./render-budget.js";
 
@@ -51,5 +52,5 @@ export type FromWorker =
       /** Who asks: the hub's thread checks the source policy for it before fetching. */
       readonly requester?: RepoRequester | undefined;
     }
-  | { readonly type: "done"; readonly id: number; readonly outcome: AppSetOutcome }
+  | { readonly type: "done"; readonly id: number; readonly outcome: PackedOutcome }
   | { readonly type: "crashed"; readonly id: number; readonly message: string };

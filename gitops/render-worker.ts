@@ -3,6 +3,7 @@ import { errorMessage } from "../core/index.js";
 import type { FleetCluster } from "./fleet-cluster.js";
 import { fleetRepoResolver, renderApplicationSet, type RepoResolver } from "./fleet-render.js";
 import { GitOpsError, type GitOpsErrorCode } from "./gitops-errors.js";
+import { packOutcome } from "./packed-outcome.js";
 import { unpackSnapshot, type PackedSnapshot } from "./packed-snapshot.js";
 import { commandKustomizeRunner } from "./render/kustomize-runner.js";
 import { deepFreeze } from "./render/manifest-objects.js";
@@ -47,8 +48,8 @@ function unpacked(p: PackedSnapshot): RepoSnapshot {
   return hit;
 }
 
-function post(msg: FromWorker): void {
-  port.postMessage(msg);
+function post(msg: FromWorker, transfer?: ArrayBuffer[]): void {
+  port.postMessage(msg, transfer);
 }
 
 async function render(msg: RenderRequest): Promise<void> {
@@ -78,7 +79,8 @@ async function render(msg: RenderRequest): Promise<void> {
         now: () => performance.now(),
       },
     );
-    post({ type: "done", id: msg.id, outcome });
+    const packed = packOutcome(outcome);
+    post({ type: "done", id: msg.id, outcome: packed }, [packed.shapeOf.buffer as ArrayBuffer]);
   } catch (err) {
     post({ type: "crashed", id: msg.id, message: errorMessage(err) });
   } finally {
