@@ -31,14 +31,25 @@ export function packOutcome(outcome: AppSetOutcome): PackedOutcome {
     }
     return id;
   };
-  const texts = new Map<unknown, string>();
-  const json = (value: unknown): string => {
-    let text = texts.get(value);
-    if (text === undefined) {
-      text = JSON.stringify(value);
-      texts.set(value, text);
+  // Values become small ids, so a shape's key stays short: equal JSON text, equal id.
+  const textIds = new Map<string, number>();
+  const textId = (text: string): number => {
+    let id = textIds.get(text);
+    if (id === undefined) {
+      id = textIds.size;
+      textIds.set(text, id);
     }
-    return text;
+    return id;
+  };
+  const valueIds = new Map<unknown, number>();
+  /** By value, looked up by identity first: most apps share these objects. */
+  const valueId = (value: unknown): number => {
+    let id = valueIds.get(value);
+    if (id === undefined) {
+      id = textId(JSON.stringify(value));
+      valueIds.set(value, id);
+    }
+    return id;
   };
   // An app with several objects has its own sorted list of the same shared objects.
   const listId = (list: readonly unknown[]): string => (list.length === 1 ? String(idOf(list[0])) : list.map(idOf).join(","));
@@ -57,7 +68,7 @@ export function packOutcome(outcome: AppSetOutcome): PackedOutcome {
     // The small parts compare by value (templated ones are built per app), in their own key order,
     // so an unpacked app is field for field the app that was rendered; manifests (shared, frozen)
     // and ignoreDifferences (free-form, frozen when the template has it constant) by identity.
-    const key = `${app.appSet}\0${app.namespace}\0${app.project}\0${json(app.labels)}\0${json(app.source)}\0${json(app.syncPolicy)}\0${idOf(app.ignoreDifferences)}\0[${listId(app.objects)}]\0${app.error === undefined ? "" : json(app.error)}`;
+    const key = `${app.appSet}\0${app.namespace}\0${app.project}\0${textId(JSON.stringify(app.labels))}\0${valueId(app.source)}\0${valueId(app.syncPolicy)}\0${idOf(app.ignoreDifferences)}\0[${listId(app.objects)}]\0${app.error === undefined ? "" : textId(JSON.stringify(app.error))}`;
     let index = shapeIndex.get(key);
     if (index === undefined) {
       index = shapes.length;
