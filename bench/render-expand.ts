@@ -163,7 +163,7 @@ async function main(): Promise<void> {
   naive(20); // warm the yaml parser's code paths
   const cold = await ours(documents);
   const warm = await ours(documents);
-  // The hub's way: each ApplicationSet in a worker thread (the snapshot shared, not copied; results cloned back).
+  // The hub's way: each ApplicationSet in a worker thread (the snapshot shared, the cluster list sent once per worker, results sent back packed).
   const pool = new RenderPool({ size: 2, budget: DEFAULT_RENDER_BUDGET });
   await ours(documents, pool);
   const pooled = await ours(documents, pool);

@@ -3,8 +3,10 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { errorMessage, isFlotillaError, silentLogger, type Logger } from "../core/index.js";
 import { appSetFailed, type AppSetEnv, type AppSetOutcome, type AppSetRenderer } from "./fleet-render.js";
+import type { FleetCluster } from "./fleet-cluster.js";
 import type { LoadedApplicationSet } from "./fleet-repo.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
+import { unpackOutcome } from "./packed-outcome.js";
 import { packSnapshot } from "./packed-snapshot.js";
 import { renderBudgetError, type RenderBudget } from "./render-budget.js";
 import type { FromWorker, RenderRequest, RenderWorkerData, ToWorker } from "./render-worker-messages.js";
@@ -30,6 +32,8 @@ interface Slot {
   worker: Worker;
   task?: Task | undefined;
   timer?: NodeJS.Timeout | undefined;
+  /** The cluster list this worker holds (see RenderRequest.clusters). */
+  clustersId?: number | undefined;
 }
 
 /** Extra wall time given to the worker's own deadline check before it is terminated from outside. */
@@ -60,6 +64,9 @@ export class RenderPool {
   readonly #slots: Slot[] = [];
   readonly #queue: Task[] = [];
   #nextId = 0;
+  /** An id per cluster list: each worker receives a list once, not once per ApplicationSet. */
+  readonly #clusterIds = new WeakMap<readonly FleetCluster[], number>();
+  #nextClustersId = 0;
   #closed = false;
 
   constructor(options: RenderPoolOptions) {
@@ -111,13 +118,20 @@ export class RenderPool {
       if (task === undefined) return;
       slot.task = task;
       const { env, loaded } = task;
+      let clustersId = this.#clusterIds.get(env.clusters);
+      if (clustersId === undefined) {
+        clustersId = this.#nextClustersId++;
+        this.#clusterIds.set(env.clusters, clustersId);
+      }
+      const sendClusters = slot.clustersId !== clustersId;
+      slot.clustersId = clustersId;
       const request: RenderRequest = {
         type: "render",
         id: task.id,
         appSet: loaded.appSet,
         file: loaded.file,
         snapshot: packSnapshot(env.snapshot),
-        clusters: env.clusters,
+        clusters: { id: clustersId, list: sendClusters ? env.clusters : undefined },
         wantedClusters: env.wantedClusters === undefined ? undefined : [...env.wantedClusters],
         fleetRepoURLs: env.fleetRepoURLs,
         remoteBases: env.remoteBases?.(env.snapshot.source) ?? false,
@@ -146,7 +160,7 @@ export class RenderPool {
     const task = slot.task;
     switch (msg.type) {
       case "done":
-        this.#finish(slot, (t) => t.resolve(msg.outcome));
+        this.#finish(slot, (t) => t.resolve(unpackOutcome(msg.outcome)));
         return;
       case "crashed":
         this.#finish(slot, (t) => t.reject(new Error(`rendering ApplicationSet ${t.loaded.appSet.metadata.name} failed: ${msg.message}`)));
@@ -206,6 +220,7 @@ export class RenderPool {
   #replace(slot: Slot): void {
     const old = slot.worker;
     slot.worker = this.#spawn();
+    slot.clustersId = undefined;
     old.removeAllListeners();
     old.on("error", () => undefined);
     void old.terminate();

@@ -1,7 +1,8 @@
 import type { ApplicationSet } from "../crds/index.js";
 import type { FleetCluster } from "./fleet-cluster.js";
-import type { AppSetOutcome, RepoRequester } from "./fleet-render.js";
+import type { RepoRequester } from "./fleet-render.js";
 import type { RenderError } from "./fleet-render-types.js";
+import type { PackedOutcome } from "./packed-outcome.js";
 import type { PackedSnapshot } from "./packed-snapshot.js";
 import type { RenderBudget } from "./render-budget.js";
 
@@ -17,7 +18,11 @@ export interface RenderRequest {
   readonly appSet: ApplicationSet;
   readonly file: string;
   readonly snapshot: PackedSnapshot;
-  readonly clusters: readonly FleetCluster[];
+  /**
+   * The fleet's clusters: `list` only when this worker does not hold list `id` yet (it is the same
+   * for every ApplicationSet of a render, and 10 000 clusters cost more to clone than to render).
+   */
+  readonly clusters: { readonly id: number; readonly list?: readonly FleetCluster[] | undefined };
   readonly wantedClusters?: readonly string[] | undefined;
   readonly fleetRepoURLs?: readonly string[] | undefined;
   /** The fleet snapshot's kustomizations may name remote bases (the hub's policy, decided on its thread). */
@@ -47,5 +52,5 @@ export type FromWorker =
       /** Who asks: the hub's thread checks the source policy for it before fetching. */
       readonly requester?: RepoRequester | undefined;
     }
-  | { readonly type: "done"; readonly id: number; readonly outcome: AppSetOutcome }
+  | { readonly type: "done"; readonly id: number; readonly outcome: PackedOutcome }
   | { readonly type: "crashed"; readonly id: number; readonly message: string };

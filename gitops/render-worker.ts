@@ -1,9 +1,12 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { errorMessage } from "../core/index.js";
+import type { FleetCluster } from "./fleet-cluster.js";
 import { fleetRepoResolver, renderApplicationSet, type RepoResolver } from "./fleet-render.js";
 import { GitOpsError, type GitOpsErrorCode } from "./gitops-errors.js";
+import { packOutcome } from "./packed-outcome.js";
 import { unpackSnapshot, type PackedSnapshot } from "./packed-snapshot.js";
 import { commandKustomizeRunner } from "./render/kustomize-runner.js";
+import { deepFreeze } from "./render/manifest-objects.js";
 import { ManifestRenderer } from "./render/manifest-renderer.js";
 import type { RepoSnapshot } from "./repo-snapshot.js";
 import type { FromWorker, RenderRequest, RenderWorkerData, ToWorker } from "./render-worker-messages.js";
@@ -24,6 +27,16 @@ const snapshots = new Map<string, RepoSnapshot>();
 const pending = new Map<number, { resolve: (s: RepoSnapshot) => void; reject: (e: Error) => void }>();
 let nextReq = 0;
 
+/** The cluster list of the current render: the hub sends it once per list, not per ApplicationSet. */
+let clusters: { readonly id: number; readonly list: readonly FleetCluster[] } | undefined;
+
+function clustersOf(msg: RenderRequest): readonly FleetCluster[] {
+  if (msg.clusters.list !== undefined) clusters = { id: msg.clusters.id, list: deepFreeze(msg.clusters.list) };
+  // The hub tracks which list each worker holds; a mismatch is a bug in the pool, not user input.
+  if (clusters?.id !== msg.clusters.id) throw new Error(`cluster list ${msg.clusters.id} was never sent to this worker`);
+  return clusters.list;
+}
+
 function unpacked(p: PackedSnapshot): RepoSnapshot {
   const key = `${p.source}\0${p.revision}`;
   let hit = snapshots.get(key);
@@ -35,8 +48,8 @@ function unpacked(p: PackedSnapshot): RepoSnapshot {
   return hit;
 }
 
-function post(msg: FromWorker): void {
-  port.postMessage(msg);
+function post(msg: FromWorker, transfer?: ArrayBuffer[]): void {
+  port.postMessage(msg, transfer);
 }
 
 async function render(msg: RenderRequest): Promise<void> {
@@ -58,7 +71,7 @@ async function render(msg: RenderRequest): Promise<void> {
       { appSet: msg.appSet, file: msg.file },
       {
         snapshot,
-        clusters: msg.clusters,
+        clusters: clustersOf(msg),
         wantedClusters: msg.wantedClusters === undefined ? undefined : new Set(msg.wantedClusters),
         repo: fleetRepoResolver(snapshot, msg.fleetRepoURLs, remote),
         manifests,
@@ -66,7 +79,8 @@ async function render(msg: RenderRequest): Promise<void> {
         now: () => performance.now(),
       },
     );
-    post({ type: "done", id: msg.id, outcome });
+    const packed = packOutcome(outcome);
+    post({ type: "done", id: msg.id, outcome: packed }, [packed.shapeOf.buffer as ArrayBuffer]);
   } catch (err) {
     post({ type: "crashed", id: msg.id, message: errorMessage(err) });
   } finally {
