@@ -9,6 +9,11 @@ import { carriesSopsMetadata } from "../protocol/canonical-json.js";
  * protocol's canonicalJson does (its MAC depends on it; docs/adr/0003-sops-key-order-in-bundles.md).
  */
 export function canonicalJson(value: unknown): string {
+  return writeJson(value, false);
+}
+
+/** {@link canonicalJson}'s writer; `documentOrder` once inside a SOPS object: keys as committed. */
+function writeJson(value: unknown, documentOrder: boolean): string {
   if (value === null || typeof value !== "object") {
     const text = JSON.stringify(value);
     return text === undefined ? "null" : text;
@@ -17,13 +22,13 @@ export function canonicalJson(value: unknown): string {
     let out = "[";
     for (let i = 0; i < value.length; i++) {
       if (i > 0) out += ",";
-      out += canonicalJson(value[i]);
+      out += writeJson(value[i], documentOrder);
     }
     return `${out}]`;
   }
   const record = value as Record<string, unknown>;
-  if (carriesSopsMetadata(record)) return documentOrderJson(record);
-  const keys = Object.keys(record).sort();
+  const inOrder = documentOrder || carriesSopsMetadata(record);
+  const keys = inOrder ? Object.keys(record) : Object.keys(record).sort();
   let out = "{";
   let first = true;
   for (const key of keys) {
@@ -31,34 +36,7 @@ export function canonicalJson(value: unknown): string {
     if (member === undefined) continue;
     if (!first) out += ",";
     first = false;
-    out += `${JSON.stringify(key)}:${canonicalJson(member)}`;
-  }
-  return `${out}}`;
-}
-
-/** {@link canonicalJson} without sorting: a SOPS object and everything under it, as committed. */
-function documentOrderJson(value: unknown): string {
-  if (value === null || typeof value !== "object") {
-    const text = JSON.stringify(value);
-    return text === undefined ? "null" : text;
-  }
-  if (Array.isArray(value)) {
-    let out = "[";
-    for (let i = 0; i < value.length; i++) {
-      if (i > 0) out += ",";
-      out += documentOrderJson(value[i]);
-    }
-    return `${out}]`;
-  }
-  const record = value as Record<string, unknown>;
-  let out = "{";
-  let first = true;
-  for (const key of Object.keys(record)) {
-    const member = record[key];
-    if (member === undefined) continue;
-    if (!first) out += ",";
-    first = false;
-    out += `${JSON.stringify(key)}:${documentOrderJson(member)}`;
+    out += `${JSON.stringify(key)}:${writeJson(member, inOrder)}`;
   }
   return `${out}}`;
 }
@@ -97,7 +75,7 @@ export function canonicalJsonCached(value: unknown): string {
   } else {
     const record = value as Record<string, unknown>;
     // Context-free: a SOPS object's text is its document order wherever it sits, so it may be cached.
-    if (carriesSopsMetadata(record)) return cacheIfFrozen(value, frozen, documentOrderJson(record));
+    if (carriesSopsMetadata(record)) return cacheIfFrozen(value, frozen, writeJson(record, true));
     out = "{";
     let first = true;
     for (const key of Object.keys(record).sort()) {

@@ -1,4 +1,5 @@
 import { parseAllDocuments } from "yaml";
+import { depthExceeds, MAX_JSON_DEPTH } from "../protocol/index.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
 import { isPlainObject } from "./generators/param-utils.js";
 
@@ -12,19 +13,7 @@ export interface YamlDocument {
  * Deepest nesting a document may have: generators, templates and bundles walk values recursively
  * and overflow the stack near 2 000 levels. The same bound as the wire (protocol MAX_JSON_DEPTH).
  */
-export const MAX_DOCUMENT_DEPTH = 256;
-
-/** True when `value` nests deeper than `limit`, measured without recursion. */
-function depthExceeds(value: unknown, limit: number): boolean {
-  const stack: [unknown, number][] = [[value, 0]];
-  while (stack.length > 0) {
-    const [current, depth] = stack.pop()!;
-    if (typeof current !== "object" || current === null) continue;
-    if (depth >= limit) return true;
-    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, depth + 1]);
-  }
-  return false;
-}
+export const MAX_DOCUMENT_DEPTH = MAX_JSON_DEPTH;
 
 /**
  * Parses a multi-document YAML (or JSON) file. Empty documents are skipped; a syntax error names

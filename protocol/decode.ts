@@ -17,8 +17,8 @@ export function encodeMessage(message: object): Uint8Array {
  */
 export const MAX_JSON_DEPTH = 256;
 
-/** The nesting depth of a parsed JSON value, measured without recursion; stops once past `limit`. */
-function depthExceeds(value: unknown, limit: number): boolean {
+/** True when a parsed JSON (or YAML) value nests deeper than `limit`, measured without recursion. */
+export function depthExceeds(value: unknown, limit: number): boolean {
   const stack: [unknown, number][] = [[value, 0]];
   while (stack.length > 0) {
     const [current, depth] = stack.pop()!;

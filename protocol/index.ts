@@ -53,7 +53,7 @@ export {
   type HeartbeatInput,
   type StatusReportInput,
 } from "./schemas.js";
-export { encodeMessage, parseJson, parseWith, decodeWith, MAX_JSON_DEPTH } from "./decode.js";
+export { encodeMessage, parseJson, parseWith, decodeWith, depthExceeds, MAX_JSON_DEPTH } from "./decode.js";
 export { encodeBundle, decodeBundle, compressBundle, decompressBundle, bundleObjectName, sha256Digest, type EncodedBundle } from "./bundle-codec.js";
 export {
   createEnvelope,
