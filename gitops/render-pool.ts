@@ -166,22 +166,20 @@ export class RenderPool {
         this.#finish(slot, (t) => t.reject(new Error(`rendering ApplicationSet ${t.loaded.appSet.metadata.name} failed: ${msg.message}`)));
         return;
       case "repo":
-        // The source policy is checked here, on the hub's thread, before anything is fetched.
-        new Promise<void>((resolve) => {
-          if (msg.requester !== undefined) task.env.gate?.({ ...msg.requester, repoURL: msg.repoURL }, { file: task.loaded.file, field: msg.field });
-          resolve();
-        })
-          .then(() => task.env.repo(msg.repoURL, msg.revision, msg.field, msg.requester))
-          .then(
-          (snapshot) => this.#answer(worker, { type: "repo", req: msg.req, snapshot: packSnapshot(snapshot), remoteBases: task.env.remoteBases?.(snapshot.source) ?? false }),
-          (err: unknown) =>
-            this.#answer(worker, {
-              type: "repo",
-              req: msg.req,
-              error: isFlotillaError(err) ? { code: err.code, message: err.message, file: err.file, field: err.field } : { code: GITOPS_ERROR.git, message: errorMessage(err) },
-            }),
-        );
+        void this.#answerRepo(worker, task, msg);
         return;
+    }
+  }
+
+  /** A repository a worker asked for: the source policy is checked here, on the hub's thread, before any fetch. */
+  async #answerRepo(worker: Worker, task: Task, msg: Extract<FromWorker, { type: "repo" }>): Promise<void> {
+    try {
+      if (msg.requester !== undefined) task.env.gate?.({ ...msg.requester, repoURL: msg.repoURL }, { file: task.loaded.file, field: msg.field });
+      const snapshot = await task.env.repo(msg.repoURL, msg.revision, msg.field, msg.requester);
+      this.#answer(worker, { type: "repo", req: msg.req, snapshot: packSnapshot(snapshot), remoteBases: task.env.remoteBases?.(snapshot.source) ?? false });
+    } catch (err) {
+      const error = isFlotillaError(err) ? { code: err.code, message: err.message, file: err.file, field: err.field } : { code: GITOPS_ERROR.git, message: errorMessage(err) };
+      this.#answer(worker, { type: "repo", req: msg.req, error });
     }
   }
 
