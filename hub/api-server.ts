@@ -102,6 +102,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.get("/api/v1/rollouts", () => ({
     items: hub.rollouts().map((d) => ({ ...d.record, steps: d.steps })),
   }));
+  // Fleet-level failures of HEAD (Argo CD's ComparisonError, for the fleet): `flotilla status` exits non-zero while any holds.
+  app.get("/api/v1/conditions", () => ({ headRevision: hub.headRevision(), items: hub.conditions() }));
   app.get("/api/v1/sources", () => ({ items: hub.sources(), renderErrors: hub.renderErrors() }));
 
   app.post("/api/v1/refresh", async (req: FastifyRequest, reply) => {

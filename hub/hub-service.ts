@@ -20,6 +20,7 @@ import { restoreDesiredState } from "./desired-state-restore.js";
 import { DesiredStateStore, STATUS_KEY, type PublishedState } from "./desired-state-store.js";
 import { appSetOf, bundleOf, mergeRenders, newAppsFor, observedHealth, type AppIssue } from "./fleet-planner.js";
 import type { DesiredStateSource } from "./fleet-source.js";
+import { conditionKey, describeCondition, fleetConditions, type FleetCondition } from "./fleet-conditions.js";
 import { HubMetrics } from "./hub-metrics.js";
 import { decideRollout, type RolloutDecision, type RolloutRecord, type RolloutStepSpec } from "./rollout.js";
 
@@ -121,6 +122,9 @@ export class HubService {
   /** Per ApplicationSet and cluster: the apps it ran before the rollout gave it the new content. */
   readonly #previous = new Map<string, Map<string, AppBundle[]>>();
   #issues: AppIssue[] = [];
+  #conditionKeys = new Set<string>();
+  #conditions: readonly FleetCondition[] = [];
+  #conditionByKey = new Map<string, FleetCondition>();
   #render: FleetRender | undefined;
   #queue: Promise<void> = Promise.resolve();
   #pendingFetch = false;
@@ -281,8 +285,10 @@ export class HubService {
         if (doFetch) await this.#fetchAll();
         await this.#plan();
         this.#markPublished();
+        this.#updateConditions();
         this.metrics.reconciles.inc({ result: "ok" });
       } catch (err) {
+        this.#updateConditions();
         this.metrics.reconciles.inc({ result: "error" });
         this.#o.logger.error({ err: errorMessage(err) }, "reconcile failed");
       } finally {
@@ -291,6 +297,33 @@ export class HubService {
     };
     this.#queue = this.#queue.then(run, run);
     return this.#queue;
+  }
+
+  /**
+   * Recomputes the fleet-level conditions after a pass: a new one is logged at error level (once),
+   * a cleared one at info; the gauge always shows the current set.
+   */
+  #updateConditions(): void {
+    const publishErrors: { cluster: string; message: string }[] = [];
+    for (const [cluster, state] of this.#clusters) if (state.publishError !== undefined) publishErrors.push({ cluster, message: state.publishError });
+    const next = fleetConditions({ sources: this.sources(), render: this.#render, issues: this.#issues, publishErrors });
+    this.#conditions = next;
+    const keys = new Set(next.map(conditionKey));
+    for (const c of next) {
+      if (this.#conditionKeys.has(conditionKey(c))) continue;
+      this.#o.logger.error(
+        { type: c.type, code: c.code, revision: c.revision, file: c.file, line: c.line, appSet: c.appSet, app: c.app, clusters: c.clusters === "all" ? "all" : c.clusters.length },
+        `HEAD not published: ${describeCondition(c)}; affected clusters keep their last good state`,
+      );
+    }
+    for (const [key, c] of this.#conditionByKey) {
+      if (!keys.has(key)) this.#o.logger.info({ type: c.type, code: c.code, file: c.file }, `condition cleared: ${describeCondition(c)}`);
+    }
+    this.#conditionKeys = keys;
+    this.#conditionByKey = new Map(next.map((c) => [conditionKey(c), c]));
+    this.metrics.conditions.reset();
+    for (const c of next) this.metrics.conditions.inc({ type: c.type, code: c.code });
+    this.metrics.headPublished.set(next.length === 0 ? 1 : 0);
   }
 
   /** After a plan: every source's rendered commit is now what the fleet's desired states reflect. */
@@ -505,6 +538,16 @@ export class HubService {
 
   renderErrors(): FleetRender["errors"] {
     return this.#render?.errors ?? [];
+  }
+
+  /** Fleet-level failures of HEAD now (see fleet-conditions.ts). */
+  conditions(): readonly FleetCondition[] {
+    return this.#conditions;
+  }
+
+  /** The commit the hub last fetched and rendered (HEAD of what it follows). */
+  headRevision(): string | null {
+    return this.#render?.revision ?? null;
   }
 
   issues(): readonly AppIssue[] {

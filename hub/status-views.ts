@@ -1,5 +1,6 @@
 import type { HealthStatus, SyncStatus } from "../protocol/index.js";
 import type { HubService } from "./hub-service.js";
+import { affects, describeCondition } from "./fleet-conditions.js";
 import { appSetOf, worstHealth, worstSync } from "./fleet-planner.js";
 
 /** What the API shows of one app on one cluster (Argo's sync and health names). */
@@ -35,6 +36,8 @@ export interface ClusterView {
   readonly health: HealthStatus;
   readonly publishError?: string | undefined;
   readonly errors: readonly { readonly code: string; readonly message: string }[];
+  /** Set while a fleet-level condition keeps HEAD from this cluster: it runs its last good state. */
+  readonly behindHead: { readonly headRevision: string | null; readonly reasons: readonly string[] } | null;
   readonly apps: readonly AppView[];
 }
 
@@ -100,8 +103,17 @@ export function clusterView(hub: HubService, name: string, now: number): Cluster
       ...(state?.restoreError === undefined ? [] : [{ ...state.restoreError }]),
       ...hub.issues().filter((i) => i.cluster === name).map((i) => ({ code: i.error.code, message: i.error.message })),
     ],
+    behindHead: behindHead(hub, name),
     apps,
   };
+}
+
+function behindHead(hub: HubService, name: string): ClusterView["behindHead"] {
+  const reasons = hub
+    .conditions()
+    .filter((c) => affects(c, name))
+    .map(describeCondition);
+  return reasons.length === 0 ? null : { headRevision: hub.headRevision(), reasons };
 }
 
 export function clusterNames(hub: HubService): string[] {

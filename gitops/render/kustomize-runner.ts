@@ -1,9 +1,11 @@
 import { execFile } from "node:child_process";
 import { GITOPS_ERROR, GitOpsError } from "../gitops-errors.js";
+import { describeKustomizeFailure } from "./kustomize-error.js";
 
 /** Runs `kustomize build` on a directory and returns the YAML stream it prints. */
 export interface KustomizeRunner {
-  build(dir: string, where: { file?: string; field?: string }): Promise<string>;
+  /** `root` and `path`: the temporary tree and the app's directory in it, so errors name repository files. */
+  build(dir: string, where: { file?: string; field?: string; root?: string; path?: string }): Promise<string>;
 }
 
 export interface CommandKustomizeOptions {
@@ -52,8 +54,12 @@ export function commandKustomizeRunner(options: CommandKustomizeOptions = {}): K
       if (result.missing) {
         throw new GitOpsError(GITOPS_ERROR.kustomize, "this app is a kustomization, but neither `kubectl` nor `kustomize` is on PATH; install kubectl (1.14+) or kustomize", where);
       }
-      const detail = result.stderr.replaceAll(dir, ".").trim().split("\n").slice(0, 5).join("; ").slice(0, 600);
-      throw new GitOpsError(GITOPS_ERROR.kustomize, `kustomize build failed: ${result.signal ? "timed out" : detail}`, where);
+      if (result.signal) throw new GitOpsError(GITOPS_ERROR.kustomize, "kustomize build failed: timed out", { file: where.file, field: where.field });
+      const failure = describeKustomizeFailure(result.stderr, { root: where.root ?? dir, path: where.path ?? "", kustomization: where.file ?? "kustomization.yaml" });
+      throw new GitOpsError(GITOPS_ERROR.kustomize, `kustomize build failed: ${failure.message}`, {
+        file: failure.file,
+        field: failure.line === undefined ? where.field : `line ${String(failure.line)}`,
+      });
     },
   };
 }

@@ -107,7 +107,7 @@ export class ManifestRenderer {
     const root = await tree;
     const dir = path === "" ? root : join(root, ...path.split("/"));
     this.#logger.debug({ path }, "running kustomize");
-    const output = await this.#kustomize.build(dir, { file: kustomization });
+    const output = await this.#kustomize.build(dir, { file: kustomization, root, path });
     return parseManifestFile(output, `${kustomization} (kustomize output)`);
   }
 }
