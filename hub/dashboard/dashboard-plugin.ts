@@ -3,6 +3,7 @@ import type { ServerResponse } from "node:http";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { DashboardViews } from "./dashboard-views.js";
 import { layout } from "./html.js";
+import { conditionsBanner } from "./conditions-banner.js";
 import { clusterFragment, fleetFragment, rolloutsFragment } from "./pages.js";
 
 export interface DashboardOptions {
@@ -16,7 +17,7 @@ export interface DashboardOptions {
 /** What changes the page: everything but the ages, which the periodic refresh covers. */
 function viewsDigest(views: DashboardViews): string {
   const clusters = views.clusters().map((c) => ({ ...c, lastSeen: c.lastSeen === null }));
-  return createHash("sha256").update(JSON.stringify([clusters, views.rollouts()])).digest("base64url");
+  return createHash("sha256").update(JSON.stringify([clusters, views.rollouts(), views.conditions?.() ?? []])).digest("base64url");
 }
 
 function html(reply: FastifyReply, body: string): FastifyReply {
@@ -38,7 +39,11 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
   let lastDigest = "";
   let lastSent = 0;
 
-  const page = (title: string, url: string, fragment: boolean, body: string): string => (fragment ? body : layout({ fleet: views.fleet, title, fragmentUrl: `${url}?fragment=1`, body }));
+  // The banner is part of every fragment, so it appears and clears live on every page.
+  const page = (title: string, url: string, fragment: boolean, inner: string): string => {
+    const body = conditionsBanner(views.conditions?.() ?? []) + inner;
+    return fragment ? body : layout({ fleet: views.fleet, title, fragmentUrl: `${url}?fragment=1`, body });
+  };
 
   app.get<{ Querystring: { fragment?: string } }>("/", (req, reply) => html(reply, page("Fleet", "/", req.query.fragment !== undefined, fleetFragment(views.clusters(), views.now()))));
 

@@ -35,7 +35,23 @@ export interface DashboardCluster {
   /** Epoch ms of the last message from the spoke; null when it never connected. */
   readonly lastSeen: number | null;
   readonly errors: readonly { readonly code: string; readonly message: string }[];
+  /** Why this cluster runs its last good state instead of HEAD (fleet-level conditions); empty when at HEAD. */
+  readonly behindHead?: readonly string[] | undefined;
   readonly apps: readonly DashboardApp[];
+}
+
+/** A fleet-level failure of HEAD, shown as a banner on every page. */
+export interface DashboardCondition {
+  readonly type: string;
+  readonly code: string;
+  readonly message: string;
+  readonly revision: string | null;
+  readonly file?: string | undefined;
+  readonly line?: number | undefined;
+  readonly app?: string | undefined;
+  readonly appSet?: string | undefined;
+  /** How many clusters it holds back; "all" for the whole fleet. */
+  readonly clusters: number | "all";
 }
 
 export interface DashboardRolloutStep {
@@ -57,5 +73,7 @@ export interface DashboardViews {
   readonly fleet: string;
   clusters(): readonly DashboardCluster[];
   rollouts(): readonly DashboardRollout[];
+  /** Fleet-level failures of HEAD; optional for hosts that have none. */
+  conditions?(): readonly DashboardCondition[];
   now(): number;
 }

@@ -23,7 +23,7 @@ th{font-weight:600;font-size:.85rem;color:#444}code{font-size:.85rem}
 .Degraded,.OutOfSync,.Missing,.Halted,.RolledBack{color:var(--bad)}
 .Progressing,.Pending,.Waiting,.Suspended{color:var(--warn)}
 .Unknown,.offline,.NotSelected{color:var(--dim)}
-tr.offline td{background:#f1f1f1}.muted{color:var(--dim)}.err{color:var(--bad);font-size:.85rem}
+tr.offline td{background:#f1f1f1}.banner{border:2px solid var(--bad);background:#fdecea;padding:.4rem 1rem;margin-bottom:1rem}.banner ul{margin:.2rem 0}.muted{color:var(--dim)}.err{color:var(--bad);font-size:.85rem}
 `;
 
 const SCRIPT = `

@@ -24,6 +24,7 @@ export function hubDashboardViews(hub: HubService, clock: Clock): DashboardViews
           desiredRevision: view.desired?.revision ?? null,
           lastSeen: lastSeen === null || Number.isNaN(lastSeen) ? null : lastSeen,
           errors: view.errors,
+          behindHead: view.behindHead?.reasons ?? [],
           apps: view.apps.map((a) => ({
             name: a.name,
             appSet: a.appSet,
@@ -38,6 +39,7 @@ export function hubDashboardViews(hub: HubService, clock: Clock): DashboardViews
         };
       });
     },
+    conditions: () => hub.conditions().map((c) => ({ ...c, clusters: c.clusters === "all" ? "all" : c.clusters.length })),
     rollouts: (): DashboardRollout[] =>
       hub.rollouts().map((d) => ({
         appSet: d.record.appSet,

@@ -45,7 +45,8 @@ export function fleetFragment(clusters: readonly DashboardCluster[], now: number
   if (clusters.length === 0) return `<p class="muted">No clusters yet: the hub has not rendered a fleet repository.</p>`;
   const appSets = [...new Set(clusters.flatMap((c) => c.apps.map((a) => a.appSet)))].sort();
   const online = clusters.filter((c) => c.online).length;
-  const healthy = clusters.filter((c) => c.online && c.health === "Healthy" && c.sync === "Synced").length;
+  const behind = clusters.filter((c) => (c.behindHead ?? []).length > 0).length;
+  const healthy = clusters.filter((c) => c.online && c.health === "Healthy" && c.sync === "Synced" && (c.behindHead ?? []).length === 0).length;
   const head = ["Cluster", "Connection", ...appSets.map((s) => s === "" ? "(other)" : s), "Revision", "Last seen"].map((h) => `<th>${esc(h)}</th>`).join("");
   const rows = clusters
     .map((c) => {
@@ -56,8 +57,13 @@ export function fleetFragment(clusters: readonly DashboardCluster[], now: number
 <td><a href="/clusters/${encodeURIComponent(c.name)}">${esc(c.name)}</a><br><span class="muted">${esc(labels)}</span></td><td>${connection(c)}</td>${cells}<td><code>${rev}</code></td><td>${freshness(c, now)}</td></tr>`;
     })
     .join("\n");
-  return `<p><strong>${String(healthy)}/${String(clusters.length)}</strong> clusters Synced and Healthy · ${String(online)} online</p>
+  return `<p><strong>${String(healthy)}/${String(clusters.length)}</strong> clusters Synced and Healthy at HEAD · ${String(online)} online${behind === 0 ? "" : ` · <span class="err">${String(behind)} behind HEAD</span>`}</p>
 <table id="fleet"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`;
+}
+
+function behindOf(c: DashboardCluster): string {
+  const reasons = c.behindHead ?? [];
+  return reasons.length === 0 ? "" : `<p class="err" data-behind-head="true">Behind HEAD, running its last good state: ${reasons.map(esc).join("; ")}</p>`;
 }
 
 /** One cluster: its apps with revision, errors and the objects each app manages. */
@@ -77,7 +83,7 @@ export function clusterFragment(c: DashboardCluster, now: number): string {
     })
     .join("\n");
   return `<h2>${esc(c.name)} ${connection(c)} ${badge(c.sync)} ${badge(c.health)}</h2>
-<p>${labels} · applied <code>${short(c.appliedRevision)}</code> · desired <code>${short(c.desiredRevision)}</code> · last seen ${freshness(c, now)}</p>${errors}
+<p>${labels} · applied <code>${short(c.appliedRevision)}</code> · desired <code>${short(c.desiredRevision)}</code> · last seen ${freshness(c, now)}</p>${behindOf(c)}${errors}
 ${apps === "" ? `<p class="muted">No applications target this cluster.</p>` : apps}`;
 }
 

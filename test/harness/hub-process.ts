@@ -22,7 +22,7 @@ export interface StartHubProcessOptions {
  * A real `flotilla hub` process on a free port, fed by a local repo and polling nothing: tests
  * trigger what they need. Resolves with its URL once it has rendered the fleet.
  */
-export async function startHubProcess(o: StartHubProcessOptions): Promise<{ readonly url: string }> {
+export async function startHubProcess(o: StartHubProcessOptions): Promise<{ readonly url: string; /** What the hub printed so far (its JSON log lines). */ readonly output: () => string }> {
   const port = await freePort();
   const hub = await o.supervisor.start({
     name: "hub",
@@ -35,7 +35,7 @@ export async function startHubProcess(o: StartHubProcessOptions): Promise<{ read
   const deadline = Date.now() + 60_000;
   for (;;) {
     const body = (await (await fetch(`${url}/api/v1/clusters`)).json().catch(() => ({ items: [] }))) as { items: unknown[] };
-    if (body.items.length >= o.clusters) return { url };
+    if (body.items.length >= o.clusters) return { url, output: () => hub.output() };
     if (Date.now() > deadline) throw new Error(`the hub at ${url} listed ${String(body.items.length)} of ${String(o.clusters)} clusters after 60 s`);
     await new Promise((r) => setTimeout(r, 200));
   }
