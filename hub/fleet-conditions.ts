@@ -78,16 +78,18 @@ export function fleetConditions(input: ConditionInputs): FleetCondition[] {
   for (const a of input.render?.appSets ?? []) {
     if (a.error !== undefined) out.push(fromError(CONDITION_TYPE.comparison, { ...a.error, file: a.error.file ?? a.file }, { revision, appSet: a.name, clusters: "all" }));
   }
-  // One app failing the same way on 300 clusters is one condition naming 300 clusters.
-  const byKey = new Map<string, { issue: AppIssue; clusters: string[] }>();
+  // One file failing the same way for 300 clusters (apps `web-<cluster>`) is one condition naming 300 clusters.
+  const byKey = new Map<string, { issue: AppIssue; clusters: Set<string>; apps: Set<string> }>();
   for (const i of input.issues) {
-    const key = `${i.appSet}\0${i.app}\0${i.error.code}\0${i.error.file ?? ""}\0${i.error.field ?? ""}\0${i.error.message}`;
-    const entry = byKey.get(key) ?? { issue: i, clusters: [] };
-    entry.clusters.push(i.cluster);
+    const key = `${i.appSet}\0${i.error.code}\0${i.error.file ?? ""}\0${i.error.field ?? ""}\0${i.error.message}`;
+    const entry = byKey.get(key) ?? { issue: i, clusters: new Set<string>(), apps: new Set<string>() };
+    entry.clusters.add(i.cluster);
+    entry.apps.add(i.app);
     byKey.set(key, entry);
   }
-  for (const { issue, clusters } of byKey.values()) {
-    out.push(fromError(CONDITION_TYPE.comparison, issue.error, { revision, appSet: issue.appSet, app: issue.app, clusters: clusters.sort() }));
+  for (const { issue, clusters, apps } of byKey.values()) {
+    const app = apps.size === 1 ? issue.app : undefined;
+    out.push(fromError(CONDITION_TYPE.comparison, issue.error, { revision, appSet: issue.appSet, ...(app === undefined ? {} : { app }), clusters: [...clusters].sort() }));
   }
   const publishByMessage = new Map<string, string[]>();
   for (const p of input.publishErrors) publishByMessage.set(p.message, [...(publishByMessage.get(p.message) ?? []), p.cluster]);

@@ -8,7 +8,7 @@ describe("describeKustomizeFailure", () => {
     const stderr = `E1207 20:58:08.504360    9537 run.go:72] "command failed" err="accumulating resources: accumulating resources from 'deploy.yaml': MalformedYAMLError: yaml: line 5: did not find expected ',' or ']' in File: deploy.yaml"\n`;
     const f = describeKustomizeFailure(stderr, { root, path: "apps/web", kustomization: "apps/web/kustomization.yaml" });
     expect(f).toEqual({
-      message: "accumulating resources: accumulating resources from 'deploy.yaml': MalformedYAMLError: yaml: line 5: did not find expected ',' or ']' in File: deploy.yaml",
+      message: "malformed YAML: yaml: line 5: did not find expected ',' or ']'",
       file: "apps/web/deploy.yaml",
       line: 5,
     });
@@ -20,6 +20,14 @@ describe("describeKustomizeFailure", () => {
     expect(f.file).toBe("apps/web/kustomization.yaml");
     expect(f.line).toBe(3);
     expect(f.message).toBe("invalid Kustomization: yaml: line 3: mapping values are not allowed in this context");
+  });
+
+  it("names the base's file when an overlay's base does not parse", () => {
+    const stderr = `E1207 21:07:09.678534   21542 run.go:72] "command failed" err="accumulating resources: accumulation err='accumulating resources from '../../base': '${root}/apps/web/base' must resolve to a file': recursed accumulation of path '${root}/apps/web/base': accumulating resources: accumulating resources from 'deployment.yaml': MalformedYAMLError: yaml: line 4: did not find expected ',' or ']' in File: deployment.yaml"`;
+    for (const overlay of ["prod", "staging"]) {
+      const f = describeKustomizeFailure(stderr, { root, path: `apps/web/overlays/${overlay}`, kustomization: `apps/web/overlays/${overlay}/kustomization.yaml` });
+      expect(f).toEqual({ message: "malformed YAML: yaml: line 4: did not find expected ',' or ']'", file: "apps/web/base/deployment.yaml", line: 4 });
+    }
   });
 
   it("never shows the temporary directory", () => {

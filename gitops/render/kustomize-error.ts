@@ -38,12 +38,17 @@ export function describeKustomizeFailure(stderr: string, options: { root: string
   text = text.replace(/\/tmp\/[^\s'":]*/g, "<tmp>");
   text = text.slice(0, 600);
   const line = /\byaml: line (\d+)/.exec(text)?.[1];
-  const prefix = options.path === "" ? "" : `${options.path}/`;
+  // Names in the message are relative to the kustomization being built: the app's, or the last base recursed into.
+  const recursed = [...text.matchAll(/recursed accumulation of path '([^']+)'/g)].pop()?.[1];
+  const dir = recursed !== undefined && !recursed.includes("<tmp>") && !recursed.startsWith("/") ? recursed : options.path;
   let file: string | undefined;
   if (/invalid Kustomization|kustomization\.ya?ml|Kustomization file/i.test(text) && !/accumulating resources from/.test(text)) file = options.kustomization;
   const inFile = /in File: ([^\s'";]+)/.exec(text)?.[1] ?? [...text.matchAll(/accumulating resources from '([^']+)'/g)].pop()?.[1];
-  if (file === undefined && inFile !== undefined && !inFile.includes("<tmp>")) file = inFile.startsWith(prefix) || inFile.includes("/") ? normalise(prefix + inFile) : prefix + inFile;
-  return { message: text === "" ? "kustomize build failed" : text, file: file ?? options.kustomization, ...(line === undefined ? {} : { line: Number(line) }) };
+  if (file === undefined && inFile !== undefined && !inFile.includes("<tmp>")) file = normalise(dir === "" ? inFile : `${dir}/${inFile}`);
+  // The innermost cause is what the user fixes; the accumulation chain above it only repeats paths.
+  const malformed = /MalformedYAMLError: (.*?)(?: in File: [^\s;]+)?(?:;|$)/.exec(text)?.[1];
+  const message = malformed !== undefined ? `malformed YAML: ${malformed}` : text === "" ? "kustomize build failed" : text;
+  return { message, file: file ?? options.kustomization, ...(line === undefined ? {} : { line: Number(line) }) };
 }
 
 /** `apps/web/../base/x.yaml` → `apps/base/x.yaml` (a path inside the repository). */

@@ -6,6 +6,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../core/index.js";
 import { ProcessSupervisor } from "../../demo/index.js";
 import { generateSigningKey, signHello, signStatusReport, subjects, type SigningKey } from "../../protocol/index.js";
+import { writeFile } from "node:fs/promises";
+import type { Browser } from "playwright-core";
+import { launchChromium } from "../harness/chromium.js";
 import { freePort, makeGitRepo, runFlotilla, startHubProcess, startNats, until, type GitRepo, type NatsServerHandle } from "../harness/index.js";
 import { exampleFleetFiles } from "./fleet-files.js";
 
@@ -18,6 +21,8 @@ let nats: NatsServerHandle;
 let repo: GitRepo;
 let work: string;
 let hubUrl: string;
+let hubOutput: () => string;
+const API_TOKEN = "status-test-api-token-0f3a";
 let nc: NatsConnection;
 const supervisor = new ProcessSupervisor({ logger: silentLogger() });
 const spokeKeys = new Map<string, SigningKey>();
@@ -51,7 +56,10 @@ beforeAll(async () => {
   work = await mkdtemp(join(tmpdir(), "flotilla-status-"));
   repo = await makeGitRepo(await exampleFleetFiles());
   // The hub renders the repo on start: every cluster of the example fleet is listed.
-  hubUrl = (await startHubProcess({ supervisor, fleet: FLEET, natsUrl: nats.url, repoDir: repo.dir, workDir: work, clusters: 3 })).url;
+  await writeFile(join(work, "api-token"), API_TOKEN);
+  const hub = await startHubProcess({ supervisor, fleet: FLEET, natsUrl: nats.url, repoDir: repo.dir, workDir: work, clusters: 3, extraArgs: ["--api-token-file", join(work, "api-token")] });
+  hubUrl = hub.url;
+  hubOutput = hub.output;
   nc = await connect({ servers: nats.url });
 });
 
@@ -113,12 +121,68 @@ describe("flotilla status", () => {
     expect(res.stdout).not.toContain("Degraded");
   });
 
+  it("makes a commit that does not render visible everywhere, and clears it when the file is fixed", async () => {
+    const refresh = async (): Promise<void> => {
+      const res = await fetch(`${hubUrl}/api/v1/refresh`, { method: "POST", headers: { authorization: `Bearer ${API_TOKEN}` } });
+      expect(res.status).toBe(200);
+    };
+    const good = (await exampleFleetFiles())["apps/web/base/deployment.yaml"] ?? "";
+    const broken = await repo.commit({ "apps/web/base/deployment.yaml": good.replace("spec:", "spec: [oops") }, "typo in the web deployment");
+    await refresh();
+
+    const status = await runFlotilla(["status", "--hub", hubUrl]);
+    expect(status.code).toBe(1);
+    expect(status.stderr).toMatch(/^error\[FLEET_CONDITION\]: HEAD is not published everywhere: 1 condition\(s\), first ComparisonError GITOPS_KUSTOMIZE \(apps\/web\/base\/deployment\.yaml:\d+\)\n$/);
+    const row = status.stdout.split("\n").find((l) => l.startsWith("ComparisonError"));
+    expect(row).toContain(broken.slice(0, 7));
+    expect(row).toMatch(/apps\/web\/base\/deployment\.yaml:\d+\s+web\s+4\s+kustomize build failed: malformed YAML: yaml: line \d+/);
+    expect(status.stdout).toMatch(/^prod-eu .*Synced \(behind HEAD\)/m);
+    for (const out of [status.stdout, status.stderr]) {
+      expect(out).not.toMatch(/\/tmp\/|run\.go:|E\d{4} /);
+    }
+    const yaml = await runFlotilla(["status", "--hub", hubUrl, "-o", "yaml", "-l", "env=prod"]);
+    expect(yaml.code).toBe(1);
+    expect(yaml.stdout).toMatch(/conditions:\n {2}- type: ComparisonError\n/);
+    expect(yaml.stdout).not.toContain("name: staging");
+
+    const logLine = hubOutput().split("\n").find((l) => l.includes("HEAD not published"));
+    expect(JSON.parse(logLine ?? "{}")).toMatchObject({ level: 50, type: "ComparisonError", code: "GITOPS_KUSTOMIZE", revision: broken, file: "apps/web/base/deployment.yaml" });
+    const metrics = await (await fetch(`${hubUrl}/metrics`)).text();
+    expect(metrics).toContain('flotilla_hub_fleet_conditions{type="ComparisonError",code="GITOPS_KUSTOMIZE"} 1');
+    expect(metrics).toMatch(/^flotilla_hub_head_published 0$/m);
+
+    let browser: Browser | undefined;
+    try {
+      browser = await launchChromium();
+      const page = await browser.newPage();
+      await page.goto(hubUrl);
+      const banner = page.locator("#conditions");
+      expect(await banner.innerText()).toMatch(/HEAD [0-9a-f]{12} is not published everywhere[\s\S]*ComparisonError GITOPS_KUSTOMIZE apps\/web\/base\/deployment\.yaml:\d+ kustomize build failed: [\s\S]*holds back 4 clusters/);
+      expect(await page.content()).not.toMatch(/\/tmp\/|run\.go:/);
+      expect(await page.locator("main > p").first().innerText()).toMatch(/0\/4 clusters Synced and Healthy at HEAD .* 4 behind HEAD/);
+      await page.goto(`${hubUrl}/rollouts`);
+      await banner.waitFor();
+
+      await repo.commit({ "apps/web/base/deployment.yaml": good }, "fix the typo");
+      await refresh();
+      // The open page drops the banner by itself (server-sent change event).
+      await banner.waitFor({ state: "detached" });
+    } finally {
+      await browser?.close();
+    }
+    const fixed = await runFlotilla(["status", "--hub", hubUrl]);
+    expect(fixed.code).toBe(0);
+    expect(fixed.stdout).not.toContain("CONDITION");
+    expect(await (await fetch(`${hubUrl}/metrics`)).text()).toMatch(/^flotilla_hub_head_published 1$/m);
+    expect(hubOutput()).toContain("condition cleared: ComparisonError");
+  });
+
   it("reports an unreachable hub, a bad output format and an unknown cluster clearly", async () => {
     const down = await runFlotilla(["status", "--hub", `http://127.0.0.1:${String(await freePort())}`]);
     expect(down.code).toBe(1);
     expect(down.stderr).toMatch(/^error\[HUB_UNREACHABLE\]: --hub: cannot reach the hub at http:\/\/127\.0\.0\.1:\d+: ECONNREFUSED\n$/);
-    const format = await runFlotilla(["status", "--hub", hubUrl, "-o", "yaml"]);
-    expect(format.stderr).toBe('error[INVALID_FLAG]: --output: unknown output format "yaml" (use table, wide, json)\n');
+    const format = await runFlotilla(["status", "--hub", hubUrl, "-o", "xml"]);
+    expect(format.stderr).toBe('error[INVALID_FLAG]: --output: unknown output format "xml" (use table, wide, json, yaml)\n');
     const missing = await runFlotilla(["status", "--hub", hubUrl, "--cluster", "nope"]);
     expect(missing.stderr).toBe('error[CLUSTER_NOT_FOUND]: --cluster: the hub knows no cluster "nope"\n');
     const viaEnv = await runFlotilla(["status"], { env: { FLOTILLA_HUB: hubUrl } });
