@@ -11,6 +11,8 @@ export interface HubApiOptions {
   readonly token?: string | undefined;
   readonly signal?: AbortSignal | undefined;
   readonly timeoutMs?: number | undefined;
+  /** Sent as X-Flotilla-User: the name the hub's audit log records beside the token that was checked. */
+  readonly user?: string | undefined;
 }
 
 export class HubApi {
@@ -18,12 +20,14 @@ export class HubApi {
   readonly #token: string | undefined;
   readonly #signal: AbortSignal | undefined;
   readonly #timeoutMs: number;
+  readonly #user: string | undefined;
 
   constructor(options: HubApiOptions) {
     this.url = options.url.replace(/\/+$/, "");
     this.#token = options.token === undefined || options.token.trim() === "" ? undefined : options.token.trim();
     this.#signal = options.signal;
-    this.#timeoutMs = options.timeoutMs ?? 30_000;
+    this.#timeoutMs = options.timeoutMs ?? 120_000;
+    this.#user = options.user;
   }
 
   get<T>(path: string): Promise<T> {
@@ -38,6 +42,7 @@ export class HubApi {
     const signals = [AbortSignal.timeout(this.#timeoutMs), ...(this.#signal === undefined ? [] : [this.#signal])];
     const headers: Record<string, string> = { accept: "application/json", ...(this.#token === undefined ? {} : { authorization: `Bearer ${this.#token}` }) };
     if (body !== undefined) headers["content-type"] = "application/json";
+    if (this.#user !== undefined && /^[\w.@+-]{1,64}$/.test(this.#user)) headers["x-flotilla-user"] = this.#user;
     let res: Response;
     try {
       res = await fetch(`${this.url}${path}`, { method, headers, signal: AbortSignal.any(signals), ...(body === undefined ? {} : { body: JSON.stringify(body) }) });
@@ -66,5 +71,5 @@ export class HubApi {
 
 /** The API client for a command's `--hub` and `--auth-token` (falling back to $FLOTILLA_HUB / $FLOTILLA_HUB_TOKEN). */
 export function hubApiFor(url: string, token: string | undefined, ctx: Pick<CliContext, "env" | "shutdown">): HubApi {
-  return new HubApi({ url, token: token ?? ctx.env.FLOTILLA_HUB_TOKEN, signal: ctx.shutdown });
+  return new HubApi({ url, token: token ?? ctx.env.FLOTILLA_HUB_TOKEN, signal: ctx.shutdown, user: ctx.env.USER });
 }

@@ -40,3 +40,5 @@ export {
 export { preflightKustomization, type KustomizePreflightOptions } from "./render/kustomize-preflight.js";
 export { loadGitCredentialsFile } from "./git-credentials-file.js";
 export { RenderPool, type RenderPoolOptions } from "./render-pool.js";
+export { diffManifests, type ObjectDiff } from "./manifest-diff.js";
+export { maskSecret, maskSecretPair } from "./mask-secrets.js";

@@ -7,6 +7,8 @@ import { appViews, clusterNames, clusterView } from "./status-views.js";
 import { registerReadAccess } from "./read-access.js";
 import { verifyWebhook } from "./webhook.js";
 import { hubDashboardViews, registerDashboard } from "./dashboard/index.js";
+import { registerAppRoutes } from "./app-routes.js";
+import type { AuditEntry } from "./audit-log.js";
 
 export interface ApiOptions {
   readonly hub: HubService;
@@ -42,6 +44,13 @@ export function parseSelector(selector: string | undefined): ((labels: Readonly<
     else terms.push((l) => l[key] === value);
   }
   return (labels) => terms.every((t) => t(labels));
+}
+
+/** What a caller says its name is (`X-Flotilla-User`, sent by the CLI from $USER): recorded, not trusted. */
+function claimedUser(req: FastifyRequest): string | undefined {
+  const raw = req.headers["x-flotilla-user"];
+  const value = Array.isArray(raw) ? raw[0] : raw;
+  return value !== undefined && /^[\w.@+-]{1,64}$/.test(value) ? value : undefined;
 }
 
 function problem(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
@@ -106,12 +115,18 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.get("/api/v1/conditions", () => ({ headRevision: hub.headRevision(), items: hub.conditions() }));
   app.get("/api/v1/sources", () => ({ items: hub.sources(), renderErrors: hub.renderErrors() }));
 
+  const refusal = options.apiToken === undefined ? "mutations are disabled: start the hub with an API token" : "missing or wrong bearer token";
+  const actorOf = (req: FastifyRequest): AuditEntry["actor"] | undefined =>
+    tokenMatches(req.headers.authorization, options.apiToken) ? { auth: "api-token", user: claimedUser(req), address: req.ip } : undefined;
+  registerAppRoutes(app, { hub, now: () => clock.now(), actorOf, refusal });
+
   app.post("/api/v1/refresh", async (req: FastifyRequest, reply) => {
-    if (!tokenMatches(req.headers.authorization, options.apiToken)) {
-      return problem(reply, 401, HUB_ERROR.unauthorized, options.apiToken === undefined ? "mutations are disabled: start the hub with an API token" : "missing or wrong bearer token");
-    }
+    const actor = actorOf(req);
+    if (actor === undefined) return problem(reply, 401, HUB_ERROR.unauthorized, refusal);
     await hub.refresh();
-    return { status: "refreshed", sources: hub.sources() };
+    hub.metrics.actions.inc({ action: "refresh", result: "ok" });
+    const entry = await hub.audit.record({ actor, action: "refresh", target: {}, result: "ok" });
+    return { status: "refreshed", sources: hub.sources(), conditions: hub.conditions(), audit: entry.id };
   });
 
   void app.register((scope, _opts, done) => {

@@ -27,6 +27,8 @@ export const STATUS_KEY = {
   rollout: "rollout.",
   /** The spoke's age-armored sealing key backup: rewritten only when its content changes. */
   keyBackup: "keybackup.",
+  /** An operator action (audit log), a ring of AUDIT_LIMIT entries keyed by id modulo the limit. */
+  audit: "audit.",
 } as const;
 
 /** What the hub remembers of a published entry (restart-safe: rebuilt from the KV on start). */

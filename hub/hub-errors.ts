@@ -15,6 +15,12 @@ export const HUB_ERROR = {
   keyBackupNotFound: "KEY_BACKUP_NOT_FOUND",
   /** A Hello's key backup was not kept: too large, or not an armored age file. */
   keyBackupRejected: "KEY_BACKUP_REJECTED",
+  /** No such application on the cluster(s) named (app sync/rollback/suspend/get). */
+  appNotFound: "APP_NOT_FOUND",
+  /** `app rollback` of an app with syncPolicy.automated (Argo CD refuses it too). */
+  rollbackAutomated: "ROLLBACK_AUTOSYNC_ENABLED",
+  /** `app rollback` to a history id the hub does not have. */
+  historyNotFound: "APP_HISTORY_NOT_FOUND",
 } as const;
 
 export type HubErrorCode = (typeof HUB_ERROR)[keyof typeof HUB_ERROR];

@@ -20,6 +20,10 @@ import { restoreDesiredState } from "./desired-state-restore.js";
 import { DesiredStateStore, STATUS_KEY, type PublishedState } from "./desired-state-store.js";
 import { appSetOf, bundleOf, mergeRenders, newAppsFor, observedHealth, type AppIssue } from "./fleet-planner.js";
 import type { DesiredStateSource } from "./fleet-source.js";
+import { AppHistory, type AppHistoryEntry } from "./app-history.js";
+import { gateApps, isAutomated, type AppOverride } from "./app-sync.js";
+import { AuditLog } from "./audit-log.js";
+import { HUB_ERROR, HubError } from "./hub-errors.js";
 import { conditionKey, describeCondition, fleetConditions, type FleetCondition } from "./fleet-conditions.js";
 import { HubMetrics } from "./hub-metrics.js";
 import { decideRollout, type RolloutDecision, type RolloutRecord, type RolloutStepSpec } from "./rollout.js";
@@ -122,6 +126,14 @@ export class HubService {
   /** Per ApplicationSet and cluster: the apps it ran before the rollout gave it the new content. */
   readonly #previous = new Map<string, Map<string, AppBundle[]>>();
   #issues: AppIssue[] = [];
+  /** Syncs and rollbacks asked for and not yet carried out, per cluster and app. */
+  readonly #overrides = new Map<string, Map<string, AppOverride>>();
+  /** Held apps (manual or suspended) whose HEAD differs from what the cluster runs, per cluster. */
+  #waiting = new Map<string, Set<string>>();
+  /** Suspended apps: `<app>` for every cluster, `<cluster>\0<app>` for one. */
+  readonly #suspended = new Set<string>();
+  readonly history = new AppHistory();
+  readonly audit: AuditLog;
   #conditionKeys = new Set<string>();
   #conditions: readonly FleetCondition[] = [];
   #conditionByKey = new Map<string, FleetCondition>();
@@ -140,6 +152,14 @@ export class HubService {
     this.fleet = options.fleet;
     this.store = store;
     this.registry = new ClusterRegistry(options.fleet, { missedHeartbeats: options.missedHeartbeats });
+    this.audit = new AuditLog({
+      clock: options.clock,
+      logger: options.logger,
+      store: {
+        put: (key, entry) => store.putStatus(`${STATUS_KEY.audit}${key}`, entry),
+        load: async () => [...(await store.loadStatus(STATUS_KEY.audit)).values()],
+      },
+    });
     for (const s of options.sources) this.#sources.set(s.id, { id: s.id });
   }
 
@@ -177,6 +197,7 @@ export class HubService {
       this.#clusters.set(cluster, state);
     }
     this.registry.restore(await this.store.loadStatus(STATUS_KEY.cluster));
+    await this.audit.restore();
     this.registry.restoreKeyBackups(await this.store.loadKeyBackups());
     // A backup found only inline in a cluster record (written by an older hub) moves to its own key.
     for (const e of this.registry.all()) this.#persistKeyBackup(e.name);
@@ -369,13 +390,30 @@ export class HubService {
     const newApps = new Map<string, Map<string, AppBundle[]>>();
     // Failed as a whole (render budget): their clusters keep what they run, nothing is pruned.
     const failedAppSets = new Set(render.appSets.filter((a) => a.error !== undefined).map((a) => a.name));
+    const waiting = new Map<string, Set<string>>();
+    const initiated = new Map<string, Map<string, AppOverride>>();
     for (const c of render.clusters) {
       const current = this.#clusters.get(c.name)?.bundle?.apps ?? [];
       const planned = newAppsFor(c, current, this.#o.allowlists, failedAppSets);
-      newApps.set(c.name, planned.byAppSet);
+      const gated = gateApps({
+        planned: planned.byAppSet,
+        current,
+        overrides: this.#overrides.get(c.name),
+        suspended: (app) => this.#suspended.has(app) || this.#suspended.has(`${c.name}\0${app}`),
+        content: contentJson,
+      });
+      newApps.set(c.name, gated.byAppSet);
+      if (gated.waiting.size > 0) waiting.set(c.name, gated.waiting);
+      if (gated.applied.size > 0) {
+        initiated.set(c.name, gated.applied);
+        const left = this.#overrides.get(c.name);
+        for (const app of gated.applied.keys()) left?.delete(app);
+        if (left?.size === 0) this.#overrides.delete(c.name);
+      }
       issues.push(...planned.issues);
     }
     this.#issues = issues;
+    this.#waiting = waiting;
 
     const policies = new Map<string, AppSetPolicy>();
     for (const a of render.appSets) {
@@ -385,7 +423,7 @@ export class HubService {
     const decisions = new Map<string, RolloutDecision>();
     for (const [appSet, policy] of policies) decisions.set(appSet, await this.#decide(appSet, policy, render, newApps, now));
 
-    const work: { cluster: string; apps: AppBundle[]; revision: string }[] = [];
+    const work: { cluster: string; apps: AppBundle[]; revision: string; initiated?: Map<string, AppOverride> | undefined }[] = [];
     for (const c of render.clusters) {
       const state = this.#clusters.get(c.name);
       const current = state?.bundle?.apps ?? [];
@@ -415,7 +453,7 @@ export class HubService {
         }
       }
       if (state?.bundle !== undefined && state.republish !== true && contentDigest(apps) === contentDigest(state.bundle.apps)) continue;
-      work.push({ cluster: c.name, apps, revision });
+      work.push({ cluster: c.name, apps, revision, initiated: initiated.get(c.name) });
     }
     await this.#publishAll(work);
     // Shown only once published, so the API never reports a step the clusters have not been sent.
@@ -481,8 +519,8 @@ export class HubService {
    * Builds every envelope (CPU), puts them as one pipeline, then notifies; a failure marks the
    * clusters, never half-notifies. Each item carries its own revision (a rollback's is older).
    */
-  async #publishAll(work: readonly { cluster: string; apps: AppBundle[]; revision: string }[]): Promise<void> {
-    const built: { cluster: string; bundle: Bundle; created: ReturnType<typeof createEnvelope> }[] = [];
+  async #publishAll(work: readonly { cluster: string; apps: AppBundle[]; revision: string; initiated?: Map<string, AppOverride> | undefined }[]): Promise<void> {
+    const built: { cluster: string; bundle: Bundle; created: ReturnType<typeof createEnvelope>; initiated?: Map<string, AppOverride> | undefined }[] = [];
     for (const w of work) {
       const state = this.#clusters.get(w.cluster) ?? {};
       const { revision } = w;
@@ -499,7 +537,7 @@ export class HubService {
           signingKey: this.#o.signingKey,
           maxPayload: this.store.maxPayload,
         });
-        built.push({ cluster: w.cluster, bundle, created });
+        built.push({ cluster: w.cluster, bundle, created, initiated: w.initiated });
       } catch (err) {
         this.#failed(w.cluster, err);
       }
@@ -514,6 +552,7 @@ export class HubService {
     built.forEach((b, i) => {
       const e = b.created.envelope;
       this.store.notify(this.fleet, e);
+      this.#recordHistory(b.cluster, this.#clusters.get(b.cluster)?.bundle?.apps ?? [], b.bundle, e.generation, b.initiated);
       this.#clusters.set(b.cluster, {
         restoreError: this.#clusters.get(b.cluster)?.restoreError,
         bundle: b.bundle,
@@ -521,6 +560,103 @@ export class HubService {
       });
     });
     this.metrics.publishes.inc({ result: "ok" }, built.length);
+  }
+
+  /** An entry per app whose content changed in this publish (Argo's `status.history`). */
+  #recordHistory(cluster: string, before: readonly AppBundle[], bundle: Bundle, generation: number, initiated: Map<string, AppOverride> | undefined): void {
+    const previous = new Map(before.map((a) => [a.name, a]));
+    const deployedAt = new Date(this.#o.clock.now()).toISOString();
+    for (const app of bundle.apps) {
+      const old = previous.get(app.name);
+      const by = initiated?.get(app.name);
+      if (old !== undefined && contentJson(old) === contentJson(app) && by === undefined) continue;
+      const source = (app as { source?: { revision?: unknown } }).source;
+      const revision = typeof source?.revision === "string" && source.revision !== "" ? source.revision : bundle.revision;
+      this.history.record(cluster, { revision, deployedAt, generation, app, kind: by?.kind ?? "auto", initiatedBy: by?.by ?? "automated" });
+    }
+  }
+
+  // ---- operator actions (the API records each in the audit log) ----
+
+  /** The clusters an app is rendered for (or runs on), optionally one of them. */
+  #clustersOf(app: string, cluster: string | undefined): string[] {
+    const out: string[] = [];
+    for (const c of this.renderedClusters()) {
+      if (cluster !== undefined && c.name !== cluster) continue;
+      const runs = this.#clusters.get(c.name)?.bundle?.apps.some((a) => a.name === app) ?? false;
+      if (runs || c.apps.some((a) => a.name === app)) out.push(c.name);
+    }
+    if (out.length === 0) throw new HubError(HUB_ERROR.appNotFound, cluster === undefined ? `no application "${app}" on any cluster` : `no application "${app}" on cluster "${cluster}"`);
+    return out;
+  }
+
+  /**
+   * `argocd app sync`: fetch, then give the app HEAD's content on its clusters (one, with
+   * `cluster`) as a new signed envelope. Resolves when the pass that published it is done.
+   */
+  async syncApp(input: { app: string; cluster?: string | undefined; prune: boolean; by: string }): Promise<{ cluster: string; generation: number | null; revision: string | null; error?: string | undefined }[]> {
+    const clusters = this.#clustersOf(input.app, input.cluster);
+    for (const c of clusters) {
+      const map = this.#overrides.get(c) ?? new Map<string, AppOverride>();
+      map.set(input.app, { kind: "sync", prune: input.prune, by: input.by });
+      this.#overrides.set(c, map);
+    }
+    await this.#enqueue(true);
+    return clusters.map((c) => this.#publishedOf(c));
+  }
+
+  /**
+   * `argocd app rollback`: the app on one cluster goes back to a version from its history (the one
+   * before the current by default). Like Argo CD, refused while the app syncs automatically.
+   */
+  async rollbackApp(input: { app: string; cluster: string; id?: number | undefined; by: string }): Promise<{ cluster: string; generation: number | null; revision: string | null; id: number; error?: string | undefined }> {
+    this.#clustersOf(input.app, input.cluster);
+    const running = this.#clusters.get(input.cluster)?.bundle?.apps.find((a) => a.name === input.app);
+    if (running !== undefined && isAutomated(running)) {
+      throw new HubError(HUB_ERROR.rollbackAutomated, `application "${input.app}" syncs automatically: rollback cannot be initiated when auto-sync is enabled (remove syncPolicy.automated first)`);
+    }
+    const entries = this.history.list(input.cluster, input.app);
+    const target = input.id === undefined ? entries.at(-2) : entries.find((e) => e.id === input.id);
+    if (target === undefined) {
+      const ids = entries.map((e) => e.id).join(", ");
+      throw new HubError(HUB_ERROR.historyNotFound, input.id === undefined ? `application "${input.app}" on "${input.cluster}" has no earlier deployment to roll back to` : `application "${input.app}" on "${input.cluster}" has no history entry ${String(input.id)}${ids === "" ? "" : ` (have ${ids})`}`);
+    }
+    const map = this.#overrides.get(input.cluster) ?? new Map<string, AppOverride>();
+    map.set(input.app, { kind: "rollback", app: target.app, id: target.id, by: input.by });
+    this.#overrides.set(input.cluster, map);
+    await this.#enqueue(false);
+    return { ...this.#publishedOf(input.cluster), id: target.id };
+  }
+
+  /** Flux's suspend: the hub stops sending the app new content (on one cluster, or all) until resumed. */
+  async setSuspended(input: { app: string; cluster?: string | undefined; suspended: boolean }): Promise<string[]> {
+    const clusters = this.#clustersOf(input.app, input.cluster);
+    const key = input.cluster === undefined ? input.app : `${input.cluster}\0${input.app}`;
+    if (input.suspended) this.#suspended.add(key);
+    else {
+      this.#suspended.delete(key);
+      if (input.cluster === undefined) for (const c of clusters) this.#suspended.delete(`${c}\0${input.app}`);
+    }
+    await this.#enqueue(false);
+    return clusters;
+  }
+
+  isSuspended(cluster: string, app: string): boolean {
+    return this.#suspended.has(app) || this.#suspended.has(`${cluster}\0${app}`);
+  }
+
+  /** Held apps whose HEAD differs from what the cluster runs (OutOfSync until synced). */
+  waitingForSync(cluster: string): ReadonlySet<string> {
+    return this.#waiting.get(cluster) ?? new Set();
+  }
+
+  appHistory(cluster: string, app: string): readonly AppHistoryEntry[] {
+    return this.history.list(cluster, app);
+  }
+
+  #publishedOf(cluster: string): { cluster: string; generation: number | null; revision: string | null; error?: string | undefined } {
+    const s = this.#clusters.get(cluster);
+    return { cluster, generation: s?.published?.generation ?? null, revision: s?.published?.revision ?? null, ...(s?.publishError === undefined ? {} : { error: s.publishError }) };
   }
 
   #failed(cluster: string, err: unknown): void {

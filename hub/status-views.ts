@@ -1,5 +1,6 @@
 import type { HealthStatus, SyncStatus } from "../protocol/index.js";
 import type { HubService } from "./hub-service.js";
+import { isAutomated } from "./app-sync.js";
 import { affects, describeCondition } from "./fleet-conditions.js";
 import { appSetOf, worstHealth, worstSync } from "./fleet-planner.js";
 
@@ -18,6 +19,12 @@ export interface AppView {
   readonly error?: { readonly code: string; readonly message: string; readonly file?: string | undefined; readonly field?: string | undefined } | undefined;
   /** Seconds since the cluster's last status report (null: never reported). */
   readonly freshnessSeconds: number | null;
+  /** Argo CD's sync policy: Automated apps get each commit, Manual ones wait for `flotilla app sync`. */
+  readonly syncPolicy: "Automated" | "Manual";
+  /** The hub holds the app (Flux's suspend): no new content until resumed. */
+  readonly suspended: boolean;
+  /** The id of the latest history entry (what `app rollback` counts from); null before the first publish. */
+  readonly historyId: number | null;
 }
 
 export interface ClusterView {
@@ -52,6 +59,7 @@ export function appViews(hub: HubService, cluster: string, now: number): AppView
   const desired = new Map((state?.bundle?.apps ?? []).map((a) => [a.name, a]));
   const rendered = hub.renderedClusters().find((c) => c.name === cluster)?.apps ?? [];
   const names = new Set([...desired.keys(), ...rendered.map((a) => a.name), ...reported.keys()]);
+  const waiting = hub.waitingForSync(cluster);
   const freshness = entry?.reportAt === undefined ? null : Math.max(0, Math.round((now - entry.reportAt) / 1000));
   return [...names].sort().map((name) => {
     const r = reported.get(name);
@@ -59,17 +67,26 @@ export function appViews(hub: HubService, cluster: string, now: number): AppView
     const d = desired.get(name);
     const appSet = d !== undefined ? appSetOf(d) : (rendered.find((a) => a.name === name)?.appSet ?? issue?.appSet ?? "");
     const error = issue !== undefined ? { ...issue.error } : r?.error;
+    const heldBack = waiting.has(name);
+    const renderedApp = rendered.find((a) => a.name === name);
+    const automated = renderedApp !== undefined ? renderedApp.syncPolicy.automated !== undefined : d !== undefined && isAutomated(d);
+    const suspended = hub.isSuspended(cluster, name);
+    const missing = d === undefined && (heldBack || issue !== undefined);
     return {
       name,
       appSet,
       cluster,
-      sync: r?.sync ?? (issue !== undefined && d === undefined ? "OutOfSync" : "Unknown"),
-      health: r?.health ?? (issue !== undefined && d === undefined ? "Missing" : "Unknown"),
+      // A held app is OutOfSync against HEAD whatever the spoke says of its live objects (Argo compares with Git).
+      sync: heldBack || missing ? "OutOfSync" : (r?.sync ?? "Unknown"),
+      health: missing ? "Missing" : (r?.health ?? "Unknown"),
       revision: r?.revision ?? report?.revision ?? null,
       desiredRevision: state?.published?.revision ?? null,
-      message: r?.message,
+      message: heldBack && r?.message === undefined ? (suspended ? "suspended: HEAD differs, resume to get it" : "HEAD differs from what runs: waiting for a sync (manual sync policy)") : r?.message,
       error,
       freshnessSeconds: freshness,
+      syncPolicy: automated ? "Automated" : "Manual",
+      suspended,
+      historyId: hub.appHistory(cluster, name).at(-1)?.id ?? null,
     };
   });
 }
