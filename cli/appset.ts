@@ -6,6 +6,7 @@ import {
   applicationSetFromText,
   clustersFromFiles,
   generateApplications,
+  isRemoteUrl,
   openGitSource,
   type FleetCluster,
   type GitSource,
@@ -46,7 +47,8 @@ export const registerAppset: CommandRegistrar = (program, ctx) => {
     .argument("<file>", "a file holding the ApplicationSet (flotilla.dev or argoproj.io)")
     .option("--clusters <dir>", "a directory of Cluster objects and/or Argo CD cluster Secrets")
     .option("-o, --output <format>", "yaml or json", "yaml")
-    .action(async (file: string, opts: { clusters?: string; output: string }) => {
+    .option("--revision <rev>", "git generators read this commit of local repositories (default: their working tree, uncommitted changes included)")
+    .action(async (file: string, opts: { clusters?: string; output: string; revision?: string }) => {
       if (opts.output !== "yaml" && opts.output !== "json") {
         throw new FlotillaError("INVALID_FLAG", `unknown output format "${opts.output}" (use yaml or json)`, { field: "--output" });
       }
@@ -65,10 +67,12 @@ export const registerAppset: CommandRegistrar = (program, ctx) => {
       const repo: RepoResolver = async (repoURL, revision): Promise<RepoSnapshot> => {
         let source = sources.get(repoURL);
         if (source === undefined) {
-          source = openGitSource({ url: repoURL, auth, cwd: ctx.cwd, logger: ctx.logger() });
+          source = openGitSource({ url: repoURL, auth, cwd: ctx.cwd, logger: ctx.logger(), workingTree: opts.revision === undefined });
           sources.set(repoURL, source);
         }
-        return (await source).checkout(revision);
+        const opened = await source;
+        // --revision names a commit of the local repositories the generators read; remote ones keep their own revision.
+        return opened.checkout(opts.revision !== undefined && !isRemoteUrl(repoURL) ? opts.revision : revision);
       };
       const apps = await generateApplications(appSet, { clusters, repo, file });
       if (opts.output === "json") ctx.stdout.write(`${JSON.stringify({ apiVersion: "v1", kind: "List", items: apps }, null, 2)}\n`);

@@ -76,7 +76,7 @@ export const registerRender: CommandRegistrar = (program, ctx) => {
     .command("render")
     .description("render a fleet repository: the objects each cluster runs, per app")
     .argument("<repo>", "a local path (git repository or plain directory) or an https URL")
-    .option("--revision <rev>", "branch, tag or commit to render (default HEAD)")
+    .option("--revision <rev>", "branch, tag or commit to render (default: a local repository's working tree, uncommitted changes included; HEAD of a remote one)")
     .option("--cluster <name>", "render only this cluster (repeatable)", collect)
     .option("--app <name>", "render only this app (repeatable)", collect)
     .option("--appset-path <dir>", "where ApplicationSets are searched (default: the whole repository)")
@@ -103,6 +103,8 @@ export const registerRender: CommandRegistrar = (program, ctx) => {
       const result = await renderFleet({
         source: repo,
         revision: opts.revision,
+        // Like `argocd app diff --local` and `flux build`: what is on disk, before it is committed.
+        workingTree: opts.revision === undefined,
         clusterFilter: opts.cluster,
         appFilter: opts.app,
         appSetPath: opts.appsetPath,

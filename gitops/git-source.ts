@@ -26,6 +26,12 @@ export interface GitSourceOptions {
   readonly logger?: Logger | undefined;
   /** Resolves relative local paths (the CLI passes its cwd). */
   readonly cwd?: string | undefined;
+  /**
+   * A local git repository is read as its working tree (the files on disk, `.git` left out) instead
+   * of a commit: `flotilla render`/`diff` preview uncommitted changes, like `argocd app diff --local`.
+   * Every revision of it is then the working tree.
+   */
+  readonly workingTree?: boolean | undefined;
 }
 
 /** A repository we can resolve revisions of and check out into memory. */
@@ -69,8 +75,8 @@ export async function openGitSource(options: GitSourceOptions): Promise<GitSourc
     isDir = false;
   }
   if (!isDir) throw new GitOpsError(GITOPS_ERROR.git, `${options.url} is neither a directory nor an http(s) URL`, { field: "repo" });
-  if (fs.existsSync(join(path, ".git"))) return new LocalGitSource({ url: options.url, dir: path, limits, logger });
-  return new DirectorySource({ url: options.url, dir: path, limits });
+  if (fs.existsSync(join(path, ".git")) && options.workingTree !== true) return new LocalGitSource({ url: options.url, dir: path, limits, logger });
+  return new DirectorySource({ url: options.url, dir: path, limits, anyRevision: options.workingTree === true });
 }
 
 interface RepoAccess {
@@ -277,11 +283,13 @@ class DirectorySource implements GitSource {
   readonly url: string;
   readonly #dir: string;
   readonly #limits: SnapshotLimits;
+  readonly #anyRevision: boolean;
 
-  constructor(init: { url: string; dir: string; limits: SnapshotLimits }) {
+  constructor(init: { url: string; dir: string; limits: SnapshotLimits; anyRevision?: boolean }) {
     this.url = init.url;
     this.#dir = init.dir;
     this.#limits = init.limits;
+    this.#anyRevision = init.anyRevision ?? false;
   }
 
   fetch(): Promise<void> {
@@ -293,7 +301,7 @@ class DirectorySource implements GitSource {
   }
 
   async checkout(revision = "HEAD"): Promise<RepoSnapshot> {
-    if (revision !== "HEAD" && revision !== "") {
+    if (revision !== "HEAD" && revision !== "" && !this.#anyRevision && !revision.startsWith("sha256:")) {
       throw new GitOpsError(GITOPS_ERROR.revision, `${this.url} is a plain directory, not a git repository: it has no revision ${JSON.stringify(revision)}`, {
         field: "revision",
       });

@@ -16,6 +16,8 @@ export interface RenderFleetOptions {
   readonly source: GitSource | string;
   /** Branch, tag or commit of the fleet repository. Default `HEAD`. */
   readonly revision?: string | undefined;
+  /** Read a local git repository's working tree instead of a commit (`flotilla render` without --revision). */
+  readonly workingTree?: boolean | undefined;
   /** Where ApplicationSets are searched (recursively). Default: the whole repository. */
   readonly appSetPath?: string | undefined;
   /** Where Cluster objects and Argo cluster Secrets live. Default `clusters`. */
@@ -59,7 +61,7 @@ export async function renderFleet(options: RenderFleetOptions): Promise<FleetRen
   const common = { cacheDir: options.cacheDir, limits: options.limits, logger, cwd: options.cwd, allowInsecureHttp: options.allowInsecureHttp };
   const fleetSource =
     typeof options.source === "string"
-      ? await openGitSource({ url: options.source, auth: options.credentials?.(options.source), ...common })
+      ? await openGitSource({ url: options.source, auth: options.credentials?.(options.source), ...common, workingTree: options.workingTree })
       : options.source;
   const snapshot = await fleetSource.checkout(options.revision ?? "HEAD");
   const sources = new Map<string, Promise<GitSource>>();

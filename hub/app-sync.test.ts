@@ -3,7 +3,7 @@ import type { AppBundle } from "../protocol/index.js";
 import { gateApps, type AppOverride } from "./app-sync.js";
 
 const app = (name: string, colour: string, automated: boolean): AppBundle =>
-  ({ name, appSet: "web", syncPolicy: { ...(automated ? { automated: { prune: true, selfHeal: true } } : {}), prune: automated, selfHeal: automated, syncOptions: [] }, objects: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { colour } }] }) as AppBundle;
+  ({ name, appSet: "web", syncPolicy: { ...(automated ? { automated: { prune: true, selfHeal: true } } : {}), prune: automated, selfHeal: automated, syncOptions: [] }, objects: [{ apiVersion: "v1", kind: "ConfigMap", metadata: { name: "c" }, data: { colour } }] });
 const content = (a: AppBundle): string => JSON.stringify({ ...a, digest: undefined });
 const gate = (planned: AppBundle[], current: AppBundle[], overrides?: Map<string, AppOverride>, suspended = false) =>
   gateApps({ planned: new Map([["web", planned]]), current, overrides, suspended: () => suspended, content });

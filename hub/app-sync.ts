@@ -17,7 +17,7 @@ interface SyncPolicyLike {
 
 function policyOf(app: AppBundle): SyncPolicyLike | undefined {
   const p = (app as { syncPolicy?: unknown }).syncPolicy;
-  return typeof p === "object" && p !== null ? (p as SyncPolicyLike) : undefined;
+  return typeof p === "object" && p !== null ? (p) : undefined;
 }
 
 /** True when the app syncs automatically (Argo `syncPolicy.automated` present and not disabled). */
@@ -29,7 +29,7 @@ export function isAutomated(app: AppBundle): boolean {
 /** The app with prune turned on for this one sync (`argocd app sync --prune`). */
 function withPrune(app: AppBundle): AppBundle {
   const policy = policyOf(app) ?? {};
-  return { ...app, syncPolicy: { ...policy, prune: true } } as AppBundle;
+  return { ...app, syncPolicy: { ...policy, prune: true } };
 }
 
 export interface GateInput {
@@ -56,7 +56,7 @@ function withoutSyncPrune(app: AppBundle): AppBundle {
   const policy = policyOf(app);
   if (policy === undefined || isAutomated(app)) return app;
   const { prune: _prune, ...rest } = policy as Record<string, unknown>;
-  return { ...app, syncPolicy: rest } as AppBundle;
+  return { ...app, syncPolicy: rest };
 }
 
 /** Pure: which version of each app a cluster gets in this plan. */

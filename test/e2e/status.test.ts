@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { silentLogger } from "../../core/index.js";
 import { ProcessSupervisor } from "../../demo/index.js";
 import { generateSigningKey, signHello, signStatusReport, subjects, type SigningKey } from "../../protocol/index.js";
-import { writeFile } from "node:fs/promises";
+import { readFile, writeFile } from "node:fs/promises";
 import type { Browser } from "playwright-core";
 import { launchChromium } from "../harness/chromium.js";
 import { freePort, makeGitRepo, runFlotilla, startHubProcess, startNats, until, type GitRepo, type NatsServerHandle } from "../harness/index.js";
@@ -136,7 +136,8 @@ describe("flotilla status", () => {
     const row = status.stdout.split("\n").find((l) => l.startsWith("ComparisonError"));
     expect(row).toContain(broken.slice(0, 7));
     expect(row).toMatch(/apps\/web\/base\/deployment\.yaml:\d+\s+web\s+4\s+kustomize build failed: malformed YAML: yaml: line \d+/);
-    expect(status.stdout).toMatch(/^prod-eu .*Synced \(behind HEAD\)/m);
+    // web on prod waits for its RollingSync step (staging is offline), and now HEAD does not render either.
+    expect(status.stdout).toMatch(/^prod-eu .*OutOfSync \(behind HEAD\)/m);
     for (const out of [status.stdout, status.stderr]) {
       expect(out).not.toMatch(/\/tmp\/|run\.go:|E\d{4} /);
     }
@@ -175,6 +176,31 @@ describe("flotilla status", () => {
     expect(fixed.stdout).not.toContain("CONDITION");
     expect(await (await fetch(`${hubUrl}/metrics`)).text()).toMatch(/^flotilla_hub_head_published 1$/m);
     expect(hubOutput()).toContain("condition cleared: ComparisonError");
+  });
+
+  it("flotilla diff shows an uncommitted change for the clusters it affects, against what the hub published", async () => {
+    // metrics-server runs on the prod clusters only (the addons ApplicationSet selects env=prod).
+    const file = join(repo.dir, "apps/addons/metrics-server/deployment.yaml");
+    const committed = await readFile(file, "utf8");
+    await writeFile(file, committed.replace("replicas: 1", "replicas: 2"));
+    try {
+      const diff = await runFlotilla(["diff", repo.dir, "--hub", hubUrl]);
+      expect(diff.code).toBe(1);
+      // Web objects the RollingSync has not sent yet are in it too: the diff is against what the hub published.
+      expect(diff.stderr).toMatch(/^error\[DIFF_FOUND\]: \d+ object\(s\) would change\n$/);
+      expect(diff.stdout).toContain("===== prod-eu prod-eu-metrics-server changed apps/Deployment/kube-system/metrics-server\n");
+      expect(diff.stdout).toContain("===== prod-us prod-us-metrics-server changed apps/Deployment/kube-system/metrics-server\n");
+      expect(diff.stdout).toContain("-  replicas: 1\n+  replicas: 2\n");
+      expect(diff.stdout).not.toMatch(/^===== (staging|dev) \S*metrics-server/m);
+      const one = await runFlotilla(["diff", repo.dir, "--hub", hubUrl, "--app", "prod-eu-metrics-server"]);
+      expect(one.stderr).toBe("error[DIFF_FOUND]: 1 object(s) would change\n");
+    } finally {
+      await writeFile(file, committed);
+    }
+    const clean = await runFlotilla(["diff", repo.dir, "--hub", hubUrl, "--app", "prod-eu-metrics-server", "--app", "prod-us-metrics-server"]);
+    expect(clean.stderr).toBe("");
+    expect(clean.stdout).toBe("");
+    expect(clean.code).toBe(0);
   });
 
   it("reports an unreachable hub, a bad output format and an unknown cluster clearly", async () => {

@@ -175,7 +175,7 @@ describe("flotilla render on a git repository", () => {
   const value = (f: RenderedFleet, c: string): unknown => (app(f, c, `cfg-${c}`).objects[0] as unknown as { data: { value: string } }).data.value;
 
   it("renders HEAD, a tag, a branch and an abbreviated commit, reporting the commit oid", async () => {
-    const head = await render();
+    const head = await render("--revision", "HEAD");
     expect(head.revision).toBe(second);
     expect(value(head, "alpha")).toBe("two");
     const tagged = await render("--revision", "v1");
@@ -184,6 +184,20 @@ describe("flotilla render on a git repository", () => {
     expect((await render("--revision", "main")).revision).toBe(second);
     expect((await render("--revision", first.slice(0, 10))).revision).toBe(first);
     expect(app(tagged, "alpha", "cfg-alpha").digest).not.toBe(app(head, "alpha", "cfg-alpha").digest);
+  });
+
+  it("renders the working tree by default, so an uncommitted typo fails before it is committed", async () => {
+    await writeFile(join(repo.dir, "appsets/cfg.yaml"), appSet("cfg", "apps/cfg").replace("'cfg-{{.name}}'", "'cfg-{{.nmae}}'"));
+    try {
+      const local = await runFlotilla(["render", repo.dir, "--cluster", "alpha"]);
+      expect(local.code).toBe(1);
+      expect(local.stderr).toContain("error[GITOPS_TEMPLATE]");
+      expect(local.stderr).toContain("nmae");
+      expect((await render("--revision", "HEAD")).revision).toBe(second);
+    } finally {
+      await writeFile(join(repo.dir, "appsets/cfg.yaml"), appSet("cfg", "apps/cfg"));
+    }
+    expect((await render()).revision).toMatch(/^sha256:[0-9a-f]{64}$/);
   });
 
   it("filters by cluster and app", async () => {

@@ -44,6 +44,8 @@ spec:
       destination:
         name: '{{.name}}'
         namespace: 'api-{{.metadata.labels.tier}}'
+      syncPolicy:
+        automated: {}
 `;
 
 const rbacAppSet = apiAppSet

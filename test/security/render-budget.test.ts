@@ -41,6 +41,7 @@ ${generators}
       project: default
       source: {repoURL: ., path: apps/${name}, targetRevision: HEAD}
       destination: {name: '{{.name}}', namespace: ${name}}
+      syncPolicy: {automated: {}}
 `;
 }
 
