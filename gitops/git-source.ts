@@ -45,6 +45,27 @@ export interface GitSource {
   resolve(revision?: string): Promise<string>;
   /** Reads the tree of `revision` into memory, bounded by the limits. */
   checkout(revision?: string): Promise<RepoSnapshot>;
+  /** The commit's message (first line), author and time; undefined for a plain directory or an unknown oid. */
+  commitInfo?(oid: string): Promise<CommitInfo | undefined>;
+}
+
+/** What the dashboard's history shows of a commit. */
+export interface CommitInfo {
+  readonly oid: string;
+  readonly message: string;
+  readonly author: string;
+  /** ISO 8601. */
+  readonly time: string;
+}
+
+async function readCommitInfo(repo: RepoAccess, oid: string): Promise<CommitInfo | undefined> {
+  if (!/^[0-9a-f]{40}$/.test(oid)) return undefined;
+  try {
+    const { commit } = await git.readCommit({ fs, dir: repo.dir, oid, cache: repo.cache });
+    return { oid, message: (commit.message.split("\n")[0] ?? "").slice(0, 200), author: commit.author.name.slice(0, 100), time: new Date(commit.author.timestamp * 1000).toISOString() };
+  } catch {
+    return undefined;
+  }
 }
 
 export function isRemoteUrl(url: string): boolean {
@@ -196,6 +217,10 @@ class LocalGitSource implements GitSource {
     this.#logger.debug({ repo: this.url, commit }, "checking out local repository");
     return checkoutTree(this.#repo, commit, this.url, this.#limits);
   }
+
+  commitInfo(oid: string): Promise<CommitInfo | undefined> {
+    return readCommitInfo(this.#repo, oid);
+  }
 }
 
 class RemoteGitSource implements GitSource {
@@ -274,6 +299,10 @@ class RemoteGitSource implements GitSource {
   async checkout(revision = "HEAD"): Promise<RepoSnapshot> {
     const commit = await this.resolve(revision);
     return checkoutTree(this.#repo, commit, redactUrl(this.url), this.#limits);
+  }
+
+  commitInfo(oid: string): Promise<CommitInfo | undefined> {
+    return readCommitInfo(this.#repo, oid);
   }
 }
 

@@ -5,7 +5,7 @@ export { DEFAULT_RENDER_BUDGET, renderBudgetError, type RenderBudget } from "./r
 export type { FleetRender, ClusterRender, AppRender, AppSetRender, AppSyncPolicy, RenderError } from "./fleet-render-types.js";
 export { canonicalJson, canonicalJsonCached, sha256Digest, digestOf } from "./canonical-json.js";
 export { GITOPS_ERROR, GitOpsError, isGitOpsError, type GitOpsErrorCode } from "./gitops-errors.js";
-export { openGitSource, isRemoteUrl, redactUrl, type GitSource, type GitSourceOptions, type GitAuth } from "./git-source.js";
+export { openGitSource, isRemoteUrl, redactUrl, type CommitInfo, type GitSource, type GitSourceOptions, type GitAuth } from "./git-source.js";
 export { memorySnapshot, DEFAULT_LIMITS, type RepoSnapshot, type SnapshotLimits } from "./repo-snapshot.js";
 export { confinePath } from "./repo-path.js";
 export { loadFleet, DocumentCache, type FleetDefinition, type FleetLayout, type LoadedApplicationSet } from "./fleet-repo.js";

@@ -7,8 +7,11 @@ import { appViews, clusterNames, clusterView } from "./status-views.js";
 import { registerReadAccess } from "./read-access.js";
 import { verifyWebhook } from "./webhook.js";
 import { hubDashboardViews, registerDashboard } from "./dashboard/index.js";
+import { parseSelector } from "./dashboard/label-selector.js";
 import { registerAppRoutes } from "./app-routes.js";
 import type { AuditEntry } from "./audit-log.js";
+
+export { parseSelector };
 
 export interface ApiOptions {
   readonly hub: HubService;
@@ -28,22 +31,6 @@ function tokenMatches(header: string | undefined, token: string | undefined): bo
   const given = Buffer.from(header.replace(/^Bearer\s+/i, ""));
   const want = Buffer.from(token);
   return header.toLowerCase().startsWith("bearer ") && given.length === want.length && timingSafeEqual(given, want);
-}
-
-/** Equality-based label selectors (`env=prod,tier!=gold,region`), as kubectl's `-l`; null when malformed. */
-export function parseSelector(selector: string | undefined): ((labels: Readonly<Record<string, string>>) => boolean) | null {
-  if (selector === undefined || selector.trim() === "") return () => true;
-  const terms: ((labels: Readonly<Record<string, string>>) => boolean)[] = [];
-  for (const raw of selector.split(",")) {
-    const term = raw.trim();
-    const m = /^([A-Za-z0-9._/-]+)\s*(!=|==|=)?\s*([A-Za-z0-9._-]*)$/.exec(term);
-    if (m?.[1] === undefined) return null;
-    const [, key, op, value = ""] = m;
-    if (op === undefined) terms.push((l) => l[key] !== undefined);
-    else if (op === "!=") terms.push((l) => l[key] !== value);
-    else terms.push((l) => l[key] === value);
-  }
-  return (labels) => terms.every((t) => t(labels));
 }
 
 /** What a caller says its name is (`X-Flotilla-User`, sent by the CLI from $USER): recorded, not trusted. */

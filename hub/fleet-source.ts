@@ -1,4 +1,5 @@
 import type { FleetRender } from "../gitops/fleet-render-types.js";
+import type { CommitInfo } from "../gitops/git-source.js";
 
 /**
  * Where the hub gets desired state from: one fleet repository, fetched and rendered. The gitops
@@ -10,4 +11,6 @@ export interface DesiredStateSource {
   /** A stable, secret-free name (the repo URL without credentials). */
   readonly id: string;
   load(signal?: AbortSignal): Promise<FleetRender>;
+  /** A commit's message, author and time, for the dashboard's history (optional). */
+  commitInfo?(oid: string): Promise<CommitInfo | undefined>;
 }

@@ -1,5 +1,5 @@
 import type { Logger } from "../core/index.js";
-import { DocumentCache, openGitSource, redactUrl, renderFleet, type AppSetRenderer, type FleetRender, type GitAuth, type GitSource, type RenderBudget, type SourcePolicy } from "../gitops/index.js";
+import { DocumentCache, openGitSource, redactUrl, renderFleet, type AppSetRenderer, type CommitInfo, type FleetRender, type GitAuth, type GitSource, type RenderBudget, type SourcePolicy } from "../gitops/index.js";
 import type { DesiredStateSource } from "./fleet-source.js";
 
 export interface GitFleetSourceOptions {
@@ -35,6 +35,10 @@ export class GitFleetSource implements DesiredStateSource {
   constructor(options: GitFleetSourceOptions) {
     this.#options = options;
     this.id = redactUrl(options.url);
+  }
+
+  async commitInfo(oid: string): Promise<CommitInfo | undefined> {
+    return this.#source?.commitInfo?.(oid);
   }
 
   async load(): Promise<FleetRender> {

@@ -1,6 +1,6 @@
 import type { NatsConnection, Subscription } from "@nats-io/transport-node";
 import { errorMessage, isFlotillaError, type Clock, type Logger } from "../core/index.js";
-import type { ClusterRender, FleetRender, RenderError } from "../gitops/index.js";
+import type { ClusterRender, CommitInfo, FleetRender, RenderError } from "../gitops/index.js";
 import {
   canonicalJson,
   DESIRED_BUCKET,
@@ -133,6 +133,7 @@ export class HubService {
   /** Suspended apps: `<app>` for every cluster, `<cluster>\0<app>` for one. */
   readonly #suspended = new Set<string>();
   readonly history = new AppHistory();
+  readonly #commits = new Map<string, CommitInfo>();
   readonly audit: AuditLog;
   #conditionKeys = new Set<string>();
   #conditions: readonly FleetCondition[] = [];
@@ -648,6 +649,21 @@ export class HubService {
   /** Held apps whose HEAD differs from what the cluster runs (OutOfSync until synced). */
   waitingForSync(cluster: string): ReadonlySet<string> {
     return this.#waiting.get(cluster) ?? new Set();
+  }
+
+  /** Commit message, author and time from the first source that knows the oid (cached: commits never change). */
+  async commitInfo(oid: string): Promise<CommitInfo | undefined> {
+    const known = this.#commits.get(oid);
+    if (known !== undefined) return known;
+    for (const s of this.#o.sources) {
+      const info = await s.commitInfo?.(oid);
+      if (info !== undefined) {
+        if (this.#commits.size > 1000) this.#commits.clear();
+        this.#commits.set(oid, info);
+        return info;
+      }
+    }
+    return undefined;
   }
 
   appHistory(cluster: string, app: string): readonly AppHistoryEntry[] {

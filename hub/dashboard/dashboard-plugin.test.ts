@@ -28,6 +28,12 @@ function cluster(name: string, over: Partial<DashboardCluster> = {}): DashboardC
 function viewsOf(state: { clusters: DashboardCluster[] }): DashboardViews {
   return {
     fleet: "demo",
+    appDetail: (_cluster, app) =>
+      Promise.resolve({
+        syncPolicy: "Manual",
+        diffs: [{ id: "/ConfigMap/web/web", change: "changed", diff: "--- published\n+++ head\n-  colour: blue\n+  colour: <b>green</b>" }],
+        history: [{ id: 1, revision: "0123456789abcdef", deployedAt: "2026-01-01T11:00:00.000Z", kind: "sync", initiatedBy: `alice (api-token) ${app}`, message: "make it blue", author: "Alice", committedAt: "2026-01-01T10:59:00.000Z" }],
+      }),
     now: () => NOW,
     clusters: () => state.clusters,
     rollouts: () => [
@@ -74,6 +80,38 @@ describe("dashboard plugin", () => {
     const rollouts = await app.inject({ url: "/rollouts" });
     expect(rollouts.body).toContain('data-phase="Halted"');
     expect(rollouts.body).toMatch(/prod-us <span class="badge Degraded">Degraded<\/span>/);
+  });
+
+  it("filters, groups, maps and pages a large fleet", async () => {
+    const many = Array.from({ length: 250 }, (_, i) =>
+      cluster(`c-${String(i).padStart(3, "0")}`, { labels: { env: i % 2 === 0 ? "prod" : "dev" }, online: i % 10 !== 0, health: i % 25 === 1 ? "Degraded" : "Healthy" }),
+    );
+    const { app } = await serve({ clusters: many });
+    const first = (await app.inject({ url: "/" })).body;
+    expect(first.match(/<tr class="(online-row|offline)"/g)).toHaveLength(100);
+    expect(first.match(/class="m-[a-z]+" href="\/clusters\//g)).toHaveLength(250);
+    expect(first).toContain('<strong data-count="offline">25</strong>');
+    expect(first).toContain('<strong data-count="degraded">10</strong>');
+    expect(first).toContain("page 1 of 3");
+    const third = (await app.inject({ url: "/?page=3" })).body;
+    expect(third.match(/<tr class="(online-row|offline)"/g)).toHaveLength(50);
+    const prod = (await app.inject({ url: "/?l=env%3Dprod&q=c-00" })).body;
+    expect(prod).toContain("5 of 250 clusters match");
+    const grouped = (await app.inject({ url: "/?group=env" })).body;
+    expect(grouped).toMatch(/<tr data-group="dev"><td><a href="\/\?l=env%3Ddev">env=dev<\/a><\/td><td>125<\/td>/);
+    const degraded = (await app.inject({ url: "/?state=degraded" })).body;
+    expect(degraded.match(/<tr class="online-row"/g)).toHaveLength(10);
+    expect((await app.inject({ url: "/?l=%3D%3D" })).body).toContain("invalid selector");
+  });
+
+  it("shows an app's object tree, its diff against HEAD and its history with the commit", async () => {
+    const { app } = await serve({ clusters: [cluster("prod-eu")] });
+    const body = (await app.inject({ url: "/clusters/prod-eu/apps/web-prod-eu" })).body;
+    expect(body).toMatch(/<ol class="tree" id="tree"><li><strong>web-prod-eu<\/strong>/);
+    expect(body).toContain('data-object="Deployment/web/web"');
+    expect(body).toContain('<span class="add">+  colour: &lt;b&gt;green&lt;/b&gt;</span>');
+    expect(body).toMatch(/<tr data-history="1"><td>1<\/td>.*make it blue<\/td><td>Alice<\/td>/);
+    expect((await app.inject({ url: "/clusters/prod-eu/apps/nope" })).statusCode).toBe(404);
   });
 
   it("escapes everything it renders", async () => {

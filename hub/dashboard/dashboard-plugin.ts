@@ -4,7 +4,9 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 import type { DashboardViews } from "./dashboard-views.js";
 import { layout } from "./html.js";
 import { conditionsBanner } from "./conditions-banner.js";
-import { clusterFragment, fleetFragment, rolloutsFragment } from "./pages.js";
+import { appPage } from "./app-page.js";
+import { fleetPage } from "./fleet-page.js";
+import { clusterFragment, rolloutsFragment } from "./pages.js";
 
 export interface DashboardOptions {
   readonly views: DashboardViews;
@@ -45,7 +47,25 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     return fragment ? body : layout({ fleet: views.fleet, title, fragmentUrl: `${url}?fragment=1`, body });
   };
 
-  app.get<{ Querystring: { fragment?: string } }>("/", (req, reply) => html(reply, page("Fleet", "/", req.query.fragment !== undefined, fleetFragment(views.clusters(), views.now()))));
+  app.get<{ Querystring: { fragment?: string; q?: string; l?: string; group?: string; state?: string; page?: string } }>("/", (req, reply) => {
+    const { q, l, group, state } = req.query;
+    const query = { q, l, group, state, page: req.query.page === undefined ? undefined : Number(req.query.page) || 1 };
+    const search = new URLSearchParams(Object.entries({ q, l, group, state, page: req.query.page }).filter((e): e is [string, string] => e[1] !== undefined)).toString();
+    // The live fragment keeps the filters of the page it belongs to.
+    const url = search === "" ? "/" : `/?${search}&`;
+    const body = fleetPage(views.clusters(), views.now(), query);
+    if (req.query.fragment !== undefined) return html(reply, page("Fleet", "/", true, body));
+    return html(reply, layout({ fleet: views.fleet, title: "Fleet", fragmentUrl: url === "/" ? "/?fragment=1" : `${url}fragment=1`, body: conditionsBanner(views.conditions?.() ?? []) + body }));
+  });
+
+  app.get<{ Params: { name: string; app: string }; Querystring: { fragment?: string } }>("/clusters/:name/apps/:app", async (req, reply) => {
+    const cluster = views.clusters().find((c) => c.name === req.params.name);
+    const one = cluster?.apps.find((a) => a.name === req.params.app);
+    if (cluster === undefined || one === undefined) return html(reply.code(404), page("Not found", "/", false, `<p>No such application. <a href="/">Back to the fleet</a></p>`));
+    const detail = await views.appDetail?.(cluster.name, one.name);
+    const url = `/clusters/${encodeURIComponent(cluster.name)}/apps/${encodeURIComponent(one.name)}`;
+    return html(reply, page(`${one.name} · ${cluster.name}`, url, req.query.fragment !== undefined, appPage(cluster, one, detail)));
+  });
 
   app.get<{ Params: { name: string }; Querystring: { fragment?: string } }>("/clusters/:name", (req, reply) => {
     const cluster = views.clusters().find((c) => c.name === req.params.name);

@@ -68,6 +68,23 @@ export interface DashboardRollout {
   readonly steps: readonly DashboardRolloutStep[];
 }
 
+/** One app on one cluster in detail: what a sync would change and its deployments. */
+export interface DashboardAppDetail {
+  /** HEAD against what the cluster was sent, Secret values masked; empty when in sync. */
+  readonly diffs: readonly { readonly id: string; readonly change: string; readonly diff: string }[];
+  readonly history: readonly {
+    readonly id: number;
+    readonly revision: string;
+    readonly deployedAt: string;
+    readonly kind: string;
+    readonly initiatedBy: string;
+    readonly message?: string | undefined;
+    readonly author?: string | undefined;
+    readonly committedAt?: string | undefined;
+  }[];
+  readonly syncPolicy?: string | undefined;
+}
+
 /** The small read interface the dashboard plugin needs from its host. */
 export interface DashboardViews {
   readonly fleet: string;
@@ -75,5 +92,7 @@ export interface DashboardViews {
   rollouts(): readonly DashboardRollout[];
   /** Fleet-level failures of HEAD; optional for hosts that have none. */
   conditions?(): readonly DashboardCondition[];
+  /** Detail of one app on one cluster (diff, history); optional for hosts without it. */
+  appDetail?(cluster: string, app: string): Promise<DashboardAppDetail | undefined>;
   now(): number;
 }

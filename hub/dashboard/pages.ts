@@ -1,11 +1,5 @@
-import type { DashboardApp, DashboardCluster, DashboardRollout } from "./dashboard-views.js";
+import type { DashboardCluster, DashboardRollout } from "./dashboard-views.js";
 import { esc, token } from "./html.js";
-
-const HEALTH_ORDER = ["Healthy", "Suspended", "Progressing", "Missing", "Unknown", "Degraded"];
-
-function worst(values: readonly string[], order: readonly string[]): string {
-  return values.reduce((a, b) => (order.indexOf(b) > order.indexOf(a) ? b : a), values[0] ?? "Unknown");
-}
 
 function badge(value: string): string {
   return `<span class="badge ${token(value)}">${esc(value)}</span>`;
@@ -31,36 +25,6 @@ function connection(c: DashboardCluster): string {
   return c.online ? `<span class="badge online">online</span>` : `<span class="badge offline">offline</span>`;
 }
 
-function cell(apps: readonly DashboardApp[]): string {
-  if (apps.length === 0) return `<td class="muted">—</td>`;
-  const health = worst(apps.map((a) => a.health), HEALTH_ORDER);
-  const sync = apps.every((a) => a.sync === "Synced") ? "Synced" : apps.some((a) => a.sync === "OutOfSync") ? "OutOfSync" : "Unknown";
-  const title = apps.map((a) => `${a.name}: ${a.sync}/${a.health}`).join("\n");
-  const count = apps.length > 1 ? ` <span class="muted">×${String(apps.length)}</span>` : "";
-  return `<td data-health="${esc(health)}" data-sync="${esc(sync)}" title="${esc(title)}">${badge(health)} ${badge(sync)}${count}</td>`;
-}
-
-/** The fleet at a glance: clusters × ApplicationSets, with connection, revision and freshness. */
-export function fleetFragment(clusters: readonly DashboardCluster[], now: number): string {
-  if (clusters.length === 0) return `<p class="muted">No clusters yet: the hub has not rendered a fleet repository.</p>`;
-  const appSets = [...new Set(clusters.flatMap((c) => c.apps.map((a) => a.appSet)))].sort();
-  const online = clusters.filter((c) => c.online).length;
-  const behind = clusters.filter((c) => (c.behindHead ?? []).length > 0).length;
-  const healthy = clusters.filter((c) => c.online && c.health === "Healthy" && c.sync === "Synced" && (c.behindHead ?? []).length === 0).length;
-  const head = ["Cluster", "Connection", ...appSets.map((s) => s === "" ? "(other)" : s), "Revision", "Last seen"].map((h) => `<th>${esc(h)}</th>`).join("");
-  const rows = clusters
-    .map((c) => {
-      const cells = appSets.map((s) => cell(c.apps.filter((a) => a.appSet === s))).join("");
-      const labels = Object.entries(c.labels).map(([k, v]) => `${k}=${v}`).join(", ");
-      const rev = c.appliedRevision === c.desiredRevision || c.desiredRevision === null ? short(c.appliedRevision) : `${short(c.appliedRevision)} → ${short(c.desiredRevision)}`;
-      return `<tr class="${c.online ? "online-row" : "offline"}" data-cluster="${esc(c.name)}" data-online="${String(c.online)}" data-health="${esc(c.health)}" data-sync="${esc(c.sync)}">
-<td><a href="/clusters/${encodeURIComponent(c.name)}">${esc(c.name)}</a><br><span class="muted">${esc(labels)}</span></td><td>${connection(c)}</td>${cells}<td><code>${rev}</code></td><td>${freshness(c, now)}</td></tr>`;
-    })
-    .join("\n");
-  return `<p><strong>${String(healthy)}/${String(clusters.length)}</strong> clusters Synced and Healthy at HEAD · ${String(online)} online${behind === 0 ? "" : ` · <span class="err">${String(behind)} behind HEAD</span>`}</p>
-<table id="fleet"><thead><tr>${head}</tr></thead><tbody>${rows}</tbody></table>`;
-}
-
 function behindOf(c: DashboardCluster): string {
   const reasons = c.behindHead ?? [];
   return reasons.length === 0 ? "" : `<p class="err" data-behind-head="true">Behind HEAD, running its last good state: ${reasons.map(esc).join("; ")}</p>`;
@@ -79,7 +43,7 @@ export function clusterFragment(c: DashboardCluster, now: number): string {
               .map((o) => `<tr><td>${esc(o.kind)}</td><td>${esc(o.namespace ?? "")}</td><td>${esc(o.name)}</td><td>${badge(o.sync)}</td><td>${badge(o.health)}</td><td>${esc(o.message ?? "")}</td></tr>`)
               .join("")}</tbody></table>`;
       const problem = a.errorCode === undefined ? (a.message === undefined ? "" : `<p class="muted">${esc(a.message)}</p>`) : `<p class="err"><code>${esc(a.errorCode)}</code> ${esc(a.message ?? "")}</p>`;
-      return `<section class="app" data-app="${esc(a.name)}" data-health="${esc(a.health)}" data-sync="${esc(a.sync)}"><h3>${esc(a.name)} <span class="muted">(${esc(a.appSet)})</span> ${badge(a.sync)} ${badge(a.health)} <code>${short(a.revision)}</code></h3>${problem}${objects}</section>`;
+      return `<section class="app" data-app="${esc(a.name)}" data-health="${esc(a.health)}" data-sync="${esc(a.sync)}"><h3><a href="/clusters/${encodeURIComponent(c.name)}/apps/${encodeURIComponent(a.name)}">${esc(a.name)}</a> <span class="muted">(${esc(a.appSet)})</span> ${badge(a.sync)} ${badge(a.health)} <code>${short(a.revision)}</code></h3>${problem}${objects}</section>`;
     })
     .join("\n");
   return `<h2>${esc(c.name)} ${connection(c)} ${badge(c.sync)} ${badge(c.health)}</h2>
