@@ -89,7 +89,7 @@ async function measure(url: string, screenshot: string | undefined): Promise<Pag
     await page.goto(url, { waitUntil: "load" });
     // Evaluated in the page (DOM types are not in this project's lib).
     // The paint entry can come after the load event: wait for it (buffered), at most 10 s.
-    const timing = (await page.evaluate(`new Promise((resolve) => {
+    const timing = await page.evaluate<{ fcp: number; load: number }>(`new Promise((resolve) => {
       const nav = () => performance.getEntriesByType("navigation")[0];
       const done = (fcp) => resolve({ fcp, load: nav() ? nav().loadEventEnd : -1 });
       new PerformanceObserver((list) => {
@@ -97,7 +97,7 @@ async function measure(url: string, screenshot: string | undefined): Promise<Pag
         if (e) done(e.startTime);
       }).observe({ type: "paint", buffered: true });
       setTimeout(() => done(-1), 10000);
-    })`)) as { fcp: number; load: number };
+    })`);
     if (screenshot !== undefined) await page.screenshot({ path: screenshot, fullPage: false });
     return { bytes: Buffer.byteLength(html), serverMs, fcpMs: timing.fcp, loadMs: timing.load };
   } finally {
