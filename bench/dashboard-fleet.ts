@@ -1,10 +1,11 @@
 /**
  * dashboard-fleet: the hub's web dashboard with N registered clusters, in headless Chromium. A real
  * hub (startHub, in-process) renders a fleet repository of N `Cluster` files and one ApplicationSet
- * (3 ConfigMaps per cluster) and publishes to N simulated spokes (bench/simulated-reporting-spokes.ts)
- * that fetch, verify, "apply" and send signed status reports, so every cluster is registered with a
- * real report; every 10th spoke never connects, so the hub lists it offline. Then Chromium loads
- * the fleet page.
+ * (3 ConfigMaps per cluster) and publishes a signed desired state per cluster. N simulated spokes
+ * then register as real ones do on the wire: a signed Hello and a signed StatusReport per cluster
+ * (protocol/ signHello, signStatusReport, on the cluster's own subjects), with one cluster in 50
+ * reporting Degraded and one in 20 OutOfSync; every 10th never connects, so the hub lists it
+ * offline. Then Chromium loads the fleet page.
  *
  * Figures per size: the fleet page's weight (bytes of HTML, as the browser received it), the
  * server's time to build it, and the browser's time to first contentful paint. Baseline in the same
@@ -23,7 +24,8 @@ import { silentLogger, systemClock } from "../core/index.js";
 import { startHub, type HubConfig, type RunningHub } from "../hub/index.js";
 import { launchChromium } from "../test/harness/chromium.js";
 import { makeGitRepo, startNats, type GitRepo } from "../test/harness/index.js";
-import { ReportingSpokes } from "./simulated-reporting-spokes.js";
+import { connect } from "@nats-io/transport-node";
+import { encodeMessage, generateSigningKey, signHello, signStatusReport, subjects } from "../protocol/index.js";
 import { clusterNames } from "./simulated-spokes.js";
 
 const SIZES = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [1000, 10_000];
@@ -111,19 +113,31 @@ async function runSize(size: number, screenshot: string | undefined): Promise<vo
   const nats = await startNats();
   let repo: GitRepo | undefined;
   let hub: RunningHub | undefined;
-  let spokes: ReportingSpokes | undefined;
   try {
     repo = await makeFleetRepo(clusters);
     const config: HubConfig = { fleet: FLEET, nats: { servers: [nats.url] }, signingKeyFile: join(dir, "hub.pem"), repos: [{ url: repo.dir, appSetPath: "appsets", clustersPath: "clusters" }], listen: { host: "127.0.0.1", port: 0 }, pollIntervalMs: 0 };
     hub = await startHub(config, { clock: systemClock, logger: silentLogger() });
     await hub.service.refresh();
-    // Nine spokes in ten connect and report; the tenth stay offline (greyed rows, grey squares).
+    // Nine spokes in ten say hello and report; the tenth stay offline (greyed rows, grey squares).
     const online = clusters.filter((_, i) => i % 10 !== 9);
-    spokes = new ReportingSpokes({ servers: nats.url, fleet: FLEET, clusters: online, connections: 32, hubPublicKey: hub.publicKey });
-    spokes.spokes.arm(1);
-    await spokes.connect();
     const service = hub.service;
-    await until("every online spoke reported", () => online.every((c) => service.registry.get(c)?.report !== undefined));
+    const nc = await connect({ servers: nats.url });
+    try {
+      for (const [i, cluster] of online.entries()) {
+        const key = generateSigningKey();
+        nc.publish(subjects.hello(FLEET, cluster), encodeMessage(signHello({ fleet: FLEET, cluster, sentAt: new Date().toISOString(), spokeVersion: "bench", heartbeatSeconds: 600 }, key)));
+        const published = service.clusterState(cluster)?.published;
+        const health = i % 50 === 7 ? "Degraded" : "Healthy";
+        const sync = i % 20 === 3 ? "OutOfSync" : "Synced";
+        const report = signStatusReport({ fleet: FLEET, cluster, sentAt: new Date().toISOString(), generation: published?.generation ?? 1, revision: published?.revision ?? "", apps: [{ name: `web-${cluster}`, sync, health, revision: published?.revision ?? "" }] }, key);
+        nc.publish(subjects.status(FLEET, cluster), encodeMessage(report));
+        if (i % 500 === 0) await nc.flush();
+      }
+      await nc.flush();
+      await until("every online spoke reported", () => online.every((c) => service.registry.get(c)?.report !== undefined), 120_000);
+    } finally {
+      await nc.close();
+    }
     const base = hub.url;
     const floor = await measure(`${base}/rollouts`, undefined);
     const fleet = await measure(`${base}/`, screenshot);
@@ -140,7 +154,6 @@ async function runSize(size: number, screenshot: string | undefined): Promise<vo
       ].join("\n"),
     );
   } finally {
-    await spokes?.close();
     await hub?.close();
     await nats.stop();
     await repo?.remove();
