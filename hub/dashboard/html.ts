@@ -23,7 +23,7 @@ th{font-weight:600;font-size:.85rem;color:#444}code{font-size:.85rem}
 .Degraded,.OutOfSync,.Missing,.Halted,.RolledBack{color:var(--bad)}
 .Progressing,.Pending,.Waiting,.Suspended{color:var(--warn)}
 .Unknown,.offline,.NotSelected{color:var(--dim)}
-tr.offline td{background:#f1f1f1}.healthmap{display:grid;grid-template-columns:repeat(auto-fill,8px);gap:1px;max-width:1010px;margin:.5rem 0 1rem}.healthmap>*{display:block;width:8px;height:8px}
+tr.offline td{background:#f1f1f1}.healthmap{display:grid;grid-template-columns:repeat(auto-fill,8px);gap:1px;max-width:1010px;margin:.5rem 0 1rem}.healthmap>i[class],.healthmap>a[class]{display:block;width:8px;height:8px;border-radius:1px}
 i[class^=m-]{display:inline-block;width:.7rem;height:.7rem;border-radius:2px}.legend{list-style:none;padding:0;display:flex;flex-wrap:wrap;gap:.3rem 1.2rem;margin:.4rem 0}.legend a{color:inherit;text-decoration:none}
 .m-healthy{background:#2e9d4b}.m-degraded{background:#c62828}.m-behind{background:#e65100}.m-outofsync{background:#f9a825}.m-progressing{background:#1e88e5}.m-unknown{background:#9e9e9e}.m-offline{background:#d0d0d0}
 .filters input,.filters select{font:inherit;padding:.15rem .3rem}.pager a{margin:0 .5rem}pre.diff{background:#fff;border:1px solid var(--line);padding:.5rem;overflow:auto;font-size:.8rem}
