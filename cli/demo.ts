@@ -66,7 +66,7 @@ export const registerDemo: CommandRegistrar = (program, ctx) => {
         `  1. kubectl --kubeconfig ${kubeconfig} get deploy -A`,
         `  2. edit ${join(demo.repoDir, "apps", "web", "base", "deployment.yaml")} (say, add an env var to the container; prod pins its image tag in overlays/prod), then`,
         `     git -C ${demo.repoDir} commit -am "bump web"   # the hub polls every 2s`,
-        `  3. flotilla status --hub ${demo.hubUrl} -o wide`,
+        `  3. npx flotilla status --hub ${demo.hubUrl} -o wide`,
         "",
         "Press Ctrl-C to stop every process the demo started.",
         "",

@@ -77,7 +77,7 @@ describe("flotilla demo", () => {
     expect(hubUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect([...kubeconfigs.keys()].sort()).toEqual(["prod-eu", "prod-us", "staging"]);
     expect(stdout).toContain(`1. kubectl --kubeconfig ${kubeconfigs.get("prod-eu") ?? ""} get deploy -A`);
-    expect(stdout).toContain(`3. flotilla status --hub ${hubUrl} -o wide`);
+    expect(stdout).toContain(`3. npx flotilla status --hub ${hubUrl} -o wide`);
   });
 
   it("runs the example apps in the clusters, with the sealed and SOPS Secrets only where they belong", async () => {
