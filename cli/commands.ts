@@ -33,7 +33,7 @@ export const COMMANDS: readonly CommandEntry[] = [
 ];
 
 /** Global options that take a value, so their value is not mistaken for the command name. */
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(["--log-level"]);
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(["--log-level", "--log-file"]);
 
 /** The entries needed to run `argv`: just the named command, or all `available` for help and typos. */
 export function commandsFor(argv: readonly string[], available: readonly CommandEntry[] = COMMANDS): readonly CommandEntry[] {
