@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { PassThrough, Readable } from "node:stream";
 import { afterAll, describe, expect, it } from "vitest";
 import { Decrypter, Encrypter, identityToRecipient } from "age-encryption";
-import { silentLogger } from "../core/index.js";
+import { silentLogger, systemClock } from "../core/index.js";
 import type { CliContext } from "./context.js";
 import { EXIT, runCli } from "./run-cli.js";
 
@@ -26,7 +26,7 @@ async function flotilla(args: string[], stdin = ""): Promise<{ code: number; out
     stdin: Readable.from([stdin]),
     stdout,
     stderr,
-    clock: { now: () => NOW },
+    clock: { ...systemClock, now: () => NOW },
     logger: silentLogger,
     shutdown: new AbortController().signal,
   };
