@@ -69,7 +69,7 @@ export const registerDemo: CommandRegistrar = (program, ctx) => {
         "Kubeconfigs:",
         ...[...demo.kubeconfigs].map(([name, file]) => `  ${name.padEnd(10)} ${file}`),
         "",
-        "Three things to try:",
+        `${(faults?.unpullableImages ?? []).length > 0 ? "Four" : "Three"} things to try:`,
         `  1. kubectl --kubeconfig ${kubeconfig} get deploy -A`,
         `  2. edit ${join(demo.repoDir, "apps", "web", "base", "deployment.yaml")} (say, add an env var to the container; prod pins its image tag in overlays/prod), then`,
         `     git -C ${demo.repoDir} commit -am "bump web"   # the hub polls every 2s`,
