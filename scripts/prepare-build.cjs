@@ -2,6 +2,7 @@
 // at once. With --omit=dev there is no TypeScript to build with; say so and leave dist/ alone
 // instead of failing the install (the Docker images build dist/ themselves).
 const { spawnSync } = require("node:child_process");
+const { chmodSync } = require("node:fs");
 
 let tsc;
 try {
@@ -11,4 +12,6 @@ try {
   process.exit(0);
 }
 const result = spawnSync(process.execPath, [tsc, "-p", "tsconfig.build.json"], { stdio: "inherit" });
+// tsc writes files 0644; npx runs the package's bin directly, so it must be executable.
+if (result.status === 0) chmodSync("dist/cli/main.js", 0o755);
 process.exit(result.status ?? 1);
