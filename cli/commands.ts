@@ -9,6 +9,8 @@ export interface CommandEntry {
   /** The top-level command name as typed by the user. */
   readonly name: string;
   readonly load: () => Promise<CommandRegistrar>;
+  /** Needs every other command registered too (`completion` walks the whole tree). */
+  readonly needsAll?: boolean;
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
@@ -28,10 +30,11 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "keys", load: async () => (await import("./keys.js")).registerKeys },
   { name: "sops", load: async () => (await import("./sops.js")).registerSops },
   { name: "devcluster", load: async () => (await import("./devcluster.js")).registerDevcluster },
+  { name: "completion", load: async () => (await import("./completion.js")).registerCompletion, needsAll: true },
 ];
 
 /** Global options that take a value, so their value is not mistaken for the command name. */
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(["--log-level"]);
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(["--log-level", "--log-file"]);
 
 /** The entries needed to run `argv`: just the named command, or all `available` for help and typos. */
 export function commandsFor(argv: readonly string[], available: readonly CommandEntry[] = COMMANDS): readonly CommandEntry[] {
@@ -43,7 +46,7 @@ export function commandsFor(argv: readonly string[], available: readonly Command
     }
     if (arg.startsWith("-")) continue;
     const entry = available.find((c) => c.name === arg);
-    return entry === undefined ? available : [entry];
+    return entry === undefined || entry.needsAll === true ? available : [entry];
   }
   return available;
 }

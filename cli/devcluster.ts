@@ -30,7 +30,7 @@ function parseTimeFactor(text: string): number {
 }
 
 /** Reads a DevClusterFaults JSON file; a missing, malformed or invalid file is DEVCLUSTER_INVALID_FAULTS naming it. */
-async function readFaults(file: string): Promise<DevClusterFaults> {
+export async function readFaults(file: string): Promise<DevClusterFaults> {
   let text: string;
   try {
     text = await readFile(file, "utf8");

@@ -17,6 +17,7 @@ export async function buildProgram(ctx: CliContext, argv: readonly string[] = []
     .version(FLOTILLA_VERSION, "-v, --version")
     .option("--debug", "print stack traces for errors")
     .option("--log-level <level>", "debug, info, warn or error", "info")
+    .option("--log-file <file>", "write the JSON log records to this file instead of stderr ($FLOTILLA_LOG_FILE)")
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({

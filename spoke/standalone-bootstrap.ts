@@ -50,20 +50,18 @@ export function desiredFromRender(render: ClusterRender, revision: string): Desi
 }
 
 /**
- * Disaster recovery with no hub: restore the sealing keys from the age backup, render this
- * cluster's state from Git with gitops/ (the hub's own code), and reconcile it once.
+ * Disaster recovery with no hub: open the age key backup, render this cluster's state from Git
+ * with gitops/ (the hub's own code), and only when all of that succeeded restore the keys and
+ * reconcile once.
  * The runtime keeps running afterwards (`--then-join` hands it to a hub session unchanged).
  */
 export async function bootstrapFromGit(options: BootstrapOptions): Promise<BootstrapResult> {
   const logger = options.logger ?? silentLogger();
   const { runtime } = options;
-  let restoredKeys = 0;
-  if (options.restore !== undefined) {
-    const restored = await restoreKeys(options.restore.backup, options.restore.identity, { file: options.restore.file });
-    restoredKeys = await runtime.custody.storeKeys(restored.keys);
-    logger.info({ keys: restoredKeys }, "restored sealing keys from the backup");
-  }
-  await runtime.custody.ensureSealingKeys();
+  // Everything that can fail on the user's input (the backup and its identity, the repository, the
+  // cluster name, each ApplicationSet and app) is checked before the first write to the cluster:
+  // a typo must not leave a namespace and restored keys behind.
+  const restored = options.restore === undefined ? undefined : await restoreKeys(options.restore.backup, options.restore.identity, { file: options.restore.file });
   let render;
   try {
     // Loaded here, not at the top: a running spoke never renders Git, and the renderer with
@@ -101,6 +99,12 @@ export async function bootstrapFromGit(options: BootstrapOptions): Promise<Boots
     });
   }
   const state = desiredFromRender(cluster, render.revision);
+  let restoredKeys = 0;
+  if (restored !== undefined) {
+    restoredKeys = await runtime.custody.storeKeys(restored.keys);
+    logger.info({ keys: restoredKeys }, "restored sealing keys from the backup");
+  }
+  await runtime.custody.ensureSealingKeys();
   runtime.start();
   const pass = runtime.nextPass();
   runtime.setDesired(state);
