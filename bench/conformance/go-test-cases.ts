@@ -764,13 +764,13 @@ function binary(op: string, a: unknown, b: unknown): unknown {
   const bothInt = typeof a === "bigint" && typeof b === "bigint";
   switch (op) {
     case "+":
-      return bothInt ? (a as bigint) + (b as bigint) : x + y;
+      return bothInt ? (a) + (b) : x + y;
     case "-":
-      return bothInt ? (a as bigint) - (b as bigint) : x - y;
+      return bothInt ? (a) - (b) : x - y;
     case "*":
-      return bothInt ? (a as bigint) * (b as bigint) : x * y;
+      return bothInt ? (a) * (b) : x * y;
     case "/":
-      return bothInt ? (a as bigint) / (b as bigint) : x / y;
+      return bothInt ? (a) / (b) : x / y;
     default:
       return new Unknown(`operator ${op}`);
   }

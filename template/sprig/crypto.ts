@@ -237,7 +237,7 @@ function createCertificate(clock: Clock, random: RandomSource, req: CertRequest,
   }
   // Go adds a subject key id to CA certificates, and an authority key id from a different parent's.
   if (req.isCA) extensions.push({ name: "subjectKeyIdentifier" });
-  const parentSkid = signer?.cert.getExtension("subjectKeyIdentifier") as { subjectKeyIdentifier?: string } | undefined;
+  const parentSkid: { subjectKeyIdentifier?: string } | undefined = signer?.cert.getExtension("subjectKeyIdentifier");
   if (parentSkid?.subjectKeyIdentifier !== undefined) extensions.push({ name: "authorityKeyIdentifier", keyIdentifier: forge.util.hexToBytes(parentSkid.subjectKeyIdentifier) });
   cert.setExtensions(extensions);
   cert.sign(signer === undefined ? keyForge : forgeKey(signer.key, "error creating certificate"), forge.md.sha256.create());
