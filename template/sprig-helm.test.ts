@@ -255,6 +255,29 @@ describe("crypto", () => {
     expect(fails('{{ genSelfSignedCert "x" (list 5) nil 1 }}').message).toContain("error parsing ip: 5 is not a string");
   });
 
+  it.each(["ecdsa", "ed25519", "rsa"])("certifies and signs with %s keys as Go does (genCAWithKey, genSignedCertWithKey)", (algo) => {
+    const out = run(
+      `{{ $ca := genPrivateKey "${algo}" | genCAWithKey "foo-ca" 365 }}{{ $k := genPrivateKey "ecdsa" }}` +
+        '{{ $c := genSignedCertWithKey "foo.com" (list "10.0.0.1") (list "bar.com") 30 $ca $k }}{{ $s := genPrivateKey "ed25519" | genSelfSignedCertWithKey "self" nil nil 1 }}' +
+        "{{ $ca.Cert }}@@@{{ $c.Cert }}@@@{{ $s.Cert }}@@@{{ $ca.Key }}",
+    );
+    const [caPem = "", certPem = "", selfPem = "", caKey = ""] = out.split("@@@");
+    const ca = new X509Certificate(caPem);
+    const cert = new X509Certificate(certPem);
+    const self = new X509Certificate(selfPem);
+    expect(ca.ca).toBe(true);
+    expect(ca.verify(ca.publicKey)).toBe(true);
+    expect(ca.checkPrivateKey(createPrivateKey(caKey))).toBe(true);
+    expect(cert.checkIssued(ca)).toBe(true);
+    expect(cert.verify(ca.publicKey)).toBe(true);
+    expect(cert.publicKey.asymmetricKeyType).toBe("ec");
+    expect(cert.subjectAltName).toBe("DNS:bar.com, IP Address:10.0.0.1");
+    expect(self.verify(self.publicKey)).toBe(true);
+    expect(self.publicKey.asymmetricKeyType).toBe("ed25519");
+    // The CA's subject key id is the signed certificate's authority key id (Go links them the same way).
+    expect(cert.toLegacyObject().ext_key_usage).toEqual(["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]);
+  });
+
   it("buildCustomCert checks and returns the pair", () => {
     const ca = run('{{ $ca := genCA "x" 1 }}{{ $ca.Cert | b64enc }} {{ $ca.Key | b64enc }}').split(" ");
     expect(run(`{{ (buildCustomCert ${JSON.stringify(ca[0])} ${JSON.stringify(ca[1])}).Cert | b64enc }}`)).toBe(ca[0]);

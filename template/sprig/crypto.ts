@@ -1,4 +1,4 @@
-import { createCipheriv, createDecipheriv, createHmac, createPrivateKey, scryptSync, X509Certificate, type KeyObject } from "node:crypto";
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPrivateKey, createPublicKey, scryptSync, sign, X509Certificate, type KeyObject } from "node:crypto";
 import bcryptjs from "bcryptjs";
 import forge from "node-forge";
 import type { Clock } from "../../core/index.js";
@@ -207,16 +207,60 @@ function isIp(s: string): boolean {
   }
 }
 
-function forgeKey(key: KeyObject, what: string): forge.pki.rsa.PrivateKey {
-  if (key.asymmetricKeyType !== "rsa") throw new Error(`${what}: only RSA keys can sign or be certified here (got ${key.asymmetricKeyType ?? "unknown"})`);
-  return forge.pki.privateKeyFromPem(key.export({ type: "pkcs1", format: "pem" }).toString());
+/** The signature algorithm Go's CreateCertificate picks for a signing key, as an AlgorithmIdentifier. */
+function signatureAlgorithm(key: KeyObject): { node: forge.asn1.Asn1; sign: (tbs: Buffer) => Buffer } {
+  const { asn1 } = forge;
+  const oid = (id: string): forge.asn1.Asn1 => asn1.create(asn1.Class.UNIVERSAL, asn1.Type.OID, false, asn1.oidToDer(id).getBytes());
+  switch (key.asymmetricKeyType) {
+    case "rsa": // sha256WithRSAEncryption, NULL parameters
+      return {
+        node: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [oid("1.2.840.113549.1.1.11"), asn1.create(asn1.Class.UNIVERSAL, asn1.Type.NULL, false, "")]),
+        sign: (tbs) => sign("sha256", tbs, key),
+      };
+    case "ec": // ecdsa-with-SHA256 (Go uses SHA-256 for P-256), no parameters
+      return { node: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [oid("1.2.840.10045.4.3.2")]), sign: (tbs) => sign("sha256", tbs, { key, dsaEncoding: "der" }) };
+    case "ed25519":
+      return { node: asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [oid("1.3.101.112")]), sign: (tbs) => sign(null, tbs, key) };
+    default:
+      throw new Error(`error creating certificate: x509: unsupported key type ${key.asymmetricKeyType ?? "unknown"}`);
+  }
 }
 
-/** Go's x509.CreateCertificate over getBaseCertTemplate, as Sprig fills it. */
-function createCertificate(clock: Clock, random: RandomSource, req: CertRequest, key: KeyObject, signer?: { cert: forge.pki.Certificate; key: KeyObject }): Certificate {
-  const keyForge = forgeKey(key, "error creating certificate");
+/** SubjectPublicKeyInfo DER of a key, and the bytes of its subjectPublicKey BIT STRING (what Go hashes for a key id). */
+function publicKeyInfo(key: KeyObject): { der: Buffer; keyBytes: Buffer } {
+  const der = createPublicKey(key).export({ type: "spki", format: "der" });
+  const parsed = toForge(der);
+  const bits = (parsed.value as forge.asn1.Asn1[])[1];
+  const raw = Buffer.from(typeof bits?.value === "string" ? bits.value : "", "binary");
+  return { der, keyBytes: raw.subarray(1) };
+}
+
+/** forge's fromDer takes an options object (its typings only know the older boolean). */
+const fromDer = forge.asn1.fromDer as unknown as (bytes: forge.util.ByteStringBuffer, options: { decodeBitStrings: boolean }) => forge.asn1.Asn1;
+const toForge = (der: Buffer): forge.asn1.Asn1 => fromDer(forge.util.createBuffer(der.toString("binary")), { decodeBitStrings: false });
+/** Present in node-forge (x509.js) though missing from its typings. */
+const getTBSCertificate = (forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
+const fromForge = (node: forge.asn1.Asn1): Buffer => Buffer.from(forge.asn1.toDer(node).getBytes(), "binary");
+
+interface Signer {
+  /** The CA certificate's subject Name, DER, which becomes the issuer. */
+  readonly subject: forge.asn1.Asn1;
+  readonly subjectKeyId: Buffer | undefined;
+  readonly key: KeyObject;
+}
+
+/**
+ * Go's x509.CreateCertificate over getBaseCertTemplate, as Sprig fills it. node-forge writes the
+ * TBSCertificate (names, validity, extensions); the key info and signature come from node:crypto, so
+ * RSA, ECDSA P-256 and ed25519 keys all work, as in Go.
+ */
+function createCertificate(clock: Clock, random: RandomSource, req: CertRequest, key: KeyObject, signer?: Signer): Certificate {
+  const signingKey = signer?.key ?? key;
+  const algorithm = signatureAlgorithm(signingKey);
+  const spki = publicKeyInfo(key);
   const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.setRsaPublicKey(keyForge.n, keyForge.e);
+  // A placeholder forge can encode; the real SubjectPublicKeyInfo replaces it below.
+  cert.publicKey = forge.pki.setRsaPublicKey(new forge.jsbn.BigInteger("3"), new forge.jsbn.BigInteger("3"));
   // A positive 128-bit serial, minimally DER-encoded (a leading 00 when the top bit is set).
   let serial = Buffer.from(random.bytes(16)).toString("hex").replace(/^(00)+/, "");
   if (serial === "") serial = "01";
@@ -226,7 +270,7 @@ function createCertificate(clock: Clock, random: RandomSource, req: CertRequest,
   cert.validity.notBefore = new Date(now);
   cert.validity.notAfter = new Date(now + req.daysValid * 86_400_000);
   cert.setSubject([{ name: "commonName", value: req.cn }]);
-  cert.setIssuer(signer === undefined ? [{ name: "commonName", value: req.cn }] : signer.cert.subject.attributes);
+  cert.setIssuer([{ name: "commonName", value: req.cn }]);
   const extensions: object[] = [
     { name: "keyUsage", critical: true, digitalSignature: true, keyEncipherment: true, keyCertSign: req.isCA },
     { name: "extKeyUsage", serverAuth: true, clientAuth: true },
@@ -235,13 +279,29 @@ function createCertificate(clock: Clock, random: RandomSource, req: CertRequest,
   if (req.ips.length > 0 || req.dns.length > 0) {
     extensions.push({ name: "subjectAltName", altNames: [...req.dns.map((value) => ({ type: 2, value })), ...req.ips.map((ip) => ({ type: 7, ip }))] });
   }
-  // Go adds a subject key id to CA certificates, and an authority key id from a different parent's.
-  if (req.isCA) extensions.push({ name: "subjectKeyIdentifier" });
-  const parentSkid: { subjectKeyIdentifier?: string } | undefined = signer?.cert.getExtension("subjectKeyIdentifier");
-  if (parentSkid?.subjectKeyIdentifier !== undefined) extensions.push({ name: "authorityKeyIdentifier", keyIdentifier: forge.util.hexToBytes(parentSkid.subjectKeyIdentifier) });
+  // Go adds a subject key id (SHA-1 of the public key bits) to CA certificates, and an authority key
+  // id from a different parent's subject key id.
+  if (req.isCA) extensions.push({ name: "subjectKeyIdentifier", subjectKeyIdentifier: createHash("sha1").update(spki.keyBytes).digest("hex") });
+  if (signer?.subjectKeyId !== undefined) extensions.push({ name: "authorityKeyIdentifier", keyIdentifier: signer.subjectKeyId.toString("binary") });
   cert.setExtensions(extensions);
-  cert.sign(signer === undefined ? keyForge : forgeKey(signer.key, "error creating certificate"), forge.md.sha256.create());
-  return new Certificate(forge.pki.certificateToPem(cert).replace(/\r\n/g, "\n"), privateKeyPem(key));
+  // forge encodes the signature algorithm from here; the real one replaces it below.
+  cert.siginfo.algorithmOid = forge.pki.oids.sha256WithRSAEncryption ?? "1.2.840.113549.1.1.11";
+  const tbs = getTBSCertificate(cert);
+  const fields = tbs.value as forge.asn1.Asn1[];
+  // version, serial, signature, issuer, validity, subject, subjectPublicKeyInfo, extensions
+  fields[2] = algorithm.node;
+  if (signer !== undefined) fields[3] = signer.subject;
+  fields[6] = toForge(spki.der);
+  const tbsDer = fromForge(tbs);
+  const { asn1 } = forge;
+  const signature = algorithm.sign(tbsDer);
+  const certificate = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [
+    toForge(tbsDer),
+    algorithm.node,
+    asn1.create(asn1.Class.UNIVERSAL, asn1.Type.BITSTRING, false, "\x00" + signature.toString("binary")),
+  ]);
+  const b64 = fromForge(certificate).toString("base64").replace(/.{64}/g, "$&\n").replace(/\n$/, "");
+  return new Certificate(`-----BEGIN CERTIFICATE-----\n${b64}\n-----END CERTIFICATE-----\n`, privateKeyPem(key));
 }
 
 function asCertificate(v: unknown): Certificate {
@@ -249,14 +309,27 @@ function asCertificate(v: unknown): Certificate {
   return v;
 }
 
-function parseSigner(ca: Certificate): { cert: forge.pki.Certificate; key: KeyObject } {
-  let cert: forge.pki.Certificate;
+/** The CA's subject and subject key id, read from its DER (forge cannot parse non-RSA certificates). */
+function parseSigner(ca: Certificate): Signer {
+  let der: Buffer;
   try {
-    new X509Certificate(ca.cert);
-    cert = forge.pki.certificateFromPem(ca.cert);
+    der = new X509Certificate(ca.cert).raw;
   } catch (err) {
-    if (!ca.cert.includes("-----BEGIN")) throw new Error("unable to decode certificate");
+    if (!ca.cert.includes("-----BEGIN CERTIFICATE-----")) throw new Error("unable to decode certificate");
     throw new Error(`error parsing certificate: decodedSignerCert.Bytes: ${err instanceof Error ? err.message : String(err)}`);
+  }
+  const tbs = ((toForge(der).value as forge.asn1.Asn1[])[0]?.value ?? []) as forge.asn1.Asn1[];
+  const hasVersion = tbs[0]?.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC;
+  const subject = tbs[hasVersion ? 5 : 4];
+  if (subject === undefined) throw new Error("error parsing certificate: decodedSignerCert.Bytes: x509: malformed certificate");
+  let subjectKeyId: Buffer | undefined;
+  const extensions = tbs.find((n) => n.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && n.type === 3);
+  for (const ext of ((extensions?.value as forge.asn1.Asn1[] | undefined)?.[0]?.value ?? []) as forge.asn1.Asn1[]) {
+    const parts = ext.value as forge.asn1.Asn1[];
+    if (forge.asn1.derToOid(forge.util.createBuffer(parts[0]?.value as string)) !== "2.5.29.14") continue;
+    const octets = parts[parts.length - 1]?.value;
+    const inner = forge.asn1.fromDer(forge.util.createBuffer(typeof octets === "string" ? octets : ""));
+    subjectKeyId = Buffer.from(typeof inner.value === "string" ? inner.value : "", "binary");
   }
   let key: KeyObject;
   try {
@@ -264,7 +337,7 @@ function parseSigner(ca: Certificate): { cert: forge.pki.Certificate; key: KeyOb
   } catch (err) {
     throw new Error(`error parsing private key: ${err instanceof Error ? err.message : String(err)}`);
   }
-  return { cert, key };
+  return { subject, subjectKeyId, key };
 }
 
 function withPemKey(pem: string): KeyObject {
