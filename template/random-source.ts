@@ -1,6 +1,6 @@
 import { generateKeyPairSync, randomBytes, type KeyObject } from "node:crypto";
 
-export type KeyAlgorithm = "rsa-2048" | "rsa-4096" | "ecdsa-p256" | "ed25519";
+export type KeyAlgorithm = "rsa-2048" | "rsa-4096" | "ecdsa-p256" | "ed25519" | "dsa-2048-256";
 
 /**
  * Where the Sprig functions that Go backs with crypto/rand get their randomness (`randAlpha`,
@@ -26,6 +26,8 @@ export const systemRandom: RandomSource = {
         return generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
       case "ed25519":
         return generateKeyPairSync("ed25519").privateKey;
+      case "dsa-2048-256":
+        return generateKeyPairSync("dsa", { modulusLength: 2048, divisorLength: 256 }).privateKey;
     }
   },
 };

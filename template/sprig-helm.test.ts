@@ -1,4 +1,4 @@
-import { createPrivateKey, generateKeyPairSync, X509Certificate, type KeyObject } from "node:crypto";
+import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate, type KeyObject } from "node:crypto";
 import bcryptjs from "bcryptjs";
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../core/index.js";
@@ -26,6 +26,8 @@ function fixedRandom(): RandomSource {
         // One 2048-bit RSA key stands for both sizes: the tests check forms, not key strength.
         if (algorithm.startsWith("rsa")) k = keys.get("rsa") ?? generateKeyPairSync("rsa", { modulusLength: 2048 }).privateKey;
         else if (algorithm === "ecdsa-p256") k = generateKeyPairSync("ec", { namedCurve: "P-256" }).privateKey;
+        // 1024-bit DSA keeps the test fast; the PEM form does not depend on the size.
+        else if (algorithm === "dsa-2048-256") k = generateKeyPairSync("dsa", { modulusLength: 1024, divisorLength: 160 }).privateKey;
         else k = generateKeyPairSync("ed25519").privateKey;
         if (algorithm.startsWith("rsa")) keys.set("rsa", k);
         keys.set(algorithm, k);
@@ -217,7 +219,15 @@ describe("crypto", () => {
     expect(ed).toMatch(/^-----BEGIN PRIVATE KEY-----\n/);
     expect(createPrivateKey(ed).asymmetricKeyType).toBe("ed25519");
     expect(run('{{ genPrivateKey "bad" }}')).toBe("Unknown type bad");
-    expect(fails('{{ genPrivateKey "dsa" }}').message).toContain("dsa keys are not supported");
+    const dsa = run('{{ genPrivateKey "dsa" }}');
+    expect(dsa).toMatch(/^-----BEGIN DSA PRIVATE KEY-----\n/);
+    // OpenSSL reads Go's form; the key it holds is the one drawn (y = g^x mod p computed right).
+    const parsed = createPrivateKey(dsa);
+    expect(parsed.asymmetricKeyType).toBe("dsa");
+    expect(parsed.export({ type: "pkcs8", format: "pem" })).toBe(random.privateKey("dsa-2048-256").export({ type: "pkcs8", format: "pem" }));
+    const spki = (k: KeyObject): string => createPublicKey(k).export({ type: "spki", format: "pem" }).toString();
+    expect(spki(parsed)).toBe(spki(random.privateKey("dsa-2048-256")));
+    expect(fails(`{{ genCAWithKey "ca" 1 ${JSON.stringify(dsa)} }}`).message).toContain("error creating certificate: x509: unsupported key type dsa");
   });
 
   it("genCA, genSelfSignedCert and genSignedCert build certificates a TLS stack accepts", () => {

@@ -145,6 +145,31 @@ export function privateKeyPem(key: KeyObject): string {
   }
 }
 
+/**
+ * Go's "DSA PRIVATE KEY" block: the OpenSSL form SEQUENCE { 0, p, q, g, y, x }. node:crypto only
+ * writes DSA keys as PKCS#8, so read p, q, g and x from that and compute y = g^x mod p.
+ */
+function dsaPrivateKeyPem(key: KeyObject): string {
+  const { asn1 } = forge;
+  const info = toForge(key.export({ type: "pkcs8", format: "der" }));
+  const [, algorithm, octets] = info.value as forge.asn1.Asn1[];
+  const params = ((algorithm?.value as forge.asn1.Asn1[] | undefined)?.[1]?.value ?? []) as forge.asn1.Asn1[];
+  const int = (n: forge.asn1.Asn1 | undefined): bigint => BigInt("0x" + (Buffer.from(typeof n?.value === "string" ? n.value : "", "binary").toString("hex") || "0"));
+  const [p, q, g] = [int(params[0]), int(params[1]), int(params[2])];
+  const x = int(toForge(Buffer.from(typeof octets?.value === "string" ? octets.value : "", "binary")));
+  let y = 1n;
+  for (let base = g % p, e = x; e > 0n; e >>= 1n, base = (base * base) % p) if (e & 1n) y = (y * base) % p;
+  const der = (n: bigint): forge.asn1.Asn1 => {
+    let hex = n.toString(16);
+    if (hex.length % 2 === 1) hex = "0" + hex;
+    if (parseInt(hex.slice(0, 1), 16) >= 8) hex = "00" + hex;
+    return asn1.create(asn1.Class.UNIVERSAL, asn1.Type.INTEGER, false, forge.util.hexToBytes(hex));
+  };
+  const seq = asn1.create(asn1.Class.UNIVERSAL, asn1.Type.SEQUENCE, true, [der(0n), der(p), der(q), der(g), der(y), der(x)]);
+  const b64 = fromForge(seq).toString("base64").replace(/.{64}/g, "$&\n").replace(/\n$/, "");
+  return `-----BEGIN DSA PRIVATE KEY-----\n${b64}\n-----END DSA PRIVATE KEY-----\n`;
+}
+
 export function generatePrivateKey(random: RandomSource, typ: string): string {
   switch (typ) {
     case "":
@@ -155,8 +180,7 @@ export function generatePrivateKey(random: RandomSource, typ: string): string {
     case "ed25519":
       return privateKeyPem(random.privateKey("ed25519"));
     case "dsa":
-      // Go 1.x still generates DSA keys; node:crypto cannot write Go's "DSA PRIVATE KEY" form.
-      throw new Error("dsa keys are not supported: use rsa, ecdsa or ed25519");
+      return dsaPrivateKeyPem(random.privateKey("dsa-2048-256"));
     default:
       return `Unknown type ${typ}`;
   }
@@ -169,7 +193,7 @@ function parsePrivateKeyPem(pem: string): KeyObject {
   const type = m[1] ?? "";
   if (type !== "PRIVATE KEY" && !type.endsWith(" PRIVATE KEY")) throw new Error(`no private key data in PEM block of type ${type}`);
   const prefix = type === "PRIVATE KEY" ? "" : type.slice(0, -" PRIVATE KEY".length);
-  if (prefix !== "" && prefix !== "RSA" && prefix !== "EC") throw new Error(`invalid private key type ${type}`);
+  if (prefix !== "" && prefix !== "RSA" && prefix !== "EC" && prefix !== "DSA") throw new Error(`invalid private key type ${type}`);
   try {
     return createPrivateKey({ key: pem, format: "pem" });
   } catch {
