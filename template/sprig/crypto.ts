@@ -263,7 +263,8 @@ function publicKeyInfo(key: KeyObject): { der: Buffer; keyBytes: Buffer } {
 const fromDer = forge.asn1.fromDer as unknown as (bytes: forge.util.ByteStringBuffer, options: { decodeBitStrings: boolean }) => forge.asn1.Asn1;
 const toForge = (der: Buffer): forge.asn1.Asn1 => fromDer(forge.util.createBuffer(der.toString("binary")), { decodeBitStrings: false });
 /** Present in node-forge (x509.js) though missing from its typings. */
-const getTBSCertificate = (forge.pki as unknown as { getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1 }).getTBSCertificate;
+const getTBSCertificate = (cert: forge.pki.Certificate): forge.asn1.Asn1 =>
+  (forge.pki as unknown as { getTBSCertificate: (c: forge.pki.Certificate) => forge.asn1.Asn1 }).getTBSCertificate(cert);
 const fromForge = (node: forge.asn1.Asn1): Buffer => Buffer.from(forge.asn1.toDer(node).getBytes(), "binary");
 
 interface Signer {
@@ -347,7 +348,8 @@ function parseSigner(ca: Certificate): Signer {
   const subject = tbs[hasVersion ? 5 : 4];
   if (subject === undefined) throw new Error("error parsing certificate: decodedSignerCert.Bytes: x509: malformed certificate");
   let subjectKeyId: Buffer | undefined;
-  const extensions = tbs.find((n) => n.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && n.type === 3);
+  // The [3] EXPLICIT extensions wrapper (a context-specific tag 3).
+  const extensions = tbs.find((n) => n.tagClass === forge.asn1.Class.CONTEXT_SPECIFIC && Number(n.type) === 3);
   for (const ext of ((extensions?.value as forge.asn1.Asn1[] | undefined)?.[0]?.value ?? []) as forge.asn1.Asn1[]) {
     const parts = ext.value as forge.asn1.Asn1[];
     if (forge.asn1.derToOid(forge.util.createBuffer(parts[0]?.value as string)) !== "2.5.29.14") continue;
