@@ -2,7 +2,7 @@ import { createPrivateKey, createPublicKey, generateKeyPairSync, X509Certificate
 import bcryptjs from "bcryptjs";
 import { describe, expect, it } from "vitest";
 import type { Clock } from "../core/index.js";
-import { renderTemplate, TemplateError, type FunctionSet, type RandomSource } from "./index.js";
+import { BudgetExceededError, ExecBudget, parseTemplate, renderTemplate, TemplateError, type FunctionSet, type RandomSource } from "./index.js";
 
 /**
  * The Sprig functions Helm charts use that the ApplicationSet set long lacked: semver, url, toDate,
@@ -286,6 +286,18 @@ describe("crypto", () => {
     expect(self.publicKey.asymmetricKeyType).toBe("ed25519");
     // The CA's subject key id is the signed certificate's authority key id (Go links them the same way).
     expect(cert.toLegacyObject().ext_key_usage).toEqual(["1.3.6.1.5.5.7.3.1", "1.3.6.1.5.5.7.3.2"]);
+  });
+
+  it("a loop of expensive calls stops at the time budget after one call, not after thousands", () => {
+    let t = 0;
+    // Each clock read advances 1 s; the budget allows 2.5 s.
+    const budget = new ExecBudget({ now: () => (t += 1000), total: { timeoutMs: 2500 } });
+    let calls = 0;
+    const counting: RandomSource = { bytes: random.bytes, privateKey: (a) => { calls++; return random.privateKey(a); } };
+    const tpl = parseTemplate('{{ range until 1000 }}{{ genPrivateKey "ecdsa" | len }}{{ end }}', { random: counting, functionSet: "helm" });
+    expect(() => tpl.execute({}, budget)).toThrow(BudgetExceededError);
+    expect(calls).toBeLessThanOrEqual(2);
+    expect(fails('{{ genCA "x" 9999999 }}').message).toContain("x509: invalid validity: 9999999 days");
   });
 
   it("buildCustomCert checks and returns the pair", () => {

@@ -3,6 +3,7 @@ import bcryptjs from "bcryptjs";
 import forge from "node-forge";
 import type { Clock } from "../../core/index.js";
 import { goFunc, type GoFunction } from "../go-function.js";
+import { expensiveCall } from "../exec-budget.js";
 import { GoStruct, type GoMember } from "../go-struct.js";
 import { formatValue, typeName } from "../go-values.js";
 import type { RandomSource } from "../random-source.js";
@@ -81,6 +82,7 @@ function uint32be(n: number): Buffer {
 export function derivePassword(counter: bigint, passwordType: string, password: string, user: string, site: string): string {
   const templates = Object.hasOwn(PASSWORD_TEMPLATES, passwordType) ? PASSWORD_TEMPLATES[passwordType] : undefined;
   if (templates === undefined) return `cannot find password template ${passwordType}`;
+  expensiveCall();
   const userBytes = Buffer.from(user, "utf8");
   const siteBytes = Buffer.from(site, "utf8");
   const salt = Buffer.concat([Buffer.from(MASTER_PASSWORD_SEED), uint32be(userBytes.length), userBytes]);
@@ -171,6 +173,7 @@ function dsaPrivateKeyPem(key: KeyObject): string {
 }
 
 export function generatePrivateKey(random: RandomSource, typ: string): string {
+  expensiveCall();
   switch (typ) {
     case "":
     case "rsa":
@@ -280,6 +283,9 @@ interface Signer {
  * RSA, ECDSA P-256 and ed25519 keys all work, as in Go.
  */
 function createCertificate(clock: Clock, random: RandomSource, req: CertRequest, key: KeyObject, signer?: Signer): Certificate {
+  const notAfterYear = new Date(clock.now() + req.daysValid * 86_400_000).getUTCFullYear();
+  // X.509 times end at year 9999 (Go's x509 refuses the same way).
+  if (!(notAfterYear >= 1950 && notAfterYear <= 9999)) throw new Error(`error creating certificate: x509: invalid validity: ${req.daysValid} days`);
   const signingKey = signer?.key ?? key;
   const algorithm = signatureAlgorithm(signingKey);
   const spki = publicKeyInfo(key);
@@ -398,6 +404,7 @@ function buildCustomCert(b64cert: string, b64key: string): Certificate {
 
 /** Go's bcrypt.GenerateFromPassword at DefaultCost (10), `$2a$` form; Sprig returns failures as text. */
 function bcryptHash(random: RandomSource, input: string): string {
+  expensiveCall();
   if (Buffer.byteLength(input, "utf8") > 72) return "failed to encrypt string with bcrypt: bcrypt: password length exceeds 72 bytes";
   const salt = "$2a$10$" + bcryptjs.encodeBase64(Array.from(random.bytes(16)), 16);
   return bcryptjs.hashSync(input, salt);
@@ -425,7 +432,10 @@ export function cryptoFuncs(clock: Clock, random: RandomSource): ReadonlyArray<r
     const req = { cn, ips: stringList(ips, "ip"), dns: stringList(dns, "dns"), daysValid: days(d), isCA: false };
     return createCertificate(clock, random, req, key(), signer);
   };
-  const rsa2048 = (): KeyObject => random.privateKey("rsa-2048");
+  const rsa2048 = (): KeyObject => {
+    expensiveCall();
+    return random.privateKey("rsa-2048");
+  };
   return [
     ["bcrypt", goFunc(["string"], (s: string) => bcryptHash(random, s))],
     ["htpasswd", goFunc(["string", "string"], (user: string, password: string) => (user.includes(":") ? `invalid username: ${user}` : `${user}:${bcryptHash(random, password)}`))],
