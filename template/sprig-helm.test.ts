@@ -293,7 +293,7 @@ describe("crypto", () => {
     // Each clock read advances 1 s; the budget allows 2.5 s.
     const budget = new ExecBudget({ now: () => (t += 1000), total: { timeoutMs: 2500 } });
     let calls = 0;
-    const counting: RandomSource = { bytes: random.bytes, privateKey: (a) => { calls++; return random.privateKey(a); } };
+    const counting: RandomSource = { bytes: (n) => random.bytes(n), privateKey: (a) => { calls++; return random.privateKey(a); } };
     const tpl = parseTemplate('{{ range until 1000 }}{{ genPrivateKey "ecdsa" | len }}{{ end }}', { random: counting, functionSet: "helm" });
     expect(() => tpl.execute({}, budget)).toThrow(BudgetExceededError);
     expect(calls).toBeLessThanOrEqual(2);
