@@ -6,3 +6,4 @@ export { GoTime } from "./go-time.js";
 export { missingKeyFromGoTemplateOptions } from "./go-template-options.js";
 export type { MissingKey } from "./exec.js";
 export { ExecBudget, BudgetExceededError, BUDGET_LIMIT, type BudgetLimit, type BudgetLimits, type ExecBudgetOptions } from "./exec-budget.js";
+export { systemRandom, type RandomSource, type KeyAlgorithm } from "./random-source.js";
