@@ -1,4 +1,7 @@
+import { isFlotillaError } from "../core/index.js";
 import type { KubeObject } from "../kube/kube-object.js";
+import type { ExecBudget } from "../template/index.js";
+import { isBudgetExceeded } from "./render-budget.js";
 import { finishApp, refSources, type AppHeader } from "./app-render.js";
 import { readArgoHelmSource, type ArgoBuildEnv } from "./charts/argo-helm-source.js";
 import type { ChartArchive } from "./charts/chart-fetcher.js";
@@ -39,6 +42,8 @@ export interface ChartRenderContext {
   /** Archives of this render by source, settled ones for the synchronous path. */
   readonly archives: Map<string, Promise<ChartArchive>>;
   readonly settledArchives: Map<string, ChartArchive | GitOpsError>;
+  /** The ApplicationSet's budget: chart templates are charged to it. */
+  readonly budget?: ExecBudget | undefined;
 }
 
 export function newChartRenderState(): Pick<ChartRenderContext, "chartApps" | "archives" | "settledArchives"> {
@@ -93,7 +98,7 @@ export function renderChartApp(app: Application, header: AppHeader, source: Reco
     const finish = (origin: ChartOrigin, revision: string): AppRender | Promise<AppRender> => {
       const env = buildEnv(header, revision, helm.kubeVersion, helm.apiVersions);
       const request = { origin, helm, appName: header.name, namespace: header.namespace, refs: refSnapshots, env, file, field: FIELD };
-      const objects = ctx.chartApps.render(request);
+      const objects = ctx.chartApps.render(request, ctx.budget);
       const done = (o: readonly KubeObject[]): AppRender => finishApp(header, revision, o, { cluster });
       return objects instanceof Promise ? objects.then(done, (err: unknown) => failedChart(header, revision, err, file)) : done(objects);
     };
@@ -169,7 +174,8 @@ function buildEnv(header: AppHeader, revision: string, kubeVersion: string | und
 }
 
 function failedChart(header: AppHeader, revision: string, err: unknown, file: string): AppRender {
-  if (!(err instanceof GitOpsError)) throw err;
+  // The ApplicationSet's budget fails the whole ApplicationSet (renderApplicationSet catches it).
+  if (!isFlotillaError(err) || err.code === GITOPS_ERROR.budget || isBudgetExceeded(err)) throw err;
   const error = { code: err.code, message: err.message, file: err.file ?? file, ...(err.field === undefined ? {} : { field: err.field }) };
   return finishApp(header, revision, [], { error });
 }

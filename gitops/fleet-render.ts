@@ -188,7 +188,7 @@ export async function renderApplicationSet(loaded: LoadedApplicationSet, env: Ap
   const wanted = (c: FleetCluster): boolean => env.wantedClusters === undefined || env.wantedClusters.has(c.name);
   const preserve = appSet.spec.syncPolicy?.preserveResourcesOnDeletion === true;
   const gate = env.gate ?? (() => undefined);
-  const renderContext: RenderContext = { repo: env.repo, manifests: env.manifests, snapshots: env.snapshots ?? new Map<string, RepoSnapshot>(), gate, charts: env.charts, ...newChartRenderState() };
+
   // A git generator's repository is checked against the policy before it is fetched.
   const project = literalProject(appSet);
   const appSetRepo: RepoResolver = (repoURL, revision, field) => {
@@ -196,6 +196,7 @@ export async function renderApplicationSet(loaded: LoadedApplicationSet, env: Ap
     return env.repo(repoURL, revision, field, { appSet: name, project });
   };
   const budget = env.budget === undefined ? undefined : appSetExecBudget(env.budget, env.now ?? (() => performance.now()));
+  const renderContext: RenderContext = { repo: env.repo, manifests: env.manifests, snapshots: env.snapshots ?? new Map<string, RepoSnapshot>(), gate, charts: env.charts, budget, ...newChartRenderState() };
   const apps: PlacedApp[] = [];
   const errors: FleetRender["errors"][number][] = [];
   let index = 0;

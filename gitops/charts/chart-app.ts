@@ -1,4 +1,6 @@
+import { isFlotillaError, type FlotillaError } from "../../core/index.js";
 import type { KubeObject } from "../../kube/kube-object.js";
+import type { ExecBudget } from "../../template/index.js";
 import { canonicalJson, sha256Digest } from "../canonical-json.js";
 import { GITOPS_ERROR, GitOpsError } from "../gitops-errors.js";
 import { isPlainObject } from "../generators/param-utils.js";
@@ -57,16 +59,19 @@ type Where = { readonly file?: string | undefined; readonly field: string };
  */
 export class ChartApps {
   readonly #charts = new Map<string, Promise<LoadedChart>>();
-  readonly #settled = new Map<string, LoadedChart | GitOpsError>();
-  readonly #renders = new Map<string, readonly KubeObject[] | GitOpsError>();
+  readonly #settled = new Map<string, LoadedChart | FlotillaError>();
+  readonly #renders = new Map<string, readonly KubeObject[] | FlotillaError>();
 
-  /** Renders synchronously when the chart is already loaded (the per-cluster hot path); else a promise. */
-  render(req: ChartAppRequest): readonly KubeObject[] | Promise<readonly KubeObject[]> {
+  /**
+   * Renders synchronously when the chart is already loaded (the per-cluster hot path); else a
+   * promise. Template steps and output are charged to `budget` (the ApplicationSet's).
+   */
+  render(req: ChartAppRequest, budget?: ExecBudget): readonly KubeObject[] | Promise<readonly KubeObject[]> {
     const key = originKey(req.origin);
     const loaded = this.#settled.get(key);
-    if (loaded instanceof GitOpsError) throw loaded;
-    if (loaded !== undefined) return this.#renderLoaded(loaded, req);
-    return this.#load(key, req).then((chart) => this.#renderLoaded(chart, req));
+    if (isFlotillaError(loaded)) throw loaded;
+    if (loaded !== undefined) return this.#renderLoaded(loaded, req, budget);
+    return this.#load(key, req).then((chart) => this.#renderLoaded(chart, req, budget));
   }
 
   #load(key: string, req: ChartAppRequest): Promise<LoadedChart> {
@@ -76,7 +81,7 @@ export class ChartApps {
       hit.then(
         (c) => this.#settled.set(key, c),
         (err: unknown) => {
-          if (err instanceof GitOpsError) this.#settled.set(key, err);
+          if (isFlotillaError(err)) this.#settled.set(key, err);
         },
       );
       this.#charts.set(key, hit);
@@ -84,26 +89,32 @@ export class ChartApps {
     return hit;
   }
 
-  #renderLoaded(chart: LoadedChart, req: ChartAppRequest): readonly KubeObject[] {
+  #renderLoaded(chart: LoadedChart, req: ChartAppRequest, budget: ExecBudget | undefined): readonly KubeObject[] {
     const options = chartRenderOptions(req, chart);
     const renderKey = `${originKey(req.origin)}\0${sha256Digest(canonicalJson(options))}`;
     const hit = this.#renders.get(renderKey);
-    if (hit instanceof GitOpsError) throw hit;
+    if (isFlotillaError(hit)) throw hit;
     if (hit !== undefined) return hit;
     try {
-      const objects = deepFreeze(helmEngine().render(chart, options, { file: req.file, field: req.field }));
+      const objects = deepFreeze(helmEngine().render(chart, options, { location: chartName(req.origin), budget }));
       this.#remember(renderKey, objects);
       return objects;
     } catch (err) {
-      if (err instanceof GitOpsError) this.#remember(renderKey, err);
+      // A budget error is the ApplicationSet's, not this render's: never cached.
+      if (isFlotillaError(err) && err.code !== GITOPS_ERROR.budget) this.#remember(renderKey, err);
       throw err;
     }
   }
 
-  #remember(key: string, value: readonly KubeObject[] | GitOpsError): void {
+  #remember(key: string, value: readonly KubeObject[] | FlotillaError): void {
     if (this.#renders.size >= 4096) this.#renders.delete(this.#renders.keys().next().value as string);
     this.#renders.set(key, value);
   }
+}
+
+/** Where a chart's files are, for messages: the chart directory, or the chart's repository location. */
+function chartName(origin: ChartOrigin): string {
+  return origin.kind === "git" ? confinePath(origin.path) || "." : origin.location;
 }
 
 function originKey(origin: ChartOrigin): string {

@@ -46,8 +46,8 @@ export interface ChartServer {
   readonly port: number;
   /** Every request, in order. */
   readonly requests: SeenRequest[];
-  /** Publishes `archive` as chart `name` `version` in the Helm repository; `digest` overrides the index's digest. */
-  addRepoChart(name: string, version: string, archive: Buffer, options?: { digest?: string }): void;
+  /** Publishes `archive` as chart `name` `version` in the Helm repository; `digest` overrides the index's digest, `url` its download URL. */
+  addRepoChart(name: string, version: string, archive: Buffer, options?: { digest?: string; url?: string }): void;
   /** Pushes `archive` to OCI repository `repository` with `tag`; `layerDigest` serves the archive under a digest it does not have. */
   addOciChart(repository: string, tag: string, archive: Buffer, options?: { layerDigest?: string }): void;
   close(): Promise<void>;
@@ -136,7 +136,7 @@ export async function startChartServer(options: ChartServerOptions): Promise<Cha
       const file = `${name}-${version}.tgz`;
       files.set(file, archive);
       const list = repoCharts.get(name) ?? [];
-      list.push({ version, file, digest: extra.digest ?? hex(archive), created: "2026-01-01T00:00:00Z" });
+      list.push({ version, file: extra.url ?? file, digest: extra.digest ?? hex(archive), created: "2026-01-01T00:00:00Z" });
       repoCharts.set(name, list);
     },
     addOciChart(repository, tag, archive, extra = {}) {
