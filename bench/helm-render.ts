@@ -236,7 +236,7 @@ const REGIONS = ["eu-west-1", "us-east-1", "ap-south-1"] as const;
 
 /** The per-cluster values every path gets for cluster i (the same values the baseline passes with --set). */
 function clusterValues(i: number): { set: string[]; region: string } {
-  const region = REGIONS[i % 3]!;
+  const region = REGIONS[i % 3];
   return {
     region,
     set: [`replicaCount=${String(1 + (i % 5))}`, `image.tag=2.7.${String(i % 10)}`, `config.region=${region}`, `autoscaling.enabled=${String(i % 4 === 0)}`, `ingress.enabled=true`, `ingress.hosts[0]=shop.c${String(i)}.example.com`],
@@ -247,7 +247,7 @@ function fleetFiles(): Record<string, string> {
   const files: Record<string, string> = {};
   for (const [path, text] of Object.entries(CHART)) files[`charts/shop/${path}`] = text;
   for (let i = 0; i < CLUSTERS; i++) {
-    files[`clusters/c${String(i)}.yaml`] = `apiVersion: flotilla.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: c${String(i)}\n  labels:\n    region: ${REGIONS[i % 3]!}\n    replicas: "${String(1 + (i % 5))}"\n    tag: "2.7.${String(i % 10)}"\n    autoscale: "${String(i % 4 === 0)}"\n`;
+    files[`clusters/c${String(i)}.yaml`] = `apiVersion: flotilla.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: c${String(i)}\n  labels:\n    region: ${REGIONS[i % 3]}\n    replicas: "${String(1 + (i % 5))}"\n    tag: "2.7.${String(i % 10)}"\n    autoscale: "${String(i % 4 === 0)}"\n`;
   }
   files["appsets/shop.yaml"] = `apiVersion: flotilla.dev/v1alpha1
 kind: ApplicationSet

@@ -152,8 +152,8 @@ function refsNeeded(app: Application, valueFiles: readonly string[], paths: read
   const out = new Map<string, { repoURL: string; targetRevision: string }>();
   for (const p of [...valueFiles, ...paths]) {
     const m = /^\$([^/]+)\//u.exec(p);
-    const ref = m === null ? undefined : all.get(m[1]!);
-    if (ref !== undefined) out.set(m![1]!, ref);
+    const ref = m === null ? undefined : all.get(m[1]);
+    if (ref !== undefined) out.set(m![1], ref);
   }
   return out;
 }

@@ -192,16 +192,16 @@ const decoder = new TextDecoder("utf-8");
 /** A value file's text, found as Argo CD finds it; undefined when missing and ignoreMissingValueFiles. */
 function readValueFile(req: ChartAppRequest, chart: LoadedChart, raw: string, where: Where, mustExist = false): { name: string; text: string } | undefined {
   const refMatch = /^\$([^/]+)\/(.*)$/u.exec(raw);
-  const ref = refMatch === null ? undefined : req.refs.get(refMatch[1]!);
+  const ref = refMatch === null ? undefined : req.refs.get(refMatch[1]);
   const missing = (name: string): undefined => {
     if (req.helm.ignoreMissingValueFiles && !mustExist) return undefined;
     throw new GitOpsError(GITOPS_ERROR.notFound, `value file ${JSON.stringify(raw)} does not exist${name === raw ? "" : ` (${name})`}`, where);
   };
   if (ref !== undefined) {
     // `$values/a/b.yaml`: the path after the ref, from the root of that source's repository.
-    const path = confinePath(envsubst(refMatch![2]!, req.env), where);
+    const path = confinePath(envsubst(refMatch![2], req.env), where);
     if (/[*?[]/u.test(path)) throw globUnsupported(raw, where);
-    return ref.isFile(path) ? { name: `$${refMatch![1]!}/${path}`, text: decoder.decode(ref.read(path, { field: where.field })) } : missing(path);
+    return ref.isFile(path) ? { name: `$${refMatch![1]}/${path}`, text: decoder.decode(ref.read(path, { field: where.field })) } : missing(path);
   }
   const text = envsubst(raw, req.env);
   if (/^[a-z][a-z0-9+.-]*:\/\//iu.test(text)) {
@@ -227,7 +227,7 @@ function globUnsupported(raw: string, where: Where): GitOpsError {
 function parseValues(text: string, name: string, where: Where): Record<string, unknown> {
   const docs = parseYamlDocuments(text, name);
   if (docs.length === 0) return {};
-  const first = docs[0]!.value;
+  const first = docs[0].value;
   if (!isPlainObject(first)) throw new GitOpsError(GITOPS_ERROR.invalid, `value file ${name} must hold a map`, where);
   return first;
 }

@@ -317,6 +317,6 @@ function parseChallenge(header: string): { scheme: string; params: Record<string
   const m = /^\s*(\w+)\s*(.*)$/su.exec(header);
   if (m === null) return undefined;
   const params: Record<string, string> = {};
-  for (const p of (m[2] ?? "").matchAll(/(\w+)="([^"]*)"/gu)) params[p[1]!.toLowerCase()] = p[2]!;
-  return { scheme: m[1]!.toLowerCase(), params };
+  for (const p of (m[2] ?? "").matchAll(/(\w+)="([^"]*)"/gu)) params[p[1].toLowerCase()] = p[2]!;
+  return { scheme: m[1].toLowerCase(), params };
 }

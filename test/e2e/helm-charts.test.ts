@@ -90,7 +90,7 @@ beforeAll(async () => {
   server = await startChartServer({ tls: pki.server, repoAuth: { username: USER, password: PASSWORD }, registryAuth: { username: USER, password: PASSWORD } });
   const sidecar = await packChart("sidecar", SIDECAR);
   for (const v of ["1.0.0", "1.4.0", "2.0.0"]) server.addRepoChart("web", v, await packChart("web", { ...webChart(v), "charts/sidecar-0.1.0.tgz": sidecar }));
-  server.addOciChart("team/web", "3.1.0", await packChart("web", { ...webChart("3.1.0"), "charts/sidecar/Chart.yaml": SIDECAR["Chart.yaml"]!, "charts/sidecar/values.yaml": SIDECAR["values.yaml"]!, "charts/sidecar/templates/cm.yaml": SIDECAR["templates/cm.yaml"]! }));
+  server.addOciChart("team/web", "3.1.0", await packChart("web", { ...webChart("3.1.0"), "charts/sidecar/Chart.yaml": SIDECAR["Chart.yaml"], "charts/sidecar/values.yaml": SIDECAR["values.yaml"], "charts/sidecar/templates/cm.yaml": SIDECAR["templates/cm.yaml"] }));
   const credentials = join(dir, "credentials.yaml");
   await writeFile(credentials, `credentials:\n- url: ${server.url}\n  username: ${USER}\n  password: ${PASSWORD}\n`, { mode: 0o600 });
 

@@ -71,8 +71,9 @@ export async function startChartServer(options: ChartServerOptions): Promise<Cha
   const manifests = new Map<string, Map<string, Buffer>>();
   const tokens = new Set<string>();
 
-  app.addHook("onRequest", async (req) => {
+  app.addHook("onRequest", (req, _reply, done) => {
     requests.push({ path: req.url, host: req.headers.host ?? "", authorization: req.headers.authorization });
+    done();
   });
 
   app.get("/charts/index.yaml", async (req, reply) => {
@@ -105,7 +106,7 @@ export async function startChartServer(options: ChartServerOptions): Promise<Cha
   };
   const authorized = (req: FastifyRequest): boolean => {
     const m = /^Bearer (.+)$/u.exec(req.headers.authorization ?? "");
-    return m !== null && tokens.has(m[1]!);
+    return m !== null && tokens.has(m[1]);
   };
   app.get("/v2/", async (req, reply) => (authorized(req) ? reply.send({}) : challenge(req, reply, "")));
   app.get("/v2/*", async (req: FastifyRequest<{ Params: { "*": string } }>, reply) => {
