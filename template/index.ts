@@ -10,5 +10,5 @@ export { parseTemplateSet, type TemplateSet, type TemplateSetOptions, type Templ
 export { goFunc, type GoFunction, type ParamType } from "./go-function.js";
 export { withGoMethods, type GoMethods } from "./go-methods.js";
 export { activeBudget } from "./exec-budget.js";
-export { formatValue, isMap as isGoMap, kindOf as goKindOf, sortedKeys as goSortedKeys, type GoKind } from "./go-values.js";
+export { formatValue, goQuote, isMap as isGoMap, kindOf as goKindOf, sortedKeys as goSortedKeys, type GoKind } from "./go-values.js";
 export { goJson, toYaml, fromJson } from "./sprig/json.js";
