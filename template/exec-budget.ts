@@ -159,3 +159,8 @@ export function withBudget<T>(budget: ExecBudget | undefined, fn: () => T): T {
 export function allocation(size: number, what: string): void {
   active?.allocate(size, what);
 }
+
+/** The budget of the execution running now, for functions that run templates themselves (Helm's `include`, `tpl`). */
+export function activeBudget(): ExecBudget | undefined {
+  return active;
+}

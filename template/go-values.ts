@@ -1,3 +1,4 @@
+import { goMethod } from "./go-methods.js";
 import { GoTime } from "./go-time.js";
 
 /**
@@ -292,12 +293,15 @@ export function formatValue(v: unknown): string {
       return "<nil>";
     case "function":
       return "0x1";
-    case "object":
+    case "object": {
       if (v === null) return "<nil>";
+      const stringer = goMethod(v, "String");
+      if (stringer !== undefined) return String(stringer());
       if (Array.isArray(v)) return "[" + v.map(formatValue).join(" ") + "]";
       if (v instanceof GoTime) return v.toGoString();
       if (v instanceof Uint8Array) return "[" + Array.from(v).join(" ") + "]";
       return "map[" + sortedKeys(v).map((k) => `${k}:${formatValue(mapGet(v, k))}`).join(" ") + "]";
+    }
     default:
       return String(v);
   }
