@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { memorySnapshot } from "../repo-snapshot.js";
 import { envsubst, readArgoHelmSource, type ArgoBuildEnv } from "./argo-helm-source.js";
-import { chartRenderOptions, type ChartAppRequest } from "./chart-app.js";
+import { chartRenderOptions, INLINE_VALUES, type ChartAppRequest } from "./chart-app.js";
 import type { LoadedChart } from "./helm-engine-port.js";
 
 // Argo CD's source.helm → one helm template invocation (reposerver helmTemplate), as data.
@@ -46,7 +46,7 @@ describe("Argo CD helm source fields", () => {
   it("orders value files as written, resolving chart-relative, repo-absolute, $ref and $ARGOCD_APP_NAME paths", () => {
     const o = chartRenderOptions(request({ valueFiles: ["values-prod.yaml", "/envs/common.yaml", "$values/prod/values.yaml", "values-$ARGOCD_APP_NAME.yaml", "values-prod.yaml"] }), loaded);
     expect(o.valueFiles.map((f) => f.name)).toEqual(["charts/web/values-prod.yaml", "envs/common.yaml", "$values/prod/values.yaml", "charts/web/values-web-prod.yaml"]);
-    expect(o.valueFiles.map((f) => f.values)).toEqual([{ color: "red", size: 2 }, { size: 9 }, { color: "blue" }, { size: 3 }]);
+    expect(o.valueFiles.map((f) => f.text)).toEqual(["color: red\nsize: 2\n", "size: 9\n", "color: blue\n", "size: 3\n"]);
     expect(o.releaseName).toBe("web-prod");
     expect(o.namespace).toBe("web");
     expect(o.includeCrds).toBe(true);
@@ -75,12 +75,12 @@ describe("Argo CD helm source fields", () => {
       }),
       loaded,
     );
-    expect(o.inline).toEqual({ color: "pink" });
+    expect(o.valueFiles).toEqual([{ name: INLINE_VALUES, text: '{"color":"pink"}' }]);
     expect(o.set).toEqual(["a=2", "list={p,q}", "app=web-prod"]);
     expect(o.setString).toEqual(["b=x\\,y"]);
     expect(o.setFile).toEqual([{ name: "motd", content: "hello" }]);
     expect(o).toMatchObject({ releaseName: "custom", namespace: "other", includeCrds: false, skipTests: true, skipSchemaValidation: true, kubeVersion: "1.29.0", apiVersions: ["monitoring.coreos.com/v1"] });
-    expect(chartRenderOptions(request({ values: "color: green\n" }), loaded).inline).toEqual({ color: "green" });
+    expect(chartRenderOptions(request({ values: "color: green\n" }), loaded).valueFiles).toEqual([{ name: INLINE_VALUES, text: "color: green\n" }]);
   });
 
   it("skips missing value files only with ignoreMissingValueFiles, and names the field otherwise", () => {
@@ -90,7 +90,7 @@ describe("Argo CD helm source fields", () => {
     );
   });
 
-  it("refuses value files that leave the repository, remote URLs, globs and a bad value file, with the field", () => {
+  it("refuses value files that leave the repository, remote URLs and globs, with the field", () => {
     const code = (helm: unknown): unknown => {
       try {
         chartRenderOptions(request(helm), loaded);
@@ -103,7 +103,6 @@ describe("Argo CD helm source fields", () => {
     expect(code({ valueFiles: ["$values/../x.yaml"] })).toBe("GITOPS_PATH_ESCAPE");
     expect(code({ valueFiles: ["https://example.com/values.yaml"] })).toBe("GITOPS_INVALID");
     expect(code({ valueFiles: ["*.yaml"] })).toBe("GITOPS_INVALID");
-    expect(code({ valueFiles: ["files/motd.txt"] })).toBe("GITOPS_INVALID");
   });
 
   it("checks the fields' types and names the field", () => {

@@ -19,8 +19,11 @@ export interface ArgoHelmSource {
   readonly releaseName: string | undefined;
   readonly valueFiles: readonly string[];
   readonly ignoreMissingValueFiles: boolean;
-  /** `valuesObject` when set, else `values` parsed (Argo's ValuesYAML: valuesObject wins). */
-  readonly values: Record<string, unknown> | undefined;
+  /**
+   * `valuesObject` (as JSON text) when set, else `values` (Argo's ValuesYAML: valuesObject wins):
+   * one more values file after `valueFiles`, read by the engine as Helm reads a values file.
+   */
+  readonly values: string | undefined;
   readonly parameters: readonly HelmParameter[];
   readonly fileParameters: readonly { readonly name: string; readonly path: string }[];
   readonly skipCrds: boolean;
@@ -105,15 +108,15 @@ function list<T>(raw: unknown, where: Where, item: (p: Record<string, unknown>, 
 }
 
 /** Argo's ValuesYAML: `valuesObject` if set, else `values` (a YAML string, or a map Argo also accepts). */
-function inlineValues(helm: Record<string, unknown>, at: (f: string) => Where): Record<string, unknown> | undefined {
+function inlineValues(helm: Record<string, unknown>, at: (f: string) => Where): string | undefined {
   const object = helm["valuesObject"];
   if (object !== undefined && object !== null) {
     if (!isPlainObject(object)) throw new GitOpsError(GITOPS_ERROR.invalid, "helm.valuesObject must be a map", at("valuesObject"));
-    return object;
+    return JSON.stringify(object);
   }
   const values = helm["values"];
   if (values === undefined || values === null || values === "") return undefined;
-  if (isPlainObject(values)) return values;
+  if (isPlainObject(values)) return JSON.stringify(values);
   if (typeof values !== "string") throw new GitOpsError(GITOPS_ERROR.invalid, "helm.values must be a YAML string", at("values"));
   let parsed: unknown;
   try {
@@ -123,7 +126,7 @@ function inlineValues(helm: Record<string, unknown>, at: (f: string) => Where): 
   }
   if (parsed === null || parsed === undefined) return undefined;
   if (!isPlainObject(parsed)) throw new GitOpsError(GITOPS_ERROR.invalid, "helm.values must hold a YAML map", at("values"));
-  return parsed;
+  return values;
 }
 
 /** The variables Argo CD substitutes in value file paths and parameters (its build environment). */

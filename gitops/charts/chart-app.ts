@@ -3,11 +3,9 @@ import type { KubeObject } from "../../kube/kube-object.js";
 import type { ExecBudget } from "../../template/index.js";
 import { canonicalJson, sha256Digest } from "../canonical-json.js";
 import { GITOPS_ERROR, GitOpsError } from "../gitops-errors.js";
-import { isPlainObject } from "../generators/param-utils.js";
 import { deepFreeze } from "../render/manifest-objects.js";
 import { confinePath, joinRepoPath } from "../repo-path.js";
 import type { RepoSnapshot } from "../repo-snapshot.js";
-import { parseYamlDocuments } from "../yaml-documents.js";
 import { envsubst, type ArgoBuildEnv, type ArgoHelmSource } from "./argo-helm-source.js";
 import { helmEngine, type LoadedChart } from "./helm-engine-port.js";
 
@@ -39,8 +37,8 @@ export interface ChartAppRequest {
 export interface ChartRenderOptions {
   readonly releaseName: string;
   readonly namespace: string;
-  readonly valueFiles: readonly { readonly name: string; readonly values: Record<string, unknown> }[];
-  readonly inline: Record<string, unknown> | undefined;
+  /** Value files in order, `values`/`valuesObject` last (named `<helm.values>`): text, as Helm reads them. */
+  readonly valueFiles: readonly { readonly name: string; readonly text: string }[];
   readonly set: readonly string[];
   readonly setString: readonly string[];
   readonly setFile: readonly { readonly name: string; readonly content: string }[];
@@ -137,19 +135,23 @@ async function loadOrigin(origin: ChartOrigin, where: Where): Promise<LoadedChar
   return engine.loadFiles(files, root === "" ? snapshot.source : `${snapshot.source}/${root}`, where);
 }
 
+/** The name Argo CD gives the values file it writes from `helm.values` / `helm.valuesObject`. */
+export const INLINE_VALUES = "<temp file with values from source.helm.values/valuesObject>";
+
 /** Argo CD's helmTemplate, as data: release name, namespace, value files in order, then values, then parameters. */
 export function chartRenderOptions(req: ChartAppRequest, chart: LoadedChart): ChartRenderOptions {
   const { helm, env } = req;
   const field = (f: string): Where => ({ file: req.file, field: `${req.field}.helm.${f}` });
-  const valueFiles: { name: string; values: Record<string, unknown> }[] = [];
+  const valueFiles: { name: string; text: string }[] = [];
   const seen = new Set<string>();
   helm.valueFiles.forEach((raw, i) => {
     const found = readValueFile(req, chart, raw, field(`valueFiles[${i}]`));
     if (found === undefined) return;
     if (seen.has(found.name)) return; // Argo adds a resolved path once
     seen.add(found.name);
-    valueFiles.push({ name: found.name, values: parseValues(found.text, found.name, field(`valueFiles[${i}]`)) });
+    valueFiles.push(found);
   });
+  if (helm.values !== undefined) valueFiles.push({ name: INLINE_VALUES, text: helm.values });
   // Argo fills Go maps by parameter name (the last value wins) and passes every --set, then every
   // --set-string, then every --set-file; helm applies them in that order.
   const set = new Map<string, string>();
@@ -163,7 +165,6 @@ export function chartRenderOptions(req: ChartAppRequest, chart: LoadedChart): Ch
     releaseName: helm.releaseName ?? req.appName,
     namespace: helm.namespace ?? req.namespace,
     valueFiles,
-    inline: helm.values,
     set: [...set].map(([k, v]) => `${k}=${cleanSetParameter(v)}`),
     setString: [...setString].map(([k, v]) => `${k}=${cleanSetParameter(v)}`),
     setFile,
@@ -224,10 +225,3 @@ function globUnsupported(raw: string, where: Where): GitOpsError {
   return new GitOpsError(GITOPS_ERROR.invalid, `value file ${JSON.stringify(raw)} is a glob: glob value files are not supported yet`, where);
 }
 
-function parseValues(text: string, name: string, where: Where): Record<string, unknown> {
-  const docs = parseYamlDocuments(text, name);
-  if (docs.length === 0) return {};
-  const first = docs[0].value;
-  if (!isPlainObject(first)) throw new GitOpsError(GITOPS_ERROR.invalid, `value file ${name} must hold a map`, where);
-  return first;
-}

@@ -1,20 +1,15 @@
 import { FlotillaError, isFlotillaError } from "../../core/index.js";
+import { HELM_ERROR, loadChart, mergeValueLayers, readChartArchive, renderChart, type Chart, type Values } from "../../helm/index.js";
 import type { KubeObject } from "../../kube/kube-object.js";
 import type { ExecBudget } from "../../template/index.js";
-import type { Chart } from "../../helm/chart.js";
-import { readChartArchive } from "../../helm/chart-archive.js";
-import { loadChart } from "../../helm/chart-load.js";
-import { renderChart } from "../../helm/render-chart.js";
-import { parseSet, StrvalsError } from "../../helm/strvals.js";
-import { GITOPS_ERROR, GitOpsError } from "../gitops-errors.js";
-import { isPlainObject } from "../generators/param-utils.js";
+import { GITOPS_ERROR } from "../gitops-errors.js";
 import { parseManifestFile } from "../render/manifest-objects.js";
 import type { ChartRenderOptions } from "./chart-app.js";
 
-// The seam between gitops/ and the chart engine in helm/: load a chart (directory files or a
-// packaged archive) and render it as `helm template` would with the options Argo CD passes, then
+// The seam between gitops/ and the chart engine (helm/): load a chart (directory files or a
+// packaged archive), merge the value layers Argo CD passes, render as `helm template` would, and
 // read the output into objects. Engine errors keep their HELM_* codes and are placed at the chart
-// file and line they name.
+// file (or value file) and line they name.
 
 /** A loaded chart and its files (value files of a chart from a repository are read from these). */
 export interface LoadedChart {
@@ -24,44 +19,48 @@ export interface LoadedChart {
 
 type Where = { readonly file?: string | undefined; readonly field: string };
 
+export interface RenderContext {
+  /** The chart's directory in the repository, or its repository location: error files are placed under it. */
+  readonly location: string;
+  readonly budget?: ExecBudget | undefined;
+}
+
 export interface HelmEngine {
   loadArchive(bytes: Uint8Array, location: string, where: Where): Promise<LoadedChart>;
   loadFiles(files: ReadonlyMap<string, Uint8Array>, source: string, where: Where): Promise<LoadedChart>;
-  render(chart: LoadedChart, options: ChartRenderOptions, context: { readonly location: string; readonly budget?: ExecBudget | undefined }): KubeObject[];
+  render(chart: LoadedChart, options: ChartRenderOptions, context: RenderContext): KubeObject[];
 }
 
-/** Places an engine error at `location/file` (the chart file), keeping its code; line as the field. */
-function placed(err: unknown, location: string): unknown {
+/**
+ * An engine error at `location/<file>`: template paths (`web/templates/x.yaml`, `web/charts/db/…`)
+ * lose the chart's own directory, chart-relative files (`Chart.yaml`) are kept; the line goes in
+ * the field. Budget errors pass through (they fail the whole ApplicationSet).
+ */
+function placed(err: unknown, location: string, chartName?: string): unknown {
   if (!isFlotillaError(err) || err.code === GITOPS_ERROR.budget) return err;
   const line = (err as { line?: number }).line;
-  const file = err.file === undefined ? location : `${location}/${err.file}`;
-  return new FlotillaError(err.code, err.message, { file, field: line === undefined ? err.field : `line ${line}`, cause: err });
+  const inChart = err.file === undefined ? undefined : chartName !== undefined && err.file.startsWith(`${chartName}/`) ? err.file.slice(chartName.length + 1) : err.file;
+  const file = inChart === undefined ? location : `${location}/${inChart}`;
+  return new FlotillaError(err.code, err.message, { file, field: line === undefined ? err.field : `line ${String(line)}`, cause: err });
 }
 
-/** Helm's mergeMaps (pkg/cli/values): later value files win, maps merge key by key. */
-function mergeMaps(a: Record<string, unknown>, b: Record<string, unknown>): Record<string, unknown> {
-  const out: Record<string, unknown> = { ...a };
-  for (const [k, v] of Object.entries(b)) {
-    const current = out[k];
-    out[k] = isPlainObject(v) && isPlainObject(current) ? mergeMaps(current, v) : v;
-  }
-  return out;
-}
-
-/** Helm's values.Options.MergeValues: value files in order, then --set, --set-string, --set-file. */
-export function userValues(options: ChartRenderOptions, location: string): Record<string, unknown> {
-  let values: Record<string, unknown> = {};
-  for (const f of options.valueFiles) values = mergeMaps(values, f.values);
-  if (options.inline !== undefined) values = mergeMaps(values, options.inline);
+/** Value layers as Argo CD passes them; errors name the value file (its repository path) or the parameters. */
+function userValues(options: ChartRenderOptions): Values {
   try {
-    for (const s of options.set) parseSet(s, values, { mode: "typed" });
-    for (const s of options.setString) parseSet(s, values, { mode: "string" });
-    options.setFile.forEach((f, i) => parseSet(`${f.name}=${String(i)}`, values, { mode: "file", readFile: (v) => options.setFile[Number(v)]?.content ?? "" }));
+    return mergeValueLayers(
+      { valueFiles: options.valueFiles, set: options.set, setString: options.setString, setFile: options.setFile.map((f, i) => `${f.name}=${String(i)}`) },
+      { readFile: (index) => options.setFile[Number(index)]?.content ?? "" },
+    );
   } catch (err) {
-    if (err instanceof StrvalsError) throw new GitOpsError(GITOPS_ERROR.invalid, `helm parameters of ${location}: ${err.message}`, { field: "spec.template.spec.source.helm.parameters" });
-    throw err;
+    if (!isFlotillaError(err)) throw err;
+    const line = (err as { line?: number }).line;
+    const field = err.file !== undefined ? (line === undefined ? undefined : `line ${String(line)}`) : "spec.template.spec.source.helm.parameters";
+    return rethrow(new FlotillaError(err.code, err.message, { file: err.file, field, cause: err }));
   }
-  return values;
+}
+
+function rethrow(err: Error): never {
+  throw err;
 }
 
 export const HELM_ENGINE: HelmEngine = {
@@ -82,29 +81,39 @@ export const HELM_ENGINE: HelmEngine = {
   },
   render(loaded, options, context) {
     const { location, budget } = context;
+    const name = loaded.chart.metadata.name;
+    const values = userValues(options);
+    // A chart render is one app's work: its own budget scope (steps, output, time) within the ApplicationSet's.
     budget?.resetScope();
     let rendered;
     try {
       rendered = renderChart(loaded.chart, {
         releaseName: options.releaseName,
         namespace: options.namespace,
-        values: userValues(options, location),
+        values,
         kubeVersion: options.kubeVersion,
         apiVersions: options.apiVersions,
         skipSchemaValidation: options.skipSchemaValidation,
         budget,
       });
     } catch (err) {
-      throw placed(err, location);
+      throw placed(err, location, name);
     }
     const objects: KubeObject[] = [];
-    const read = (text: string, file: string): void => {
-      for (const obj of parseManifestFile(text, `${location}/${file.replace(/^[^/]+\//u, "")}`)) objects.push(obj);
+    const read = (text: string, path: string): void => {
+      const file = `${location}/${path.startsWith(`${name}/`) ? path.slice(name.length + 1) : path}`;
+      try {
+        for (const obj of parseManifestFile(text, file)) objects.push(obj);
+      } catch (err) {
+        if (!isFlotillaError(err)) throw err;
+        throw new FlotillaError(HELM_ERROR.template, `${path} renders an object Kubernetes cannot take: ${err.message}`, { file, field: err.field });
+      }
     };
+    // `helm template --include-crds` (Argo's default) prints CRDs first, then manifests, then hooks.
     if (options.includeCrds) for (const crd of rendered.crds) read(crd.content, crd.filename);
     for (const m of rendered.manifests) read(m.content, m.name);
     for (const h of rendered.hooks) {
-      // `helm template --skip-tests` leaves out test hooks; other hooks are printed (Argo maps them to sync hooks).
+      // `--skip-tests` leaves out test hooks; other hooks are printed (the spoke maps them to Argo hooks).
       if (options.skipTests && h.events.includes("test")) continue;
       read(h.manifest, h.path);
     }

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChartFetcher } from "../../gitops/charts/chart-fetcher.js";
 import { chartRefOf } from "../../gitops/charts/chart-ref.js";
-import { unpackChartArchive } from "../../gitops/charts/chart-archive.js";
+import { readChartArchive } from "../../helm/index.js";
 import { GitCredentials } from "../../gitops/git-credentials.js";
 import { makeTestPki, packChart, startChartServer, type ChartServer } from "../harness/index.js";
 
@@ -57,8 +57,8 @@ describe("Helm repository", () => {
     const got = await fetcher().fetch(repo("web", "^1.0.0"), where);
     expect(got.version).toBe("1.2.0");
     expect(got.digest).toMatch(/^sha256:[0-9a-f]{64}$/u);
-    const files = await unpackChartArchive(got.bytes, "web");
-    expect(files.map((f) => f.name).sort()).toEqual(["Chart.yaml", "templates/cm.yaml", "values.yaml"]);
+    const files = await readChartArchive(got.bytes, { source: "web" });
+    expect([...files.keys()].sort()).toEqual(["Chart.yaml", "templates/cm.yaml", "values.yaml"]);
   });
 
   it("takes an exact version, a prerelease only when the constraint names one, and * as the latest release", async () => {
@@ -103,7 +103,7 @@ describe("OCI registry", () => {
     // Argo's scheme-less form, a constraint, and a `+` build that the registry stores as `_`.
     const ranged = await f.fetch(oci(`127.0.0.1:${String(server.port)}/team`, "web", "~1.1.0"), where);
     expect(ranged.version).toBe("1.1.1+build.7");
-    expect((await unpackChartArchive(ranged.bytes, "web")).find((x) => x.name === "Chart.yaml")?.data.toString()).toContain("1.1.1+build.7");
+    expect(new TextDecoder().decode((await readChartArchive(ranged.bytes, { source: "web" })).get("Chart.yaml"))).toContain("1.1.1+build.7");
   });
 
   it("fails on a layer whose bytes do not match its digest, and on an unknown tag", async () => {
