@@ -105,7 +105,7 @@ export function renderChartApp(app: Application, header: AppHeader, source: Reco
     const withOrigin = (): AppRender | Promise<AppRender> => {
       if (snapshot !== undefined) return finish({ kind: "git", snapshot, path: header.source.path }, snapshot.revision);
       const archive = archiveOf(source, ctx, { file, field: `${FIELD}.repoURL` }, requester);
-      if (archive instanceof Promise) return archive.then((a) => finish(originOf(a), a.version));
+      if (archive instanceof Promise) return archive.then((a) => finish(originOf(a), a.version), (err: unknown) => failedChart(header, "", err, file));
       return finish(originOf(archive), archive.version);
     };
     if (pending.length === 0) return withOrigin();

@@ -132,7 +132,8 @@ async function loadOrigin(origin: ChartOrigin, where: Where): Promise<LoadedChar
   for (const name of snapshot.files()) {
     if (name.startsWith(prefix)) files.set(name.slice(prefix.length), snapshot.read(name, { field: `${where.field}.path` }));
   }
-  return engine.loadFiles(files, root === "" ? snapshot.source : `${snapshot.source}/${root}`, where);
+  // Errors name files by their path in the repository, as manifest errors do.
+  return engine.loadFiles(files, root === "" ? "." : root, where);
 }
 
 /** The name Argo CD gives the values file it writes from `helm.values` / `helm.valuesObject`. */
