@@ -95,7 +95,7 @@ beforeAll(async () => {
   await writeFile(credentials, `credentials:\n- url: ${server.url}\n  username: ${USER}\n  password: ${PASSWORD}\n`, { mode: 0o600 });
 
   const files: Record<string, string | Uint8Array> = {
-    "appsets/git-chart.yaml": appSet("git-chart", `      source:\n        repoURL: .\n        path: charts/web\n${HELM}\n          valueFiles: [values-{{.name}}.yaml, missing.yaml]\n          ignoreMissingValueFiles: true`),
+    "appsets/git-chart.yaml": appSet("git-chart", `      source:\n        repoURL: .\n        path: charts/web\n${HELM}\n          valueFiles: ['values-{{.name}}.yaml', missing.yaml]\n          ignoreMissingValueFiles: true`),
     "appsets/repo-chart.yaml": appSet("repo-chart", `      source:\n        repoURL: ${server.url}/charts\n        chart: web\n        targetRevision: ^1.0.0\n${HELM}`),
     "appsets/oci-chart.yaml": appSet("oci-chart", `      source:\n        repoURL: oci://127.0.0.1:${String(server.port)}/team\n        chart: web\n        targetRevision: 3.1.0\n${HELM}`),
     "charts/web/charts/sidecar-0.1.0.tgz": sidecar,
@@ -118,6 +118,13 @@ async function configMap(cluster: string, namespace: string, name: string): Prom
 describe("Helm chart sources on a fleet", () => {
   it("renders charts from the repository, a Helm repository and an OCI registry per cluster, and the spokes apply them", async () => {
     await fleet.converged(await fleet.repo.head(), CLUSTERS.map((c) => c.name), 90_000);
+    // Every app rendered: no render error, three apps per cluster (a failed app keeps its last good state, here none).
+    const sources = (await (await fetch(`${fleet.hubUrl()}/api/v1/sources`)).json()) as { renderErrors: unknown[] };
+    expect(sources.renderErrors).toEqual([]);
+    for (const c of await fleet.hub().clusters()) {
+      expect(c.apps.map((a) => a.name).sort()).toEqual([`git-chart-${c.name}`, `oci-chart-${c.name}`, `repo-chart-${c.name}`]);
+      expect(c.errors).toEqual([]);
+    }
     for (const c of CLUSTERS) {
       const color = c.name === "prod-eu" ? "red" : "grey";
       expect(await configMap(c.name, "git-chart", `${c.name}-web`)).toEqual({ color, region: c.labels.region, namespace: "git-chart" });
