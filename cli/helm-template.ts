@@ -10,6 +10,7 @@ import {
   loadChartArchive,
   type Chart,
 } from "../helm/index.js";
+import { ChartFetcher, chartRefOf, GitCredentials, type GitCredentialEntry } from "../gitops/index.js";
 import { renderTemplate } from "../template/index.js";
 import type { CliContext } from "./context.js";
 import { collect, collectList } from "./flag-collectors.js";
@@ -34,6 +35,9 @@ interface HelmTemplateFlags {
   readonly skipSchemaValidation?: boolean;
   readonly repo?: string;
   readonly version?: string;
+  readonly caFile?: string;
+  readonly username?: string;
+  readonly password?: string;
   readonly outputDir?: string;
   readonly validate?: boolean;
 }
@@ -106,6 +110,45 @@ export async function loadLocalChart(path: string, cwd: string): Promise<Chart> 
   return loadChartArchive(await readFile(full), { source: path });
 }
 
+/**
+ * Helm's LocateChart: `--repo URL CHART` (index.yaml) or `oci://host/path/chart`, at `--version`
+ * (a version or a constraint), fetched as the hub fetches charts (digest-verified, size-limited,
+ * credentials over https only); otherwise a local directory or .tgz (`--version` is then ignored, as helm does).
+ */
+async function locateChart(chartPath: string, opts: HelmTemplateFlags, ctx: CliContext): Promise<Chart> {
+  const oci = chartPath.startsWith("oci://");
+  if (!oci && opts.repo === undefined) return loadLocalChart(chartPath, ctx.cwd);
+  const field = oci ? "CHART" : "--repo";
+  const where = { field };
+  let source: { repoURL: string; chart: string; targetRevision: string };
+  if (oci) {
+    if (opts.repo !== undefined) throw new HelmError(HELM_ERROR.options, "--repo cannot be used with an oci:// chart reference", { field: "--repo" });
+    const slash = chartPath.lastIndexOf("/");
+    source = { repoURL: chartPath.slice(0, slash), chart: chartPath.slice(slash + 1), targetRevision: opts.version ?? "" };
+  } else {
+    source = { repoURL: opts.repo ?? "", chart: chartPath, targetRevision: opts.version ?? "" };
+  }
+  const ref = chartRefOf(source, where);
+  const entries: GitCredentialEntry[] = [];
+  if (opts.username !== undefined || opts.password !== undefined) {
+    const url = ref.kind === "repo" ? ref.url : `https://${ref.registry}/${ref.repository}`;
+    if (!url.startsWith("https://")) throw new HelmError(HELM_ERROR.options, `--username/--password are sent over https only, not to ${url}`, { field: "--password" });
+    entries.push({ url, username: opts.username ?? "", password: opts.password ?? "", origin: { field: "--password" } });
+  }
+  let ca: string | undefined;
+  if (opts.caFile !== undefined) {
+    try {
+      ca = await readFile(resolve(ctx.cwd, opts.caFile), "utf8");
+    } catch {
+      throw new HelmError(HELM_ERROR.options, `open ${opts.caFile}: no such file or directory`, { field: "--ca-file", file: opts.caFile });
+    }
+  }
+  const fetcher = new ChartFetcher({ credentials: new GitCredentials({ entries }).resolver(), http: { ca }, logger: ctx.logger() });
+  const archive = await fetcher.fetch(ref, where);
+  ctx.logger().debug({ chart: archive.location, version: archive.version, digest: archive.digest }, "chart fetched");
+  return loadChartArchive(archive.bytes, { source: `${archive.location}:${archive.version}` });
+}
+
 function readLocalFile(cwd: string): (path: string) => string {
   // --set-file and -f are read before rendering; errors name the path as Helm does.
   return (path: string) => {
@@ -135,20 +178,17 @@ export function registerHelmTemplate(helm: Command, ctx: CliContext): void {
     .option("-g, --generate-name", "generate the name (and omit the NAME parameter)")
     .option("--is-upgrade", "set .Release.IsUpgrade instead of .Release.IsInstall")
     .option("--skip-schema-validation", "disable JSON schema validation")
-    .option("--repo <url>", "chart repository url (not supported yet)")
-    .option("--version <constraint>", "chart version constraint (not supported yet)")
+    .option("--repo <url>", "chart repository url where to locate the requested chart")
+    .option("--version <constraint>", "specify a version constraint for the chart version to use (exact version, ^1.2, >=1.0 <2, …; default the latest)")
+    .option("--ca-file <file>", "verify certificates of HTTPS-enabled servers using this CA bundle")
+    .option("--username <name>", "chart repository username where to locate the requested chart")
+    .option("--password <password>", "chart repository password where to locate the requested chart (sent over https only)")
     .option("--output-dir <dir>", "write the templates to files (not supported)")
     .option("--validate", "validate against a cluster (not supported: flotilla renders without a cluster)")
     .action(async (args: string[], opts: HelmTemplateFlags) => {
-      for (const [flag, value] of [["--repo", opts.repo], ["--version", opts.version]] as const) {
-        if (value !== undefined) {
-          throw new HelmError(HELM_ERROR.options, `${flag} (charts from repositories and OCI registries) is not supported yet; render a chart directory or .tgz`, { field: flag });
-        }
-      }
       if (opts.outputDir !== undefined) throw new HelmError(HELM_ERROR.options, "--output-dir is not supported; redirect the output instead", { field: "--output-dir" });
       if (opts.validate === true) throw new HelmError(HELM_ERROR.options, "--validate needs a cluster; flotilla renders without one", { field: "--validate" });
       const { name, chart: chartPath } = nameAndChart(args, opts, ctx);
-      if (chartPath.startsWith("oci://")) throw new HelmError(HELM_ERROR.options, "OCI charts are not supported yet; render a chart directory or .tgz", { chart: chartPath });
       if (name === "" || name.length > 53 || !VALID_NAME.test(name)) {
         const why = name === "" ? "no name provided" : `invalid release name, must match regex ${VALID_NAME.source} and the length must not be longer than 53`;
         throw new HelmError(HELM_ERROR.options, `release name ${JSON.stringify(name)}: ${why}`);
@@ -176,7 +216,7 @@ export function registerHelmTemplate(helm: Command, ctx: CliContext): void {
         }
       }
       const fallback = readLocalFile(ctx.cwd);
-      const chart = await loadLocalChart(chartPath, ctx.cwd);
+      const chart = await locateChart(chartPath, opts, ctx);
       try {
         const { output } = helmTemplate(chart, {
           releaseName: name,

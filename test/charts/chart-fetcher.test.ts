@@ -7,7 +7,7 @@ import { ChartFetcher } from "../../gitops/charts/chart-fetcher.js";
 import { chartRefOf } from "../../gitops/charts/chart-ref.js";
 import { readChartArchive } from "../../helm/index.js";
 import { GitCredentials } from "../../gitops/git-credentials.js";
-import { makeTestPki, packChart, startChartServer, type ChartServer } from "../harness/index.js";
+import { makeTestPki, packChart, runFlotilla, startChartServer, type ChartServer } from "../harness/index.js";
 
 // The chart fetcher against a real HTTPS Helm repository and OCI registry (test/harness/chart-server).
 
@@ -20,6 +20,7 @@ const chartFiles = (version: string): Record<string, string> => ({
 
 let dir: string;
 let ca: string;
+let caFile: string;
 let server: ChartServer;
 let other: ChartServer;
 const SECRET = "repo-pass-9f3e1c";
@@ -28,6 +29,7 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), "flotilla-charts-"));
   const pki = await makeTestPki(dir);
   ca = await readFile(pki.caFile, "utf8");
+  caFile = pki.caFile;
   server = await startChartServer({ tls: pki.server, repoAuth: { username: "ci", password: SECRET }, registryAuth: { username: "ci", password: SECRET } });
   for (const v of ["1.0.0", "1.2.0", "1.3.0-rc.1", "2.0.0"]) server.addRepoChart("web", v, await packChart("web", chartFiles(v)));
   server.addRepoChart("tampered", "1.0.0", await packChart("tampered", chartFiles("1.0.0")), { digest: "0".repeat(64) });
@@ -139,5 +141,20 @@ describe("plain http", () => {
     } finally {
       await new Promise((r) => plain.close(r));
     }
+  });
+});
+
+describe("flotilla helm template", () => {
+  it("renders a chart from a Helm repository (--repo, --version constraint) and from an OCI registry", async () => {
+    const auth = ["--ca-file", caFile, "--username", "ci", "--password", SECRET];
+    const fromRepo = await runFlotilla(["helm", "template", "shop", "web", "--repo", `${server.url}/charts`, "--version", "~1.2", ...auth]);
+    expect(fromRepo.stderr).toBe("");
+    expect(fromRepo.stdout).toBe("---\n# Source: web/templates/cm.yaml\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: shop\n");
+    const fromOci = await runFlotilla(["helm", "template", "shop", `oci://127.0.0.1:${String(server.port)}/team/web`, "--version", "1.1.0", ...auth]);
+    expect(fromOci.stdout).toContain("name: shop");
+    const missing = await runFlotilla(["helm", "template", "shop", "web", "--repo", `${server.url}/charts`, "--version", "9.9.9", ...auth]);
+    expect(missing.code).not.toBe(0);
+    expect(missing.stderr).toContain("GITOPS_CHART_VERSION");
+    expect(missing.stderr).not.toContain(SECRET);
   });
 });
