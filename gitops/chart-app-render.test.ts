@@ -121,10 +121,7 @@ describe("chart apps from a Git chart directory", () => {
         targetRevision: main
         ref: values`),
       ),
-      async (url) => {
-        if (url !== "https://git.example.com/values.git") throw new Error(`unexpected ${url}`);
-        return values;
-      },
+      (url) => (url === "https://git.example.com/values.git" ? Promise.resolve(values) : Promise.reject(new Error(`unexpected ${url}`))),
     );
     expect(objects(r, "big").find((o) => o.name === "web-big-web")?.data?.["color"]).toBe("from-ref");
     expect(objects(r, "small").find((o) => o.name === "web-small-web")?.data?.["color"]).toBe("grey");

@@ -7,7 +7,9 @@ import { deepFreeze } from "../render/manifest-objects.js";
 import { confinePath, joinRepoPath } from "../repo-path.js";
 import type { RepoSnapshot } from "../repo-snapshot.js";
 import { envsubst, type ArgoBuildEnv, type ArgoHelmSource } from "./argo-helm-source.js";
-import { helmEngine, type LoadedChart } from "./helm-engine-port.js";
+import { helmEngine, type ChartRenderOptions, type LoadedChart } from "./helm-engine-port.js";
+
+export type { ChartRenderOptions };
 
 /**
  * Where a chart's files come from, and how its value files are found: a directory of a repository
@@ -31,22 +33,6 @@ export interface ChartAppRequest {
   readonly file?: string | undefined;
   /** The app's `spec.source` field path (`spec.template.spec.source`). */
   readonly field: string;
-}
-
-/** The values and options one chart render takes, after Argo's rules are applied. */
-export interface ChartRenderOptions {
-  readonly releaseName: string;
-  readonly namespace: string;
-  /** Value files in order, `values`/`valuesObject` last (named `<helm.values>`): text, as Helm reads them. */
-  readonly valueFiles: readonly { readonly name: string; readonly text: string }[];
-  readonly set: readonly string[];
-  readonly setString: readonly string[];
-  readonly setFile: readonly { readonly name: string; readonly content: string }[];
-  readonly kubeVersion: string | undefined;
-  readonly apiVersions: readonly string[];
-  readonly includeCrds: boolean;
-  readonly skipTests: boolean;
-  readonly skipSchemaValidation: boolean;
 }
 
 type Where = { readonly file?: string | undefined; readonly field: string };

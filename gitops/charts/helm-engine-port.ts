@@ -3,13 +3,28 @@ import { HELM_ERROR, loadChart, mergeValueLayers, readChartArchive, renderChart,
 import type { KubeObject } from "../../kube/kube-object.js";
 import type { ExecBudget } from "../../template/index.js";
 import { GITOPS_ERROR } from "../gitops-errors.js";
-import { parseManifestFile } from "../render/manifest-objects.js";
-import type { ChartRenderOptions } from "./chart-app.js";
+import { deepFreeze, parseManifestFile } from "../render/manifest-objects.js";
 
 // The seam between gitops/ and the chart engine (helm/): load a chart (directory files or a
 // packaged archive), merge the value layers Argo CD passes, render as `helm template` would, and
 // read the output into objects. Engine errors keep their HELM_* codes and are placed at the chart
 // file (or value file) and line they name.
+
+/** The values and options one chart render takes, after Argo's rules are applied. */
+export interface ChartRenderOptions {
+  readonly releaseName: string;
+  readonly namespace: string;
+  /** Value files in order, `values`/`valuesObject` last (named `<helm.values>`): text, as Helm reads them. */
+  readonly valueFiles: readonly { readonly name: string; readonly text: string }[];
+  readonly set: readonly string[];
+  readonly setString: readonly string[];
+  readonly setFile: readonly { readonly name: string; readonly content: string }[];
+  readonly kubeVersion: string | undefined;
+  readonly apiVersions: readonly string[];
+  readonly includeCrds: boolean;
+  readonly skipTests: boolean;
+  readonly skipSchemaValidation: boolean;
+}
 
 /** A loaded chart and its files (value files of a chart from a repository are read from these). */
 export interface LoadedChart {
@@ -63,6 +78,24 @@ function rethrow(err: Error): never {
   throw err;
 }
 
+/**
+ * Rendered documents parsed once per text: clusters whose values do not touch a template (and
+ * releases with a fixed name) render the same document, which is then parsed and frozen once.
+ */
+const parsedDocuments = new Map<string, readonly KubeObject[]>();
+const PARSED_DOCUMENTS_MAX = 8192;
+
+function parsedDocument(text: string, file: string): readonly KubeObject[] {
+  const key = `${file}\0${text}`;
+  let hit = parsedDocuments.get(key);
+  if (hit === undefined) {
+    hit = deepFreeze(parseManifestFile(text, file));
+    if (parsedDocuments.size >= PARSED_DOCUMENTS_MAX) parsedDocuments.delete(parsedDocuments.keys().next().value as string);
+    parsedDocuments.set(key, hit);
+  }
+  return hit;
+}
+
 export const HELM_ENGINE: HelmEngine = {
   async loadArchive(bytes, location) {
     try {
@@ -103,7 +136,7 @@ export const HELM_ENGINE: HelmEngine = {
     const read = (text: string, path: string): void => {
       const file = `${location}/${path.startsWith(`${name}/`) ? path.slice(name.length + 1) : path}`;
       try {
-        for (const obj of parseManifestFile(text, file)) objects.push(obj);
+        for (const obj of parsedDocument(text, file)) objects.push(obj);
       } catch (err) {
         if (!isFlotillaError(err)) throw err;
         throw new FlotillaError(HELM_ERROR.template, `${path} renders an object Kubernetes cannot take: ${err.message}`, { file, field: err.field });
