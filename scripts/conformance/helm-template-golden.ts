@@ -8,7 +8,8 @@
  * The cases are those of `TestTemplateCmd` in template_test.go (transcribed below: Go's table is
  * code, not data). Helm's goldens are made with its test defaults (Kubernetes v1.20.0), so every
  * case without its own --kube-version gets `--kube-version 1.20.0`. For error cases the golden
- * holds `Error: MESSAGE`; we compare MESSAGE with what follows `error[CODE]: ` on our stderr.
+ * holds `Error: MESSAGE`; we compare MESSAGE with what follows `error[CODE]: ` (and our `FILE: `
+ * location prefix, where we add one) on our stderr.
  * Not part of `npm test`: it needs the upstream checkout.
  */
 import { spawnSync } from "node:child_process";
@@ -75,7 +76,10 @@ function main(argv: readonly string[]): number {
     let expected: string;
     if (c.wantError === true) {
       expected = golden.replace(/^Error: /, "").trimEnd();
+      // Our CLI prefixes `error[CODE]: ` and, when Helm's message does not name the file, `FILE: `.
       actual = run.stderr.replace(/^error\[[A-Z_]+\]: /, "").trimEnd();
+      const located = /^([^\s:]+\.(?:yaml|json|tpl|txt)): /.exec(actual);
+      if (located !== null && !expected.startsWith(located[0])) actual = actual.slice(located[0].length);
       if (run.status === 0) actual = `(exit 0) ${run.stdout}`;
     } else {
       expected = golden;
