@@ -51,7 +51,7 @@ const MAX_CHART_DIR_BYTES = 100 * 1024 * 1024;
 /** Helm's `NameAndChart`: `[NAME] CHART`, --name-template, --generate-name. */
 function nameAndChart(args: readonly string[], opts: HelmTemplateFlags, ctx: CliContext): { name: string; chart: string } {
   const usage = (message: string): HelmError => new HelmError(HELM_ERROR.options, message);
-  if (args.length === 0) throw usage('"helm template" requires at least 1 argument');
+  if (args.length === 0) throw usage('"helm template" requires at least 1 argument\n\nUsage:  helm template [NAME] [CHART] [flags]');
   if (args.length > 2) throw usage(`expected at most two arguments, unexpected arguments: ${args.slice(2).join(", ")}`);
   if (args.length === 2) {
     if (opts.generateName === true) throw usage("cannot set --generate-name and also specify a name");
@@ -62,7 +62,7 @@ function nameAndChart(args: readonly string[], opts: HelmTemplateFlags, ctx: Cli
   if (opts.nameTemplate !== undefined && opts.nameTemplate !== "") {
     let name: string;
     try {
-      name = renderTemplate(opts.nameTemplate, null, { name: "name-template", functionSet: "sealed-secrets", missingKey: "default", clock: ctx.clock });
+      name = renderTemplate(opts.nameTemplate, null, { name: "name-template", functionSet: "sprig", missingKey: "default", clock: ctx.clock });
     } catch (err) {
       throw new HelmError(HELM_ERROR.options, err instanceof Error ? err.message : String(err), { field: "--name-template" });
     }
@@ -230,6 +230,7 @@ export function registerHelmTemplate(helm: Command, ctx: CliContext): void {
           showOnly: opts.showOnly,
           isUpgrade: opts.isUpgrade === true,
           skipSchemaValidation: opts.skipSchemaValidation === true,
+          clock: ctx.clock,
           warn: (m) => ctx.logger().debug({ chart: chart.metadata.name }, m),
         });
         ctx.stdout.write(output);

@@ -53,7 +53,7 @@ export const HELM_FUNCS: Readonly<Record<string, GoFunction>> = {
     try {
       const v = tryYaml(s);
       if (v === null || v === undefined) return [];
-      if (Array.isArray(v)) return v;
+      if (Array.isArray(v)) return v as unknown[];
       return [`error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${isTable(v) ? "object" : typeof v} into Go value of type []interface {}`];
     } catch (err) {
       return [errorText(err)];
@@ -80,7 +80,7 @@ export const HELM_FUNCS: Readonly<Record<string, GoFunction>> = {
     try {
       const v = JSON.parse(s) as unknown;
       if (v === null) return [];
-      if (Array.isArray(v)) return v;
+      if (Array.isArray(v)) return v as unknown[];
       return [`json: cannot unmarshal ${isTable(v) ? "object" : typeof v} into Go value of type []interface {}`];
     } catch (err) {
       return [err instanceof Error ? err.message : String(err)];

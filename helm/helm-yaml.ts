@@ -24,23 +24,56 @@ export class HelmYamlError extends Error {
   }
 }
 
-function toError(err: unknown): HelmYamlError {
-  if (err instanceof YAMLError) {
-    const line = err.linePos?.[0].line;
-    const text = err.message.replace(/ at line \d+, column \d+.*$/s, "");
-    return new HelmYamlError(`yaml: ${line === undefined ? "" : `line ${line}: `}${text}`, line);
+/**
+ * Our YAML parser's error in go-yaml v2's words where we know the equivalent (`could not find
+ * expected ':'`, `did not find expected key`, ...), with go-yaml's line numbering: scanner errors
+ * count from 1, parser errors from 0, and the end of input counts as one more line. The text is
+ * never quoted (manifests can hold secrets).
+ */
+function toError(err: unknown, text: string): HelmYamlError {
+  if (!(err instanceof YAMLError)) return new HelmYamlError(`yaml: ${err instanceof Error ? err.message : String(err)}`, undefined);
+  const pos = err.pos[0];
+  const lineIndex = (offset: number): number => {
+    if (offset >= text.length) return (text.match(/\n/g)?.length ?? 0) + (text.endsWith("\n") || text === "" ? 0 : 1);
+    return text.slice(0, offset).match(/\n/g)?.length ?? 0;
+  };
+  const withLine = (line: number, message: string): HelmYamlError => new HelmYamlError(line === 0 ? `yaml: ${message}` : `yaml: line ${line}: ${message}`, line === 0 ? undefined : line);
+  const m = err.message;
+  if (err.code === "MISSING_CHAR" && m.startsWith("Implicit map keys")) {
+    // Reported at the next token after the key's line (go-yaml finds the key stale there).
+    const lineEnd = text.indexOf("\n", pos);
+    let next = text.length;
+    if (lineEnd >= 0) {
+      const re = /^[ \t]*([^\s#])/gm;
+      re.lastIndex = lineEnd + 1;
+      const found = re.exec(text);
+      if (found !== null) next = found.index + found[0].length - 1;
+    }
+    return withLine(lineIndex(next) + 1, "could not find expected ':'");
   }
-  return new HelmYamlError(`yaml: ${err instanceof Error ? err.message : String(err)}`, undefined);
+  if (err.code === "MISSING_CHAR" && m.startsWith("Missing closing")) return new HelmYamlError("yaml: found unexpected end of stream", undefined);
+  if (err.code === "BAD_INDENT" && m.startsWith("Flow sequence")) return withLine(lineIndex(pos), "did not find expected ',' or ']'");
+  if (err.code === "BAD_INDENT" && m.startsWith("Flow map")) return withLine(lineIndex(pos), "did not find expected ',' or '}'");
+  if (err.code === "BLOCK_AS_IMPLICIT_KEY" && m.startsWith("Nested mappings")) {
+    const colon = /:(?=[ \t\n]|$)/g;
+    colon.lastIndex = pos;
+    const found = colon.exec(text);
+    const idx = found === null ? lineIndex(pos) : lineIndex(found.index);
+    return withLine(idx === 0 ? 0 : idx + 1, "mapping values are not allowed in this context");
+  }
+  if (err.code === "BLOCK_AS_IMPLICIT_KEY" && m.startsWith("A block sequence")) return withLine(lineIndex(pos), "did not find expected key");
+  const text1 = m.replace(/ at line \d+, column \d+.*$/s, "");
+  return withLine(lineIndex(pos) + 1, text1);
 }
 
 /** One YAML document to a JS value (null for an empty document). Throws HelmYamlError. */
 export function readYaml(text: string): unknown {
   const doc = parseDocument(text, OPTIONS);
-  if (doc.errors.length > 0) throw toError(doc.errors[0]);
+  if (doc.errors.length > 0) throw toError(doc.errors[0], text);
   try {
     return normalize(doc.toJS(TO_JS));
   } catch (err) {
-    throw toError(err);
+    throw toError(err, text);
   }
 }
 
@@ -48,7 +81,7 @@ export function readYaml(text: string): unknown {
 export function readYamlDocuments(text: string): unknown[] {
   const docs = parseAllDocuments(text, OPTIONS);
   return docs.map((doc) => {
-    if (doc.errors.length > 0) throw toError(doc.errors[0]);
+    if (doc.errors.length > 0) throw toError(doc.errors[0], text);
     return normalize(doc.toJS(TO_JS));
   });
 }

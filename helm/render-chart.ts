@@ -1,5 +1,6 @@
 import { posix } from "node:path";
-import { isTemplateError, parseTemplateSet, type ExecBudget, type TemplateSet } from "../template/index.js";
+import type { Clock } from "../core/index.js";
+import { isTemplateError, parseTemplateSet, type ExecBudget, type RandomSource, type TemplateSet } from "../template/index.js";
 import { isLibraryChart, type Chart, type Values } from "./chart.js";
 import { capabilitiesObject, DEFAULT_KUBE_VERSION, parseKubeVersion, type KubeVersion } from "./capabilities.js";
 import { chartFullPath, crdObjects, isCompatibleRange, processDependencies, type ResolvedChart } from "./chart-dependencies.js";
@@ -29,6 +30,10 @@ export interface RenderChartOptions {
   readonly skipSchemaValidation?: boolean;
   /** Charges every template step and output byte; without one, rendering is unlimited (trusted charts only). */
   readonly budget?: ExecBudget;
+  /** Time for `now`, `date`, certificate validity; the system clock by default. */
+  readonly clock?: Clock;
+  /** Randomness for `randAlphaNum`, `uuidv4`, `genCA`...; crypto/rand by default (as Helm: every render differs). */
+  readonly random?: RandomSource;
   /** Receives Helm's warnings (coalescing conflicts, unknown hooks, non-bool conditions). */
   readonly warn?: (message: string) => void;
 }
@@ -127,7 +132,7 @@ export function renderChart(chart: Chart, options: RenderChartOptions = {}): Ren
   try {
     set = parseTemplateSet(
       keys.map((k) => ({ name: k, text: renderables.get(k)?.text ?? "" })),
-      { missingKey: "zero", functionSet: "sealed-secrets", funcs: HELM_FUNCS, setFuncs: templateSetFuncs() },
+      { missingKey: "zero", functionSet: "helm", funcs: HELM_FUNCS, setFuncs: templateSetFuncs(), clock: options.clock, random: options.random },
     );
   } catch (err) {
     const e = parseFailure(err, name);

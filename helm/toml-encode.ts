@@ -45,6 +45,7 @@ function key(k: string): string {
 }
 
 function quote(s: string): string {
+  // eslint-disable-next-line no-control-regex -- TOML escapes control characters
   return `"${s.replace(/[\\"\u0000-\u001f\u007f]/g, (c) => {
     switch (c) {
       case "\\": return "\\\\";

@@ -49,7 +49,8 @@ function coalesceDeps(chart: CoalesceChart, dest: Values, prefix: string, merge:
   for (const sub of chart.dependencies) {
     const c = dest[sub.name];
     if (c === undefined) define(dest, sub.name, {});
-    else if (!isTable(c)) throw new Error(`type mismatch on ${sub.name}: %!t(${typeof c === "string" ? "string" : "interface {}"}=${String(c)})`);
+    else if (!isTable(c)) // Helm prints the value; values may be secret, so we name its type.
+      throw new Error(`type mismatch on ${sub.name}: %!t(${typeof c === "string" ? "string" : Array.isArray(c) ? "[]interface {}" : typeof c})`);
     const dv = dest[sub.name] as Values;
     const subPrefix = concatPrefix(prefix, chart.name);
     coalesceGlobals(dv, dest, subPrefix, warn);
@@ -125,7 +126,7 @@ function coalesceTablesFullKey(dst: Values, src: Values, prefix: string, merge: 
     else if (isTable(val)) {
       if (isTable(dv)) coalesceTablesFullKey(dv, val, fullkey, merge, warn);
       else warn(`warning: cannot overwrite table with non table for ${fullkey} (map)`);
-    } else if (isTable(dv) && val !== null) warn(`warning: destination for ${fullkey} is a table. Ignoring non-table value (${String(val)})`);
+    } else if (isTable(dv) && val !== null) warn(`warning: destination for ${fullkey} is a table. Ignoring non-table value (a ${Array.isArray(val) ? "list" : typeof val})`);
   }
   return dst;
 }

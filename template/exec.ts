@@ -2,10 +2,11 @@ import { nodeString, type AnyNode, type ArgNode, type CommandNode, type ListNode
 import { PARAM_TYPE_NAME, type FuncMap, type GoFunction, type ParamType } from "./go-function.js";
 import { goMethod } from "./go-methods.js";
 import { callTimeMethod } from "./go-time-methods.js";
+import { GoStruct } from "./go-struct.js";
 import { GoTime } from "./go-time.js";
 import { BUDGET_LIMIT, BudgetExceededError, ExecBudget, withBudget } from "./exec-budget.js";
 import { byteLength, formatValue, isMap, isTrue, kindOf, mapGet, sortedKeys, typeName } from "./go-values.js";
-import { TEMPLATE_ERROR, TemplateError } from "./template-errors.js";
+import { FuncError, TEMPLATE_ERROR, TemplateError, type TemplateErrorCode } from "./template-errors.js";
 
 export type MissingKey = "error" | "default" | "zero";
 
@@ -155,7 +156,7 @@ class Compiler {
   }
 
   /** Go's `state.errorf`: `template: NAME:LINE:COL: executing "NAME" at <NODE>: MESSAGE`. */
-  private error(s: State, node: AnyNode | undefined, message: string): TemplateError {
+  private error(s: State, node: AnyNode | undefined, message: string, code: TemplateErrorCode = TEMPLATE_ERROR.exec): TemplateError {
     if (node === undefined) {
       return new TemplateError(TEMPLATE_ERROR.exec, `template: ${s.name}: ${message}`, { templateName: s.name });
     }
@@ -166,7 +167,7 @@ class Compiler {
     let context = nodeString(node);
     if (byteLength(context) > 20) context = `${[...context].slice(0, 20).join("")}...`;
     return new TemplateError(
-      TEMPLATE_ERROR.exec,
+      code,
       `template: ${this.tree.parseName}:${line}:${col}: executing ${JSON.stringify(s.name)} at <${context}>: ${message}`,
       { templateName: s.name, line, column: col },
     );
@@ -477,10 +478,10 @@ class Compiler {
     return (s, dot, final) => {
       let r = receiver(s, dot);
       for (let i = 0; i < init.length; i++) r = this.field(s, node, init[i], r, false, i > 0);
-      if (r instanceof GoTime) {
+      if (r instanceof GoTime || r instanceof GoStruct) {
         const argv = methodArgs.map((a) => a(s, dot));
         if (final !== MISSING) argv.push(final);
-        return this.timeMethod(s, node, r, last, argv);
+        return r instanceof GoTime ? this.timeMethod(s, node, r, last, argv) : this.structMember(s, node, r, last, argv, true);
       }
       const method = goMethod(r, last);
       if (method !== undefined) {
@@ -501,6 +502,7 @@ class Compiler {
     if (method !== undefined) return this.callMethod(s, node, name, method, []);
     if (typeof receiver === "object" && receiver !== null && !Array.isArray(receiver)) {
       if (receiver instanceof GoTime) return this.timeMethod(s, node, receiver, name, []);
+      if (receiver instanceof GoStruct) return this.structMember(s, node, receiver, name, [], false);
       if (isMap(receiver) || receiver instanceof Map) {
         if (hasArgs) throw this.error(s, node, `${name} is not a method but has arguments`);
         const v = mapGet(receiver, name);
@@ -529,6 +531,22 @@ class Compiler {
       return method(...args);
     } catch (err) {
       if (err instanceof TemplateError) throw err;
+      throw this.error(s, node, `error calling ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Go's evalField on a struct: a field (no arguments allowed) or a method call. */
+  private structMember(s: State, node: ArgNode, r: GoStruct, name: string, args: unknown[], last: boolean): unknown {
+    const m = r.member(name);
+    if (m === undefined) throw this.error(s, node, `can't evaluate field ${name} in type ${r.goType}`);
+    if (m.kind === "field") {
+      if (args.length > 0) throw this.error(s, node, `${name} has arguments but cannot be invoked as function`);
+      return m.value;
+    }
+    if (!last && args.length > 0) throw this.error(s, node, `${name} is not a method but has arguments`);
+    try {
+      return m.call(args);
+    } catch (err) {
       throw this.error(s, node, `error calling ${name}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
@@ -578,7 +596,8 @@ class Compiler {
         return result;
       } catch (err) {
         if (err instanceof TemplateError) throw err;
-        throw this.error(s, node, `error calling ${name}: ${err instanceof Error ? err.message : String(err)}`);
+        const code = err instanceof FuncError ? err.code : undefined;
+        throw this.error(s, node, `error calling ${name}: ${err instanceof Error ? err.message : String(err)}`, code);
       }
     };
   }
@@ -665,6 +684,7 @@ class Compiler {
         }
         return fail(`expected bool; found ${nodeString(n)}`);
       case "map":
+      case "time":
         return fail(`can't handle ${nodeString(n)} for arg of type ${PARAM_TYPE_NAME[type]}`);
     }
   }
@@ -674,6 +694,7 @@ class Compiler {
     if (type === undefined || type === "value") return v;
     if (v === undefined) {
       if (type === "any" || type === "map") return null;
+      if (type === "time") throw this.error(s, node, `invalid value; expected time.Time`);
       throw this.error(s, node, `invalid value; expected ${PARAM_TYPE_NAME[type]}`);
     }
     let ok: boolean;
@@ -694,6 +715,9 @@ class Compiler {
         break;
       case "map":
         ok = v === null || isMap(v) || v instanceof Map;
+        break;
+      case "time":
+        ok = v instanceof GoTime;
         break;
     }
     if (ok) return v;

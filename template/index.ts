@@ -12,3 +12,4 @@ export { withGoMethods, type GoMethods } from "./go-methods.js";
 export { activeBudget } from "./exec-budget.js";
 export { formatValue, goQuote, isMap as isGoMap, kindOf as goKindOf, sortedKeys as goSortedKeys, type GoKind } from "./go-values.js";
 export { goJson, toYaml, fromJson } from "./sprig/json.js";
+export { systemRandom, type RandomSource, type KeyAlgorithm } from "./random-source.js";

@@ -5,6 +5,7 @@ import { functionSet, userFunction, type FunctionSet } from "./function-sets.js"
 import type { FuncMap, GoFunction } from "./go-function.js";
 import type { ListNode } from "./ast.js";
 import { parse } from "./parser.js";
+import { systemRandom, type RandomSource } from "./random-source.js";
 
 /**
  * A Go template set: many named templates (one per file) sharing their `define`s, as Helm builds
@@ -24,6 +25,8 @@ export interface TemplateSetOptions {
   readonly missingKey?: MissingKey;
   readonly functionSet?: FunctionSet;
   readonly clock?: Clock;
+  /** Randomness for `rand*`, `uuidv4`, key generators; crypto/rand by default. */
+  readonly random?: RandomSource;
   /** Extra functions with Go signatures (argument types and counts checked as Go checks them). */
   readonly funcs?: Readonly<Record<string, GoFunction>>;
   /**
@@ -104,7 +107,7 @@ function isEmptyList(list: ListNode): boolean {
 }
 
 function baseFunctions(options: TemplateSetOptions): FuncMap {
-  const base = functionSet(options.functionSet ?? "argocd", options.clock ?? systemClock);
+  const base = functionSet(options.functionSet ?? "argocd", options.clock ?? systemClock, options.random ?? systemRandom);
   if (options.funcs === undefined) return base;
   const merged = new Map(base);
   for (const [name, fn] of Object.entries(options.funcs)) merged.set(name, fn);
