@@ -23,6 +23,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "nats-config", load: async () => (await import("./nats-config.js")).registerNatsConfig },
   { name: "health", load: async () => (await import("./health.js")).registerHealth },
   { name: "render", load: async () => (await import("./render.js")).registerRender },
+  { name: "helm", load: async () => (await import("./helm.js")).registerHelm },
   { name: "appset", load: async () => (await import("./appset.js")).registerAppset },
   { name: "seal", load: async () => (await import("./seal.js")).registerSeal },
   { name: "unseal", load: async () => (await import("./unseal.js")).registerUnseal },

@@ -35,7 +35,9 @@ export interface AppRender {
     readonly repoURL: string;
     readonly path: string;
     readonly targetRevision: string;
-    /** The commit (or content digest) the objects were rendered from; "" when rendering failed early. */
+    /** The chart of a Helm repository or OCI registry source (`repoURL` is then the repository). */
+    readonly chart?: string | undefined;
+    /** The commit (a chart's version, or a content digest) the objects were rendered from; "" when rendering failed early. */
     readonly revision: string;
   };
   readonly syncPolicy: AppSyncPolicy;

@@ -40,3 +40,9 @@ export {
 export { preflightKustomization, type KustomizePreflightOptions } from "./render/kustomize-preflight.js";
 export { loadGitCredentialsFile } from "./git-credentials-file.js";
 export { RenderPool, type RenderPoolOptions } from "./render-pool.js";
+export { ChartFetcher, HELM_MEDIA_TYPE, type ChartArchive, type ChartFetcherOptions } from "./charts/chart-fetcher.js";
+export { chartRefOf, chartLocation, type ChartRef } from "./charts/chart-ref.js";
+export { resolveChartVersion, parseChartConstraint } from "./charts/chart-version.js";
+export { type ChartHttpSettings } from "./charts/chart-http.js";
+export { chartResolver } from "./render-fleet.js";
+export { type ChartResolver, type ChartSourceRequest } from "./chart-app-render.js";

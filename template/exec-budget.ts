@@ -168,3 +168,8 @@ export function allocation(size: number, what: string): void {
 export function expensiveCall(): void {
   active?.checkTime();
 }
+
+/** The budget of the execution running now, for functions that run templates themselves (Helm's `include`, `tpl`). */
+export function activeBudget(): ExecBudget | undefined {
+  return active;
+}

@@ -1,5 +1,6 @@
 import { nodeString, type AnyNode, type ArgNode, type CommandNode, type ListNode, type PipeNode, type StatementNode, type Tree } from "./ast.js";
 import { PARAM_TYPE_NAME, type FuncMap, type GoFunction, type ParamType } from "./go-function.js";
+import { goMethod } from "./go-methods.js";
 import { callTimeMethod } from "./go-time-methods.js";
 import { GoStruct } from "./go-struct.js";
 import { GoTime } from "./go-time.js";
@@ -51,47 +52,107 @@ export interface Compiled {
   execute(data: unknown, budget?: ExecBudget): string;
 }
 
+/** One named template of a set and the parse tree (file) it came from, for error positions. */
+export interface NamedTemplate {
+  readonly tree: Tree;
+  readonly list: ListNode;
+}
+
 export function compile(input: CompileInput): Compiled {
-  return new Compiler(input).compileRoot();
+  const entries = new Map<string, NamedTemplate>([[input.tree.parseName, { tree: input.tree, list: input.root }]]);
+  for (const [name, list] of input.defines) entries.set(name, { tree: input.tree, list });
+  const registry = new TemplateRegistry(entries, input.funcs, input.missingKey);
+  const name = input.tree.parseName;
+  return { execute: (data: unknown, budget?: ExecBudget): string => registry.execute(name, data, budget) };
+}
+
+/**
+ * Go's template set (the templates associated with one `*template.Template`): every named
+ * template, each compiled lazily by a compiler for its own tree, and `{{template "x"}}` resolved
+ * across the whole set.
+ */
+export class TemplateRegistry {
+  private readonly compilers = new Map<Tree, Compiler>();
+  private readonly compiled = new Map<string, Exec>();
+
+  readonly entries: ReadonlyMap<string, NamedTemplate>;
+  readonly funcs: FuncMap;
+  readonly missingKey: MissingKey;
+
+  constructor(entries: ReadonlyMap<string, NamedTemplate>, funcs: FuncMap, missingKey: MissingKey) {
+    this.entries = entries;
+    this.funcs = funcs;
+    this.missingKey = missingKey;
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  /** The compiled template `name`; a placeholder first so recursive templates compile. */
+  lookup(name: string): Exec | undefined {
+    let run = this.compiled.get(name);
+    if (run !== undefined) return run;
+    const entry = this.entries.get(name);
+    if (entry === undefined) return undefined;
+    let body: Exec | undefined;
+    const compiler = this.compilerFor(entry.tree);
+    run = (s, dot) => (body ??= compiler.compileList(entry.list))(s, dot);
+    this.compiled.set(name, run);
+    return run;
+  }
+
+  private compilerFor(tree: Tree): Compiler {
+    let c = this.compilers.get(tree);
+    if (c === undefined) {
+      c = new Compiler(tree, this);
+      this.compilers.set(tree, c);
+    }
+    return c;
+  }
+
+  /** Go's `ExecuteTemplate(name, data)`. */
+  execute(name: string, data: unknown, budget?: ExecBudget): string {
+    const entry = this.entries.get(name);
+    const run = this.lookup(name);
+    if (entry === undefined || run === undefined) {
+      throw new TemplateError(TEMPLATE_ERROR.exec, `template: no template ${JSON.stringify(name)} associated with template`, { templateName: name });
+    }
+    const dot = data === null ? undefined : data;
+    const b = budget ?? UNLIMITED;
+    const s: State = { out: "", names: ["$"], values: [dot], name, depth: 0, budget: b, outLimit: b.remainingOutput() };
+    try {
+      withBudget(budget, () => run(s, dot));
+      b.output(s.out.length);
+    } catch (err) {
+      if (err instanceof RangeError && /call stack/i.test(err.message)) {
+        throw this.compilerFor(entry.tree).depthError(s);
+      }
+      throw err;
+    }
+    return s.out;
+  }
 }
 
 class Compiler {
-  private readonly tree: Tree;
   private readonly funcs: FuncMap;
   private readonly missingKey: MissingKey;
-  private readonly defines: ReadonlyMap<string, ListNode>;
-  private readonly compiledDefines = new Map<string, Exec>();
+  private readonly tree: Tree;
+  private readonly registry: TemplateRegistry;
 
-  constructor(input: CompileInput) {
-    this.tree = input.tree;
-    this.funcs = input.funcs;
-    this.missingKey = input.missingKey;
-    this.defines = new Map([[input.tree.parseName, input.root], ...input.defines]);
-    this.root = input.root;
+  constructor(tree: Tree, registry: TemplateRegistry) {
+    this.tree = tree;
+    this.registry = registry;
+    this.funcs = registry.funcs;
+    this.missingKey = registry.missingKey;
   }
 
-  private readonly root: ListNode;
+  compileList(list: ListNode): Exec {
+    return this.list(list);
+  }
 
-  compileRoot(): Compiled {
-    const run = this.list(this.root);
-    const name = this.tree.parseName;
-    return {
-      execute: (data: unknown, budget?: ExecBudget): string => {
-        const dot = data === null ? undefined : data;
-        const b = budget ?? UNLIMITED;
-        const s: State = { out: "", names: ["$"], values: [dot], name, depth: 0, budget: b, outLimit: b.remainingOutput() };
-        try {
-          withBudget(budget, () => run(s, dot));
-          b.output(s.out.length);
-        } catch (err) {
-          if (err instanceof RangeError && /call stack/i.test(err.message)) {
-            throw this.error(s, undefined, `exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
-          }
-          throw err;
-        }
-        return s.out;
-      },
-    };
+  depthError(s: State): TemplateError {
+    return this.error(s, undefined, `exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
   }
 
   /** Go's `state.errorf`: `template: NAME:LINE:COL: executing "NAME" at <NODE>: MESSAGE`. */
@@ -214,15 +275,7 @@ class Compiler {
   }
 
   private define(name: string): Exec | undefined {
-    let run = this.compiledDefines.get(name);
-    if (run !== undefined) return run;
-    const list = this.defines.get(name);
-    if (list === undefined) return undefined;
-    // Placeholder first so recursive templates compile.
-    let compiled: Exec | undefined;
-    run = (s, dot) => (compiled ??= this.list(list))(s, dot);
-    this.compiledDefines.set(name, run);
-    return run;
+    return this.registry.lookup(name);
   }
 
   private range(n: Extract<StatementNode, { type: "range" }>): Exec {
@@ -430,6 +483,12 @@ class Compiler {
         if (final !== MISSING) argv.push(final);
         return r instanceof GoTime ? this.timeMethod(s, node, r, last, argv) : this.structMember(s, node, r, last, argv, true);
       }
+      const method = goMethod(r, last);
+      if (method !== undefined) {
+        const argv = methodArgs.map((a) => a(s, dot));
+        if (final !== MISSING) argv.push(final);
+        return this.callMethod(s, node, last, method, argv);
+      }
       return this.field(s, node, last, r, hasArgs || final !== MISSING, init.length > 0);
     };
   }
@@ -439,6 +498,8 @@ class Compiler {
    * sees the static type `interface {}` and names that in its errors.
    */
   private field(s: State, node: ArgNode, name: string, receiver: unknown, hasArgs: boolean, nested: boolean): unknown {
+    const method = goMethod(receiver, name);
+    if (method !== undefined) return this.callMethod(s, node, name, method, []);
     if (typeof receiver === "object" && receiver !== null && !Array.isArray(receiver)) {
       if (receiver instanceof GoTime) return this.timeMethod(s, node, receiver, name, []);
       if (receiver instanceof GoStruct) return this.structMember(s, node, receiver, name, [], false);
@@ -462,6 +523,16 @@ class Compiler {
     }
     if (receiver === null) throw this.error(s, node, `nil pointer evaluating interface {}.${name}`);
     throw this.error(s, node, `can't evaluate field ${name} in type ${nested ? "interface {}" : typeName(receiver)}`);
+  }
+
+  private callMethod(s: State, node: ArgNode, name: string, method: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+    s.budget.step();
+    try {
+      return method(...args);
+    } catch (err) {
+      if (err instanceof TemplateError) throw err;
+      throw this.error(s, node, `error calling ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   /** Go's evalField on a struct: a field (no arguments allowed) or a method call. */

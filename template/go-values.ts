@@ -1,3 +1,4 @@
+import { goMethod } from "./go-methods.js";
 import { GoStruct } from "./go-struct.js";
 import { GoTime } from "./go-time.js";
 
@@ -297,13 +298,16 @@ export function formatValue(v: unknown): string {
       return "<nil>";
     case "function":
       return "0x1";
-    case "object":
+    case "object": {
       if (v === null) return "<nil>";
+      const stringer = goMethod(v, "String");
+      if (stringer !== undefined) return String(stringer());
       if (Array.isArray(v)) return "[" + v.map(formatValue).join(" ") + "]";
       if (v instanceof GoTime) return v.toGoString();
       if (v instanceof GoStruct) return v.formatGo();
       if (v instanceof Uint8Array) return "[" + Array.from(v).join(" ") + "]";
       return "map[" + sortedKeys(v).map((k) => `${k}:${formatValue(mapGet(v, k))}`).join(" ") + "]";
+    }
     default:
       return String(v);
   }
