@@ -102,7 +102,7 @@ export async function startSealedSecretsApi(options: SealedSecretsApiOptions): P
   app.get("/v1/cert.pem", async (_req, reply) => {
     const pem = (await options.ring()).sealingKey.certificatePem;
     if (pem === undefined) return text(reply, 500, "cannot get certificate");
-    return reply.type("application/x-pem-file").send(pem);
+    return reply.type("application/x-pem-file").send(pem.endsWith("\n") ? pem : `${pem}\n`);
   });
   app.post("/v1/verify", async (req, reply) => {
     if (limiter.available() < 1) return text(reply, 429, "too many requests");
