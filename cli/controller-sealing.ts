@@ -86,7 +86,8 @@ export class ControllerSealing {
   /** `--validate`: every SealedSecret in the input must open in the cluster. */
   async validate(text: string, file: string): Promise<void> {
     for (const doc of parseManifests(text, file)) {
-      const name = String((doc.metadata as { name?: unknown } | undefined)?.name ?? "");
+      const raw = (doc.metadata as { name?: unknown } | undefined)?.name;
+      const name = typeof raw === "string" ? raw : "";
       const answer = await this.#call("/v1/verify", JSON.stringify(doc));
       if (answer.status === 409) throw failure("SEALED_VALIDATE_FAILED", `unable to decrypt sealed secret: ${name}`);
       if (answer.status !== 200) throw failure("SEALED_VALIDATE_FAILED", `cannot validate sealed secret: HTTP ${String(answer.status)}: ${answer.body.trim().slice(0, 300)}`);

@@ -82,8 +82,9 @@ export async function startSealedSecretsApi(options: SealedSecretsApiOptions): P
     done(null, body);
   });
   const started = new WeakMap<object, number>();
-  app.addHook("onRequest", async (req) => {
+  app.addHook("onRequest", (req, _reply, done) => {
     started.set(req, options.clock.now());
+    done();
   });
   app.addHook("onResponse", async (req, reply) => {
     const path = req.routeOptions.url ?? "unknown";
