@@ -309,13 +309,12 @@ describe("the spoke as the Sealed Secrets controller", () => {
     const cert = await runFlotilla(["seal", "--fetch-cert", ...kc]);
     expect(cert.code, cert.stderr).toBe(0);
     expect(cert.stdout.trim()).toBe(newKey.certificatePem.trim());
-    writeFileSync(join(dir, "cw.json"), JSON.stringify(sealedFiles.cw));
-    const ok = await runFlotilla(["seal", "--validate", "-f", join(dir, "cw.json"), ...kc]);
-    expect(ok.code, ok.stderr).toBe(0);
-    expect(ok.stdout).toBe("");
-    const bad = await runFlotilla(["seal", "--validate", "-f", join(dir, "tampered.json"), ...kc]);
+    // One file, the good one first: the error names the second, so the first was accepted.
+    writeFileSync(join(dir, "both.yaml"), `${JSON.stringify(sealedFiles.cw)}\n---\n${JSON.stringify({ ...sealedFiles.taken, spec: { ...sealedFiles.taken.spec, encryptedData: { mine: Buffer.from(randomBytes(300)).toString("base64") } } })}\n`);
+    const bad = await runFlotilla(["seal", "--validate", "-f", join(dir, "both.yaml"), ...kc]);
     expect(bad.code).toBe(1);
-    expect(bad.stderr).toMatch(/unable to decrypt sealed secret: cw/);
+    expect(bad.stderr).toMatch(/unable to decrypt sealed secret: taken/);
+    expect(bad.stdout).toBe("");
     const wrongName = await runFlotilla(["seal", "--fetch-cert", ...kc, "--controller-name", "nope"]);
     expect(wrongName.code).toBe(1);
     expect(wrongName.stderr).toMatch(/cannot get sealed secret service kube-system\/nope.*--controller-name and --controller-namespace/);
@@ -329,6 +328,17 @@ describe("the spoke as the Sealed Secrets controller", () => {
     await k(["apply", "-f", join(dir, "fresh-sealed.json")]);
     const fresh = await until("fresh unsealed", () => getOrUndefined("secret", "team-b", "fresh"));
     expect(unb64(fresh.data.v as string)).toBe("fresh value");
+  });
+
+  it("leaves SealedSecrets that come in the spoke's bundle (labelled with its app label) to the reconcile pass", async () => {
+    const bundled = seal(newKey, { metadata: { name: "bundled", namespace: "team-b" }, data: { v: b64("bundled") } });
+    const after = seal(newKey, { metadata: { name: "after", namespace: "team-b" }, data: { v: b64("after") } });
+    const items = [{ ...bundled, metadata: { ...bundled.metadata, labels: { "flotilla.dev/app": "shop" } } }, after];
+    await k(["apply", "-f", "-"], JSON.stringify({ apiVersion: "v1", kind: "List", items }));
+    // Watch events come in order: once "after" is unsealed, "bundled" was seen and skipped.
+    await until("after unsealed", () => getOrUndefined("secret", "team-b", "after"));
+    expect(await getOrUndefined("secret", "team-b", "bundled")).toBeUndefined();
+    expect((await kjson(["get", "sealedsecret", "bundled", "-n", "team-b"])).status).toBeUndefined();
   });
 
   it("deleting a SealedSecret deletes its Secret, unless ownerReferences were skipped", async () => {
