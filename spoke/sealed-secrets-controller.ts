@@ -4,6 +4,7 @@ import type { SealedSecretManifest } from "../crypto/seal.js";
 import { canonicalJson, isKubeApiError, WorkQueue, type KubeClient, type KubeObject } from "../kube/index.js";
 import { planSecret, nextStatus, SEALED_REASON, UNSEALED_MESSAGE } from "./sealed-secret-plan.js";
 import type { SealedSecretsMetrics } from "./sealed-secrets-metrics.js";
+import { repeatEvery } from "./repeat-every.js";
 
 export const SEALED_SECRET_KIND = { apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret" } as const;
 
@@ -25,6 +26,11 @@ export interface SealedSecretsControllerOptions {
   readonly metrics?: SealedSecretsMetrics;
   /** Pause before re-listing after a failed list or watch (e.g. the CRD is not installed yet). */
   readonly relistDelayMs?: number;
+  /**
+   * Every unsealed SealedSecret's Secret is checked this often (0 = never), one GET each, and a
+   * deleted one is unsealed again (the controller does it on the Secret's delete event).
+   */
+  readonly resyncIntervalMs?: number;
 }
 
 /** `ns/name` of an object. */
@@ -56,6 +62,8 @@ export class SealedSecretsController {
   /** The spec digest last unsealed successfully, per key: a re-list or status write does not unseal again. */
   readonly #done = new Map<string, string>();
   readonly #failed = new Set<string>();
+  /** Queued by the resync only: the Secret is checked to exist, and made again when it is gone. */
+  readonly #resyncOnly = new Set<string>();
   readonly #queue: WorkQueue;
   readonly #stop = new AbortController();
   #tasks: Promise<unknown>[] = [];
@@ -71,8 +79,25 @@ export class SealedSecretsController {
   start(): void {
     if (this.#tasks.length > 0) return;
     const scopes = this.#o.namespaces.length === 0 ? [undefined] : [...this.#o.namespaces];
+    const resync = this.#o.resyncIntervalMs ?? 0;
     this.#tasks = [
       ...scopes.map((ns) => this.#inform(ns)),
+      ...(resync > 0
+        ? [
+            repeatEvery({
+              clock: this.#o.clock,
+              intervalMs: resync,
+              signal: this.#stop.signal,
+              tick: () => {
+                for (const key of this.#done.keys()) {
+                  this.#resyncOnly.add(key);
+                  this.#queue.add(key);
+                }
+              },
+              onError: () => undefined,
+            }),
+          ]
+        : []),
       this.#queue.run((key) => this.#reconcile(key), {
         signal: this.#stop.signal,
         onError: (key, err) => this.#logger.warn({ sealedSecret: key, code: (err as { code?: string }).code, error: safeMessage(err) }, "unsealing failed; will retry"),
@@ -104,6 +129,7 @@ export class SealedSecretsController {
       this.#cache.delete(key);
       this.#done.delete(key);
       this.#failed.delete(key);
+      this.#resyncOnly.delete(key);
       this.#o.metrics?.forget(o.metadata.namespace ?? "", o.metadata.name, o.metadata.labels?.["app.kubernetes.io/instance"] ?? "");
       return;
     }
@@ -113,7 +139,10 @@ export class SealedSecretsController {
     }
     this.#cache.set(key, o);
     // As the controller's UpdateFunc: only a spec change (or a first sight) is unsealed again.
-    if (this.#done.get(key) !== specDigest(o)) this.#queue.add(key);
+    if (this.#done.get(key) !== specDigest(o)) {
+      this.#resyncOnly.delete(key);
+      this.#queue.add(key);
+    }
   }
 
   /** List, then watch from the list's resourceVersion; re-list on 410 Gone or after an error. */
@@ -159,6 +188,13 @@ export class SealedSecretsController {
   async #reconcile(key: string): Promise<void> {
     const sealed = this.#cache.get(key);
     if (sealed === undefined) return;
+    if (this.#resyncOnly.delete(key)) {
+      // As the controller on a Secret's deletion: unseal again only what is gone. A Secret that is
+      // there is left as it is (a skip-set-owner-references Secret would otherwise read as not ours).
+      const ref = { apiVersion: "v1", kind: "Secret", namespace: sealed.metadata.namespace ?? "", name: sealed.metadata.name };
+      if ((await this.#o.client.get(ref)) !== undefined) return;
+      this.#logger.info({ sealedSecret: key }, "the Secret of a SealedSecret is gone; unsealing it again");
+    }
     const digest = specDigest(sealed);
     this.#o.metrics?.unsealRequests.inc();
     const namespace = sealed.metadata.namespace ?? "";

@@ -241,6 +241,7 @@ async function startSealedSecretsPart(o: {
     ring,
     namespaces: settings.namespaces,
     bundleLabel: o.runtime.manager.appLabel,
+    resyncIntervalMs: o.config.resyncIntervalMs,
     clock: o.clock,
     random: o.random,
     logger: o.logger,

@@ -130,7 +130,7 @@ beforeAll(async () => {
     process.execPath,
     [
       CLI_PATH, "spoke", "--cluster", "c1", "--nats", nats.url, "--hub-key", generateSigningKey().publicKey, "--kubeconfig", cluster.kubeconfigPath,
-      "--sealing-key-namespace", "kube-system", "--sealed-secrets-controller", "--listen-addr", "127.0.0.1:0", "--rate-limit", "50", "--rate-limit-burst", "50", "--key-bits", "2048",
+      "--sealing-key-namespace", "kube-system", "--sealed-secrets-controller", "--listen-addr", "127.0.0.1:0", "--rate-limit", "50", "--rate-limit-burst", "50", "--key-bits", "2048", "--resync-interval", "2s",
     ],
     { stdio: ["ignore", "pipe", "pipe"] },
   );
@@ -204,7 +204,14 @@ describe("the spoke as the Sealed Secrets controller", () => {
     expect(table).toMatch(/\ndb\s+True\s/);
   });
 
-  it("a cluster moved from the controller: its Secret and SealedSecret are not written again", async () => {
+  it("a cluster moved from the controller: its Secret and SealedSecret are not written again, resync after resync; a deleted Secret comes back", async () => {
+    // A deleted Secret is put back by the resync, as the controller does. Twice: after the second,
+    // the whole first resync (every SealedSecret, "moved" included) has been through the queue.
+    for (let i = 0; i < 2; i++) {
+      await k(["delete", "secret", "managed", "-n", "team-a"]);
+      const back = await until("managed put back", () => getOrUndefined("secret", "team-a", "managed"), { context: () => spokeLog });
+      expect(unb64(back.data.token as string)).toBe(V.token);
+    }
     expect((await kjson(["get", "secret", "moved", "-n", "team-a"])).metadata.resourceVersion).toBe(before["secret/moved"]);
     expect((await kjson(["get", "sealedsecret", "moved", "-n", "team-a"])).metadata.resourceVersion).toBe(before["sealedsecret/moved"]);
   });
@@ -347,5 +354,6 @@ describe("the spoke as the Sealed Secrets controller", () => {
     await until("nsw's Secret collected", async () => ((await getOrUndefined("secret", "team-a", "nsw")) === undefined ? true : undefined));
     expect(await getOrUndefined("secret", "team-a", "noowner")).toBeDefined();
     expect(leaksIn(spokeLog, V.nsw)).toEqual([]);
+
   });
 });
