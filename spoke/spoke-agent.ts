@@ -7,7 +7,7 @@ import { desiredApp, type DesiredState } from "./desired-state.js";
 import { FileEnvelopeCache, SecretEnvelopeCache, type EnvelopeCache } from "./envelope-cache.js";
 import type { KeyCustody } from "./key-custody.js";
 import type { SpokeConfig } from "./spoke-config.js";
-import { SPOKE_ERROR } from "./spoke-errors.js";
+import { SPOKE_ERROR, SpokeError } from "./spoke-errors.js";
 import { repeatEvery } from "./repeat-every.js";
 import { SpokeRuntime } from "./spoke-runtime.js";
 import { SealedSecretsController } from "./sealed-secrets-controller.js";
@@ -203,7 +203,16 @@ export async function startSpoke(options: StartSpokeOptions): Promise<SpokeAgent
   // A key added in the cluster (`flotilla keys rotate --kubeconfig`, a restore) is used without a
   // restart: the new certificate and backup go out in a fresh Hello, and apps that failed to
   // decrypt get another pass. The watch is its own timer, so reconcile passes send no extra request.
-  const sealedSecrets = config.sealedSecretsController === undefined ? undefined : await startSealedSecretsPart({ config, client, clock, random, logger, runtime, spokeVersion: options.spokeVersion });
+  const sealedSecrets =
+    config.sealedSecretsController === undefined
+      ? undefined
+      : await startSealedSecretsPart({ config, client, clock, random, logger, runtime, spokeVersion: options.spokeVersion }).catch(async (err: unknown) => {
+          await runtime.stop();
+          throw new SpokeError(SPOKE_ERROR.config, `cannot serve the sealed secrets API on ${config.sealedSecretsController?.listen ?? ""}: ${errorMessage(err)}`, {
+            field: "--listen-addr",
+            userError: true,
+          });
+        });
   const agent = new SpokeAgent(runtime, session, {
     custody: runtime.custody,
     clock,
