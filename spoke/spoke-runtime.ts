@@ -24,6 +24,8 @@ export interface SpokeRuntimeOptions {
   readonly waitTimeoutMs?: number;
   readonly keyBits?: number;
   readonly rotateEveryMs?: number;
+  /** Where the sealing key Secrets are; default `namespace`. */
+  readonly sealingKeyNamespace?: string | undefined;
   readonly health?: HealthOptions;
   /** Each status report, to sign and publish. */
   readonly report?: (report: StatusReportInput) => void;
@@ -83,6 +85,7 @@ export class SpokeRuntime {
     this.custody = new KeyCustody({
       client: options.client,
       namespace: options.namespace,
+      sealingKeyNamespace: options.sealingKeyNamespace,
       clock: options.clock,
       random,
       logger: this.#logger,
