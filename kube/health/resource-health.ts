@@ -31,12 +31,17 @@ const CHECKS: ReadonlyMap<string, HealthCheck> = new Map([
 export interface HealthOptions {
   /** Rules configured for whole kinds (`group/Kind`), checked before the built-ins (Argo's resource customizations). */
   readonly overrides?: ReadonlyMap<string, HealthRule>;
+  /**
+   * Checked after the object's own rule and before overrides and built-ins, as Argo checks its
+   * Lua health overrides first; undefined means "no opinion" (the spoke's Lua scripts).
+   */
+  readonly custom?: ((obj: KubeObject) => HealthStatus | undefined) | undefined;
 }
 
 /**
  * One object's health, or undefined when its kind has no health notion (ConfigMaps, RBAC…),
  * which does not count toward app health. Order: deletion pending, the object's own
- * `flotilla.dev/health` rule, a configured override, the built-in check.
+ * `flotilla.dev/health` rule, the custom hook (Lua scripts), a configured override, the built-in check.
  * A malformed rule reports Degraded with the parse error rather than throwing.
  */
 export function resourceHealth(obj: KubeObject | undefined, options: HealthOptions = {}): HealthStatus | undefined {
@@ -51,6 +56,8 @@ export function resourceHealth(obj: KubeObject | undefined, options: HealthOptio
       return { status: HEALTH.degraded, message: err instanceof Error ? err.message : "invalid health rule" };
     }
   }
+  const custom = options.custom?.(obj);
+  if (custom !== undefined) return custom;
   const override = options.overrides?.get(gk);
   if (override !== undefined) return applyHealthRule(obj, override);
   return CHECKS.get(gk)?.(obj);
