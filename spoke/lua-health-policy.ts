@@ -6,7 +6,7 @@ import {
   luaHealthRule,
   LuaRuntime,
   NO_LUA_HEALTH_SCRIPTS,
-  type HealthStatus,
+  type HealthResult,
   type KubeObject,
   type LuaHealthScripts,
   type LuaLimits,
@@ -32,7 +32,7 @@ export class LuaHealthPolicy {
   readonly #o: LuaHealthPolicyOptions;
   #runtime: LuaRuntime | undefined;
   #scripts: LuaHealthScripts = NO_LUA_HEALTH_SCRIPTS;
-  #rule: ((obj: KubeObject) => HealthStatus | undefined) | undefined;
+  #rule: ((obj: KubeObject) => HealthResult | undefined) | undefined;
 
   constructor(options: LuaHealthPolicyOptions) {
     this.#o = options;
@@ -60,12 +60,12 @@ export class LuaHealthPolicy {
   }
 
   /** The script's rating, or undefined when no script covers the kind (the next rule decides). */
-  rate(obj: KubeObject): HealthStatus | undefined {
+  rate(obj: KubeObject): HealthResult | undefined {
     if (this.#scripts.files.size + this.#scripts.overrides.size === 0) return undefined;
     const runtime = this.#runtime;
     if (runtime === undefined) {
       const found = findLuaHealthScript(this.#scripts, groupOf(obj.apiVersion), obj.kind);
-      return found === undefined ? undefined : { status: HEALTH.progressing, message: `lua:${found.key}: waiting for the Lua runtime` };
+      return found === undefined ? undefined : { status: HEALTH.progressing, message: "waiting for the Lua runtime", rule: `lua:${found.key}` };
     }
     this.#rule ??= luaHealthRule({ runtime, scripts: this.#scripts, now: () => this.#o.clock.now(), limits: this.#o.limits });
     return this.#rule(obj);

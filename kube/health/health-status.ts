@@ -14,6 +14,16 @@ export interface HealthStatus {
   readonly message?: string | undefined;
 }
 
+/**
+ * A rated object: its status plus the rule that rated it, so an operator can tell a built-in
+ * verdict from a script's or a generic guess. Rule names: `builtin:<Kind>`, `kstatus`,
+ * `annotation:jsonpath`, `override:<group>/<Kind>`, `lua:<group>/<Kind>` (custom hook), and the
+ * generic `deletion` and `missing`.
+ */
+export interface HealthResult extends HealthStatus {
+  readonly rule: string;
+}
+
 /** gitops-engine `healthOrder`: later is worse. */
 const ORDER: readonly HealthStatusCode[] = ["Healthy", "Suspended", "Progressing", "Missing", "Degraded", "Unknown"];
 
@@ -30,8 +40,14 @@ export function worstOf(statuses: Iterable<HealthStatus | undefined>): HealthSta
   return worst;
 }
 
-export const healthy = (message?: string): HealthStatus => ({ status: HEALTH.healthy, ...(message === undefined ? {} : { message }) });
-export const progressing = (message?: string): HealthStatus => ({ status: HEALTH.progressing, ...(message === undefined ? {} : { message }) });
-export const degraded = (message?: string): HealthStatus => ({ status: HEALTH.degraded, ...(message === undefined ? {} : { message }) });
-export const suspended = (message?: string): HealthStatus => ({ status: HEALTH.suspended, ...(message === undefined ? {} : { message }) });
-export const unknown = (message?: string): HealthStatus => ({ status: HEALTH.unknown, ...(message === undefined ? {} : { message }) });
+/** Go's `HealthStatus{Message: ""}` and an absent message print the same: keep both absent. */
+function make(status: HealthStatusCode, message: string | undefined): HealthStatus {
+  return message === undefined || message === "" ? { status } : { status, message };
+}
+
+export const healthy = (message?: string): HealthStatus => make(HEALTH.healthy, message);
+export const progressing = (message?: string): HealthStatus => make(HEALTH.progressing, message);
+export const degraded = (message?: string): HealthStatus => make(HEALTH.degraded, message);
+export const suspended = (message?: string): HealthStatus => make(HEALTH.suspended, message);
+export const unknown = (message?: string): HealthStatus => make(HEALTH.unknown, message);
+export const missing = (message?: string): HealthStatus => make(HEALTH.missing, message);

@@ -1,5 +1,5 @@
 import { groupOf, type KubeObject } from "../../kube-object.js";
-import type { HealthStatus } from "../health-status.js";
+import type { HealthResult } from "../health-status.js";
 import { luaHealth } from "./lua-health.js";
 import { findLuaHealthScript, type LuaHealthScripts } from "./lua-health-scripts.js";
 import type { LuaLimits, LuaRuntime } from "./lua-runtime.js";
@@ -13,7 +13,7 @@ export interface LuaHealthRuleOptions {
 }
 
 /** A rating with the rule that gave it: `lua:<key>`, the Argo key the script was found under. */
-export type LuaHealthResult = HealthStatus & { readonly rule: string };
+export type LuaHealthResult = HealthResult;
 
 /**
  * The health rule for objects that have a Lua script: undefined for kinds without one (and for

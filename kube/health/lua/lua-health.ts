@@ -13,7 +13,7 @@ export const INVALID_HEALTH_STATUS = "Lua returned an invalid health status";
 
 export interface LuaHealthRun {
   readonly runtime: LuaRuntime;
-  /** Names the script in error positions, e.g. `lua:cert-manager.io/Certificate`. */
+  /** The rule name (`lua:cert-manager.io/Certificate`); the result carries it, messages do not repeat it. */
   readonly rule: string;
   /** Seconds since the epoch, for `os.time()`. */
   readonly now: number;
@@ -50,11 +50,11 @@ function asHealthFields(value: LuaJson[] | { [key: string]: LuaJson }): { status
  * rule then decides. Never throws for anything the script does: a failure is Unknown with the reason.
  */
 export function luaHealth(script: string, obj: KubeObject, run: LuaHealthRun): HealthStatus | undefined {
-  const result = run.runtime.run(script, { chunkName: run.rule, globals: { obj }, now: run.now, limits: run.limits });
-  if (!result.ok) return { status: HEALTH.unknown, message: cut(`${run.rule}: ${result.message}`) };
+  const result = run.runtime.run(script, { chunkName: "health.lua", globals: { obj }, now: run.now, limits: run.limits });
+  if (!result.ok) return { status: HEALTH.unknown, message: cut(`health script failed: ${result.message}`) };
   const value = result.value;
   if (value === null) return undefined;
-  if (typeof value !== "object") return { status: HEALTH.unknown, message: cut(`${run.rule}: expect table output from Lua script, not ${typeof value}`) };
+  if (typeof value !== "object") return { status: HEALTH.unknown, message: `expect table output from Lua script, not ${typeof value}` };
   const fields = asHealthFields(value);
   if (fields === undefined) return undefined;
   if (!VALID.has(fields.status)) return { status: HEALTH.unknown, message: INVALID_HEALTH_STATUS };
