@@ -69,6 +69,9 @@ export class LuaRuntime {
     this.#hook = wasm.module.addFunction((L: number) => {
       this.#stepsLeft -= STEP_BLOCK;
       if (this.#stepsLeft >= 0) return;
+      // Past the budget every instruction raises again, so a pcall that catches the error (even
+      // in a loop) fails at its next instruction, until the error leaves the script.
+      wasm.lua_sethook(L, this.#hook, LUA_MASKCOUNT, 1);
       pushString(wasm, L, STEP_BUDGET_MARKER);
       wasm.lua_error(L);
     }, "vii");
