@@ -19,6 +19,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "spoke", load: async () => (await import("./spoke.js")).registerSpoke },
   { name: "bootstrap", load: async () => (await import("./bootstrap.js")).registerBootstrap },
   { name: "nats-config", load: async () => (await import("./nats-config.js")).registerNatsConfig },
+  { name: "health", load: async () => (await import("./health.js")).registerHealth },
   { name: "render", load: async () => (await import("./render.js")).registerRender },
   { name: "appset", load: async () => (await import("./appset.js")).registerAppset },
   { name: "seal", load: async () => (await import("./seal.js")).registerSeal },
