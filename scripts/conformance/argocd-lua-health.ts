@@ -86,7 +86,8 @@ async function rate(root: string, inputs: readonly string[]): Promise<{ rows: Ro
       const { stdout } = await promisify(execFile)(process.execPath, [CLI, "health", "-o", "json", "--lua", root, ...files], { maxBuffer: 256 * 1024 * 1024 });
       return { rows: (JSON.parse(stdout) as { objects: Row[] }).objects, refused };
     } catch (err) {
-      const stderr = String((err as { stderr?: unknown }).stderr ?? "");
+      const raw = (err as { stderr?: unknown }).stderr;
+      const stderr = typeof raw === "string" ? raw : Buffer.isBuffer(raw) ? raw.toString("utf8") : "";
       const culprit = files.find((f) => stderr.includes(f));
       if (culprit === undefined) throw err;
       refused.set(culprit, stderr.trim().split("\n")[0] ?? "refused");

@@ -19,7 +19,7 @@ function run(script: string, obj: unknown = {}) {
   return runtime.run(script, { chunkName: "health.lua", globals: { obj }, now: 1_700_000_000, limits: LIMITS });
 }
 
-const widget = (name: string, phase: string): KubeObject => ({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name }, status: { phase } }) as unknown as KubeObject;
+const widget = (name: string, phase: string): KubeObject => ({ apiVersion: "example.com/v1", kind: "Widget", metadata: { name }, status: { phase } });
 const PHASE_SCRIPT = `return {status = obj.status.phase == "Ready" and "Healthy" or "Progressing", message = obj.metadata.name}`;
 
 describe("the Lua sandbox refuses what Argo CD does not give a health script", () => {

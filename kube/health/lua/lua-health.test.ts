@@ -41,7 +41,7 @@ function cert(conditions?: unknown[]): KubeObject {
     kind: "Certificate",
     metadata: { name: "web", namespace: "default" },
     ...(conditions === undefined ? {} : { status: { conditions } }),
-  } as KubeObject;
+  };
 }
 
 function rate(script: string, obj: KubeObject = cert()) {

@@ -139,7 +139,7 @@ export class LuaRuntime {
     try {
       wasm.module.HEAPU8.set(bytes, ptr);
       // Mode "t": text only; precompiled bytecode can break the VM's own checks.
-      const status = wasm.luaL_loadbufferx(L, ptr, bytes.length, name, "t");
+      const status = Number(wasm.luaL_loadbufferx(L, ptr, bytes.length, name, "t"));
       if (status === LUA_ERRMEM) return { ok: false, kind: LUA_FAILURE.memory, message: "the script does not fit the memory budget" };
       if (status !== LUA_OK) return { ok: false, kind: LUA_FAILURE.syntax, message: this.#errorText(L) };
       return undefined;
@@ -151,7 +151,7 @@ export class LuaRuntime {
   /** The error value on top of the stack as text (non-string errors are named by their type). */
   #errorText(L: number): string {
     const wasm = this.#wasm;
-    const type = wasm.lua_type(L, -1);
+    const type = Number(wasm.lua_type(L, -1));
     const LUA_TNUMBER = 3;
     const LUA_TSTRING = 4;
     if (type === LUA_TSTRING || type === LUA_TNUMBER) return wasm.lua_tolstring(L, -1, null) ?? "";

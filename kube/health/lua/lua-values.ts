@@ -73,7 +73,7 @@ function readNumber(wasm: LuaWasm, L: number, index: number): number {
 /** Reads the value at `index` as gopher-json would encode it. Throws LuaValueError where gopher-json errors. */
 export function readJson(wasm: LuaWasm, L: number, index: number, depth = 0, seen = new Set<number>()): LuaJson {
   const at = wasm.lua_absindex(L, index);
-  const type = wasm.lua_type(L, at);
+  const type = Number(wasm.lua_type(L, at));
   switch (type) {
     case T.nil:
       return null;
@@ -101,7 +101,7 @@ function readTable(wasm: LuaWasm, L: number, at: number, depth: number, seen: Se
   let kind: "array" | "object" | undefined;
   wasm.lua_pushnil(L);
   while (wasm.lua_next(L, at) !== 0) {
-    const keyType = wasm.lua_type(L, -2);
+    const keyType = Number(wasm.lua_type(L, -2));
     const keyKind = keyType === T.number ? "array" : keyType === T.string ? "object" : undefined;
     kind ??= keyKind;
     if (keyKind === undefined || keyKind !== kind) {
