@@ -3,7 +3,7 @@
  * `core/` (the error base, logger and clock types) is the one module every other may import.
  * @type {import('dependency-cruiser').IConfiguration}
  */
-const ours = "^(core|crds|template|crypto|protocol|kube|gitops|hub|spoke|cli|devcluster|demo|test|bench)/";
+const ours = "^(core|crds|template|crypto|protocol|kube|gitops|hub|spoke|cli|devcluster|demo|test|bench|scripts)/";
 
 /** A rule that lets `from` import only the listed top-level modules of ours (and itself). */
 function onlyImports(name, from, allowed) {
@@ -35,6 +35,8 @@ module.exports = {
     onlyImports("devcluster-imports-only-crds", "devcluster", ["crds"]),
     // The demo drives the product only as a user would: child processes, git and the hub's HTTP API.
     onlyImports("demo-imports-only-core", "demo", []),
+    // Conformance scripts run the built CLI against upstream checkouts, as a user would.
+    onlyImports("scripts-import-only-core", "scripts", []),
     {
       name: "hub-never-imports-spoke",
       severity: "error",

@@ -142,6 +142,8 @@ export const objectStatusSchema = z.looseObject({
   sync,
   health,
   message: message.optional(),
+  /** The rule that rated the object's health (`builtin:Deployment`, `kstatus`, …; docs/health.md). */
+  healthRule: z.string().max(256).optional(),
 });
 
 export const appStatusSchema = z.looseObject({

@@ -12,6 +12,8 @@ export type HealthStatusCode = (typeof HEALTH)[keyof typeof HEALTH];
 export interface HealthStatus {
   readonly status: HealthStatusCode;
   readonly message?: string | undefined;
+  /** The rule that rated the object, when it came from resourceHealth (see HealthResult). */
+  readonly rule?: string | undefined;
 }
 
 /**
