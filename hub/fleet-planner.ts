@@ -126,6 +126,12 @@ export function observedHealth(appNames: readonly string[], reported: readonly A
   return { health: worstHealth(health), sync: worstSync(sync) };
 }
 
+function healthOfRenders(renders: readonly FleetRender[]): Pick<FleetRender, "health" | "healthFailed"> {
+  const health = mergeHealth(renders.map((r) => r.health));
+  const failed = renders.some((r) => r.healthFailed === true);
+  return { ...(health === undefined ? {} : { health }), ...(failed ? { healthFailed: true } : {}) };
+}
+
 /** Merges the renders of several fleet repositories: clusters by name, apps concatenated. */
 export function mergeRenders(renders: readonly { source: string; render: FleetRender }[]): FleetRender {
   if (renders.length === 1 && renders[0] !== undefined) return renders[0].render;
@@ -141,7 +147,6 @@ export function mergeRenders(renders: readonly { source: string; render: FleetRe
     clusters: [...clusters.values()],
     appSets: renders.flatMap((r) => r.render.appSets),
     errors: renders.flatMap((r) => r.render.errors),
-    health: mergeHealth(renders.map((r) => r.render.health)),
-    healthFailed: renders.some((r) => r.render.healthFailed === true),
+    ...healthOfRenders(renders.map((r) => r.render)),
   };
 }
