@@ -145,7 +145,10 @@ export class SimulatedController {
   }
 
   #observe(e: StoreEvent): void {
-    if (e.type === "DELETED") return;
+    if (e.type === "DELETED") {
+      this.#progressingSince.delete(`${e.group}/${e.resource}/${e.object.metadata.namespace ?? ""}/${e.object.metadata.name ?? ""}`);
+      return;
+    }
     const type = this.#o.api.registry.all().find((t) => t.group === e.group && t.resource === e.resource);
     if (type === undefined || !type.strategicMerge) return;
     const o = e.object;
