@@ -1,7 +1,8 @@
 import { Option } from "commander";
-import { resourceHealth, type HealthOptions, type HealthResult, type KubeObject } from "../kube/index.js";
+import { luaHealthRule, LuaRuntime, resourceHealth, type HealthOptions, type HealthResult, type KubeObject } from "../kube/index.js";
 import type { CommandRegistrar } from "./context.js";
 import { readHealthInputs, type InputDocument } from "./health-input.js";
+import { readLuaHealthDir } from "./lua-health-dir.js";
 
 export const HEALTH_FORMATS = ["table", "json"] as const;
 export type HealthFormat = (typeof HEALTH_FORMATS)[number];
@@ -58,11 +59,13 @@ export function healthTable(rows: readonly HealthRow[]): string {
 
 interface HealthFlags {
   readonly output: HealthFormat;
+  readonly lua?: string;
 }
 
 /**
- * `flotilla health FILE...`: rates every object of the files (multi-document YAML or JSON, `-` for
- * stdin, Lists expanded) with the spoke's health rules and says which rule rated each one. It
+ * `flotilla health FILE... [--lua DIR]`: rates every object of the files (multi-document YAML or JSON,
+ * `-` for stdin, Lists expanded) with the spoke's health rules, plus the Lua health scripts of DIR
+ * as the fleet repository's `health/` would give them, and says which rule rated each one. It
  * fails (non-zero) only when an input cannot be read or parsed; a Degraded object is a result.
  */
 export const registerHealth: CommandRegistrar = (program, ctx) => {
@@ -71,8 +74,12 @@ export const registerHealth: CommandRegistrar = (program, ctx) => {
     .description("rate the health of the objects in FILEs as the spoke does, and name the rule that rated each")
     .argument("<file...>", "YAML or JSON manifests (multi-document, Lists expanded); - reads stdin")
     .addOption(new Option("-o, --output <format>", "output format").choices(HEALTH_FORMATS).default("table"))
+    .option("--lua <dir>", "Lua health scripts in Argo CD's layout (<group>/<kind>/health.lua, argocd-cm ConfigMaps), checked before the built-in rules")
     .action(async (files: string[], flags: HealthFlags) => {
-      const rows = rateDocuments(await readHealthInputs(ctx, files));
+      // Scripts first: a broken directory stops the command before any input is read.
+      const scripts = flags.lua === undefined ? undefined : await readLuaHealthDir(flags.lua, ctx.cwd);
+      const options: HealthOptions = scripts === undefined ? {} : { custom: luaHealthRule({ runtime: await LuaRuntime.load(), scripts, now: () => ctx.clock.now() }) };
+      const rows = rateDocuments(await readHealthInputs(ctx, files), options);
       ctx.stdout.write(flags.output === "json" ? `${JSON.stringify({ objects: rows }, null, 2)}\n` : healthTable(rows));
     });
 };

@@ -3,6 +3,7 @@ import { appHeader, applicationSource, clusterDigest, finishApp, type AppHeader 
 import { isChartSource, newChartRenderState, renderChartApp, type ChartRenderContext, type ChartResolver } from "./chart-app-render.js";
 import { expandApplicationSet, type Application, type GeneratedApplication } from "./expand-application-set.js";
 import type { FleetCluster } from "./fleet-cluster.js";
+import { loadFleetHealth } from "./fleet-health.js";
 import type { AppRender, AppSetRender, ClusterRender, FleetRender, RenderError } from "./fleet-render-types.js";
 import { loadFleet, type DocumentCache, type FleetLayout, type LoadedApplicationSet } from "./fleet-repo.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
@@ -129,6 +130,8 @@ export async function renderSnapshot(snapshot: RepoSnapshot, options: RenderSnap
   const logger = options.logger ?? silentLogger();
   const fleet = loadFleet(snapshot, options, options.documents);
   const errors: FleetRender["errors"][number][] = fleet.errors.map(toRenderError);
+  const health = loadFleetHealth(snapshot, options.healthPath);
+  if (health.kind === "error") errors.push(toRenderError(health.error));
   const repo = fleetRepoResolver(snapshot, options.fleetRepoURLs, options.repos);
   const wanted = (c: FleetCluster): boolean => options.clusterFilter === undefined || options.clusterFilter(c);
   const wantedClusters = options.clusterFilter === undefined ? undefined : new Set(fleet.clusters.filter(wanted).map((c) => c.name));
@@ -170,7 +173,14 @@ export async function renderSnapshot(snapshot: RepoSnapshot, options: RenderSnap
     clusters.push({ name: cluster.name, server: cluster.server, labels: cluster.labels, apps, digest: clusterDigest(cluster.name, apps) });
   }
   logger.debug({ revision: snapshot.revision, clusters: clusters.length, errors: errors.length }, "rendered fleet");
-  return { revision: snapshot.revision, clusters, appSets, errors };
+  return {
+    revision: snapshot.revision,
+    clusters,
+    appSets,
+    errors,
+    ...(health.kind === "lua" ? { health: health.health } : {}),
+    ...(health.kind === "error" ? { healthFailed: true } : {}),
+  };
 }
 
 /**

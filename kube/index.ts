@@ -62,6 +62,20 @@ export { SsaManager, secretStringDataToData, type SsaManagerOptions, type SyncRe
 export { diffObjects, hideSecretData, safeDiff, projectOnto, type FieldDiff } from "./object-diff.js";
 export { HEALTH, worstOf, isWorse, type HealthStatus, type HealthStatusCode, type HealthResult } from "./health/health-status.js";
 export { resourceHealth, type HealthOptions } from "./health/resource-health.js";
+export { LuaRuntime, DEFAULT_LUA_LIMITS, LUA_FAILURE, type LuaLimits, type LuaRun, type LuaFailureKind } from "./health/lua/lua-runtime.js";
+export { luaHealth, INVALID_HEALTH_STATUS, MAX_LUA_MESSAGE } from "./health/lua/lua-health.js";
+export { luaHealthRule, type LuaHealthRuleOptions, type LuaHealthResult } from "./health/lua/lua-health-rule.js";
+export {
+  parseLuaHealthScripts,
+  findLuaHealthScript,
+  isLuaExempt,
+  argoKey,
+  NO_LUA_HEALTH_SCRIPTS,
+  LUA_HEALTH_LIMITS,
+  HEALTH_SCRIPT_FILE,
+  type LuaHealthScripts,
+  type HealthScriptFile,
+} from "./health/lua/lua-health-scripts.js";
 export { parseHealthRule, applyHealthRule, evaluatePath, parsePath, HEALTH_RULE_ANNOTATION, type HealthRule } from "./health/jsonpath-rule.js";
 export { deploymentHealth } from "./health/deployment.js";
 export { statefulSetHealth } from "./health/stateful-set.js";

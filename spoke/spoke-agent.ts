@@ -2,8 +2,8 @@ import { randomBytes } from "node:crypto";
 import type { Authenticator } from "@nats-io/transport-node";
 import { errorMessage, silentLogger, type Clock, type Logger, type RandomSource } from "../core/index.js";
 import type { KubeClient } from "../kube/index.js";
-import { MAX_KEY_BACKUP_BYTES, verifyEnvelope, type Bundle, type DesiredStateEnvelope } from "../protocol/index.js";
-import { desiredApp, type DesiredState } from "./desired-state.js";
+import { MAX_KEY_BACKUP_BYTES, readBundleHealth, verifyEnvelope, type Bundle, type DesiredStateEnvelope } from "../protocol/index.js";
+import { desiredApp, luaHealthOf, type DesiredState } from "./desired-state.js";
 import { FileEnvelopeCache, SecretEnvelopeCache, type EnvelopeCache } from "./envelope-cache.js";
 import type { KeyCustody } from "./key-custody.js";
 import type { SpokeConfig } from "./spoke-config.js";
@@ -36,6 +36,7 @@ export function desiredFromEnvelope(envelope: DesiredStateEnvelope, bundle: Bund
     bundleDigest: envelope.bundleDigest,
     apps: bundle.apps.map((a) => desiredApp(a as Record<string, unknown>)),
     source: "hub",
+    ...luaHealthOf(readBundleHealth(bundle)),
   };
 }
 

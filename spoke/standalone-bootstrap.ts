@@ -1,7 +1,8 @@
 import { errorMessage, silentLogger, type Logger } from "../core/index.js";
 import { restoreKeys } from "../crypto/open.js";
 import type { ClusterRender } from "../gitops/index.js";
-import { desiredApp, type DesiredState } from "./desired-state.js";
+import type { BundleHealthV1 } from "../protocol/index.js";
+import { desiredApp, luaHealthOf, type DesiredState } from "./desired-state.js";
 import type { ReconcileSummary } from "./spoke-reconciler.js";
 import { SPOKE_ERROR, SpokeError } from "./spoke-errors.js";
 import type { SpokeRuntime } from "./spoke-runtime.js";
@@ -29,7 +30,7 @@ export interface BootstrapResult {
 }
 
 /** A cluster's render as desired state, in the shape the hub's bundle apps normalise to. */
-export function desiredFromRender(render: ClusterRender, revision: string): DesiredState {
+export function desiredFromRender(render: ClusterRender, revision: string, health?: BundleHealthV1): DesiredState {
   return {
     generation: 0,
     revision,
@@ -46,6 +47,7 @@ export function desiredFromRender(render: ClusterRender, revision: string): Desi
       }),
     ),
     source: "git",
+    ...luaHealthOf(health === undefined ? { kind: "none" } : { kind: "lua", overrides: health.lua.overrides, files: health.lua.files }),
   };
 }
 
@@ -90,6 +92,11 @@ export async function bootstrapFromGit(options: BootstrapOptions): Promise<Boots
       userError: true,
     });
   }
+  // Health scripts that do not load would leave custom resources rated by nothing: refuse, as for an ApplicationSet.
+  const healthError = render.healthFailed === true ? render.errors.find((e) => e.file?.startsWith("health") === true) : undefined;
+  if (render.healthFailed === true) {
+    throw new SpokeError(SPOKE_ERROR.bootstrap, `the health customizations do not load: ${healthError?.code ?? ""}: ${healthError?.message ?? ""}`, { file: healthError?.file, userError: true });
+  }
   const failed = cluster.apps.find((a) => a.error !== undefined);
   if (failed?.error !== undefined) {
     throw new SpokeError(SPOKE_ERROR.bootstrap, `app ${failed.name} does not render: ${failed.error.code}: ${failed.error.message}`, {
@@ -98,7 +105,7 @@ export async function bootstrapFromGit(options: BootstrapOptions): Promise<Boots
       userError: true,
     });
   }
-  const state = desiredFromRender(cluster, render.revision);
+  const state = desiredFromRender(cluster, render.revision, render.health);
   let restoredKeys = 0;
   if (restored !== undefined) {
     restoredKeys = await runtime.custody.storeKeys(restored.keys);
