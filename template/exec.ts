@@ -164,8 +164,8 @@ class Compiler {
     const lineStart = text.lastIndexOf("\n") + 1;
     const line = 1 + (text.match(/\n/g)?.length ?? 0);
     const col = byteLength(text.slice(lineStart));
-    let context = nodeString(node);
-    if (byteLength(context) > 20) context = `${[...context].slice(0, 20).join("")}...`;
+    // Go 1.23's ErrorContext prints the whole node (helm 3.17.2, built with it, shows `<.Values.nested.deeper>`).
+    const context = nodeString(node);
     return new TemplateError(
       code,
       `template: ${this.tree.parseName}:${line}:${col}: executing ${JSON.stringify(s.name)} at <${context}>: ${message}`,

@@ -2,7 +2,7 @@
  * Runs Helm's own `helm template` golden cases through `flotilla helm template` and prints
  * matched/total and a diff of every failure.
  *
- *   npm run build && node dist/scripts/conformance/helm-template-golden.js /tmp/helm [--verbose]
+ *   npm run build && node dist/scripts/helm-conformance/main.js golden /tmp/helm [--verbose]
  *
  * The argument is a checkout of github.com/helm/helm (v3: cmd/helm/testdata; v4: pkg/cmd/testdata).
  * The cases are those of `TestTemplateCmd` in template_test.go (transcribed below: Go's table is
@@ -51,26 +51,30 @@ const CASES: readonly GoldenCase[] = [
   { name: "template with imported subchart values set with -f", args: [chartPath, "-f", `${chartPath}/extra_values.yaml`], golden: "output/template-subchart-cm-set-file.txt" },
 ];
 
-function main(argv: readonly string[]): number {
-  const checkout = argv.find((a) => !a.startsWith("--"));
-  const verbose = argv.includes("--verbose");
-  if (checkout === undefined) {
-    process.stderr.write("usage: helm-template-golden.js HELM_CHECKOUT [--verbose]\n");
-    return 2;
-  }
+export interface GoldenRunOptions {
+  readonly checkout: string;
+  readonly verbose: boolean;
+  readonly env: NodeJS.ProcessEnv;
+  readonly out: (text: string) => void;
+}
+
+/** Runs every case; returns the exit code (0 when all match). */
+export function runTemplateGoldens(options: GoldenRunOptions): number {
+  const { checkout, verbose, out } = options;
   const root = resolve(checkout);
   const cmdDir = [join(root, "cmd/helm"), join(root, "pkg/cmd")].find((d) => existsSync(join(d, "testdata/output/template.txt")));
   if (cmdDir === undefined) {
-    process.stderr.write(`no testdata/output/template.txt under ${root}/cmd/helm or ${root}/pkg/cmd\n`);
+    out(`no testdata/output/template.txt under ${root}/cmd/helm or ${root}/pkg/cmd\n`);
     return 2;
   }
   const cli = join(dirname(fileURLToPath(import.meta.url)), "../../cli/main.js");
+  const env = options.env;
   let matched = 0;
   const failures: string[] = [];
   for (const c of CASES) {
     const args = [...c.args];
     if (!args.includes("--kube-version")) args.push("--kube-version", "1.20.0");
-    const run = spawnSync(process.execPath, [cli, "helm", "template", ...args], { cwd: cmdDir, encoding: "utf8", env: { ...process.env, NO_COLOR: "1" } });
+    const run = spawnSync(process.execPath, [cli, "helm", "template", ...args], { cwd: cmdDir, encoding: "utf8", env: { ...env, NO_COLOR: "1" } });
     const golden = readFileSync(join(cmdDir, "testdata", c.golden), "utf8");
     let actual: string;
     let expected: string;
@@ -87,11 +91,11 @@ function main(argv: readonly string[]): number {
     }
     if (actual === expected) {
       matched++;
-      if (verbose) process.stdout.write(`ok   ${c.name}\n`);
+      if (verbose) out(`ok   ${c.name}\n`);
     } else failures.push(`FAIL ${c.name} (${c.golden})\n${diff(expected, actual)}`);
   }
-  for (const f of failures) process.stdout.write(`${f}\n`);
-  process.stdout.write(`helm template goldens: ${matched}/${CASES.length} byte for byte\n`);
+  for (const f of failures) out(`${f}\n`);
+  out(`helm template goldens: ${matched}/${CASES.length} byte for byte\n`);
   return failures.length === 0 ? 0 : 1;
 }
 
@@ -109,5 +113,3 @@ function diff(expected: string, actual: string): string {
   }
   return out.join("\n");
 }
-
-process.exitCode = main(process.argv.slice(2));
