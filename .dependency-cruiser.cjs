@@ -3,7 +3,7 @@
  * `core/` (the error base, logger and clock types) is the one module every other may import.
  * @type {import('dependency-cruiser').IConfiguration}
  */
-const ours = "^(core|crds|template|crypto|protocol|kube|gitops|hub|spoke|cli|devcluster|demo|test|bench)/";
+const ours = "^(core|crds|template|helm|crypto|protocol|kube|gitops|hub|spoke|cli|devcluster|demo|test|bench|scripts)/";
 
 /** A rule that lets `from` import only the listed top-level modules of ours (and itself). */
 function onlyImports(name, from, allowed) {
@@ -29,12 +29,16 @@ module.exports = {
     onlyImports("crds-is-a-leaf", "crds", []),
     onlyImports("template-is-a-leaf", "template", []),
     onlyImports("kube-is-a-leaf", "kube", []),
+    // Charts are rendered from a file map: no disk, network or cluster in helm/.
+    onlyImports("helm-imports-only-template", "helm", ["template"]),
     onlyImports("crypto-imports-only-template", "crypto", ["template"]),
     onlyImports("protocol-imports-only-crds", "protocol", ["crds"]),
-    onlyImports("gitops-imports-crds-template-protocol-kube", "gitops", ["crds", "template", "protocol", "kube"]),
+    onlyImports("gitops-imports-crds-template-helm-protocol-kube", "gitops", ["crds", "template", "helm", "protocol", "kube"]),
     onlyImports("devcluster-imports-only-crds", "devcluster", ["crds"]),
     // The demo drives the product only as a user would: child processes, git and the hub's HTTP API.
     onlyImports("demo-imports-only-core", "demo", []),
+    // Conformance scripts run the built CLI against upstream checkouts, as a user would.
+    onlyImports("scripts-import-only-core", "scripts", []),
     {
       name: "hub-never-imports-spoke",
       severity: "error",

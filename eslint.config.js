@@ -27,7 +27,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ["**/main.ts", "**/config.ts", "**/*.test.ts", "test/**", "bench/**", "*.config.ts"],
+    files: ["**/main.ts", "**/config.ts", "**/*.test.ts", "test/**", "bench/**", "scripts/**", "*.config.ts"],
     rules: { "no-restricted-properties": "off" },
   },
   {

@@ -35,7 +35,7 @@ export default defineConfig({
       {
         test: {
           name: "unit",
-          include: ["{core,crds,template,crypto,protocol,kube,gitops,hub,spoke,cli,devcluster,demo}/**/*.test.ts"],
+          include: ["{core,crds,template,helm,crypto,protocol,kube,gitops,hub,spoke,cli,devcluster,demo}/**/*.test.ts"],
           testTimeout: 20_000,
         },
       },

@@ -9,6 +9,8 @@ export interface CommandEntry {
   /** The top-level command name as typed by the user. */
   readonly name: string;
   readonly load: () => Promise<CommandRegistrar>;
+  /** Needs every other command registered too (`completion` walks the whole tree). */
+  readonly needsAll?: boolean;
 }
 
 export const COMMANDS: readonly CommandEntry[] = [
@@ -22,8 +24,10 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "spoke", load: async () => (await import("./spoke.js")).registerSpoke },
   { name: "bootstrap", load: async () => (await import("./bootstrap.js")).registerBootstrap },
   { name: "nats-config", load: async () => (await import("./nats-config.js")).registerNatsConfig },
+  { name: "health", load: async () => (await import("./health.js")).registerHealth },
   { name: "render", load: async () => (await import("./render.js")).registerRender },
   { name: "diff", load: async () => (await import("./diff.js")).registerDiff },
+  { name: "helm", load: async () => (await import("./helm.js")).registerHelm },
   { name: "appset", load: async () => (await import("./appset.js")).registerAppset },
   { name: "seal", load: async () => (await import("./seal.js")).registerSeal },
   { name: "unseal", load: async () => (await import("./unseal.js")).registerUnseal },
@@ -31,10 +35,11 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: "keys", load: async () => (await import("./keys.js")).registerKeys },
   { name: "sops", load: async () => (await import("./sops.js")).registerSops },
   { name: "devcluster", load: async () => (await import("./devcluster.js")).registerDevcluster },
+  { name: "completion", load: async () => (await import("./completion.js")).registerCompletion, needsAll: true },
 ];
 
 /** Global options that take a value, so their value is not mistaken for the command name. */
-const GLOBAL_OPTIONS_WITH_VALUE = new Set(["--log-level"]);
+const GLOBAL_OPTIONS_WITH_VALUE = new Set(["--log-level", "--log-file"]);
 
 /** The entries needed to run `argv`: just the named command, or all `available` for help and typos. */
 export function commandsFor(argv: readonly string[], available: readonly CommandEntry[] = COMMANDS): readonly CommandEntry[] {
@@ -46,7 +51,7 @@ export function commandsFor(argv: readonly string[], available: readonly Command
     }
     if (arg.startsWith("-")) continue;
     const entry = available.find((c) => c.name === arg);
-    return entry === undefined ? available : [entry];
+    return entry === undefined || entry.needsAll === true ? available : [entry];
   }
   return available;
 }

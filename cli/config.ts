@@ -1,4 +1,5 @@
 import { getEventListeners } from "node:events";
+import { resolve } from "node:path";
 import { createLogger, systemClock, type Logger } from "../core/index.js";
 import type { CliContext } from "./context.js";
 
@@ -30,6 +31,8 @@ export function processCliContext(argv: readonly string[]): CliContext {
   }
   const levelAt = argv.indexOf("--log-level");
   const level = (levelAt >= 0 ? argv[levelAt + 1] : undefined) ?? process.env.FLOTILLA_LOG_LEVEL ?? "info";
+  const fileAt = argv.indexOf("--log-file");
+  const logFile = (fileAt >= 0 ? argv[fileAt + 1] : undefined) ?? process.env.FLOTILLA_LOG_FILE;
   let logger: Logger | undefined;
   return {
     env: process.env,
@@ -38,7 +41,7 @@ export function processCliContext(argv: readonly string[]): CliContext {
     stdout: process.stdout,
     stderr: process.stderr,
     clock: systemClock,
-    logger: () => (logger ??= createLogger({ level })),
+    logger: () => (logger ??= createLogger({ level, file: logFile === undefined || logFile === "" ? undefined : resolve(process.cwd(), logFile) })),
     shutdown: controller.signal,
   };
 }

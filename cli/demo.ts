@@ -5,11 +5,13 @@ import { fileURLToPath } from "node:url";
 import { FlotillaError } from "../core/index.js";
 import { startDemo } from "../demo/index.js";
 import type { CommandRegistrar } from "./context.js";
+import { readFaults } from "./devcluster.js";
 
 interface DemoFlags {
   clusters: string;
   port: string;
   dir: string;
+  faults?: string;
 }
 
 function packageRoot(): string {
@@ -36,8 +38,12 @@ export const registerDemo: CommandRegistrar = (program, ctx) => {
     .option("--clusters <n>", "number of clusters", "3")
     .option("--port <n>", "hub API and dashboard port on 127.0.0.1 (0 picks a free one)", "8080")
     .option("--dir <dir>", "where the demo keeps its repo, kubeconfigs, keys and logs (recreated on each run)", ".flotilla-demo")
+    .option("--faults <file.json>", "faults every devcluster plays (as devcluster --faults, e.g. {\"unpullableImages\": [\"*:does-not-exist\"]}); the hub then runs with --auto-rollback")
     .action(async (flags: DemoFlags) => {
       const root = packageRoot();
+      // Checked before anything starts: a typo in the file must not cost a minute of start-up.
+      const faultsFile = flags.faults === undefined ? undefined : resolve(ctx.cwd, flags.faults);
+      const faults = faultsFile === undefined ? undefined : await readFaults(faultsFile);
       const demo = await startDemo({
         clusters: integerFlag(flags.clusters, "--clusters", 1, 20),
         port: integerFlag(flags.port, "--port", 0, 65535),
@@ -52,6 +58,7 @@ export const registerDemo: CommandRegistrar = (program, ctx) => {
         random: (n) => new Uint8Array(randomBytes(n)),
         logger: ctx.logger(),
         signal: ctx.shutdown,
+        faultsFile,
       });
       const first = demo.clusters[0]?.name ?? "";
       const kubeconfig = demo.kubeconfigs.get(first) ?? "";
@@ -62,21 +69,26 @@ export const registerDemo: CommandRegistrar = (program, ctx) => {
         "Kubeconfigs:",
         ...[...demo.kubeconfigs].map(([name, file]) => `  ${name.padEnd(10)} ${file}`),
         "",
-        "Three things to try:",
+        `${(faults?.unpullableImages ?? []).length > 0 ? "Four" : "Three"} things to try:`,
         `  1. kubectl --kubeconfig ${kubeconfig} get deploy -A`,
         `  2. edit ${join(demo.repoDir, "apps", "web", "base", "deployment.yaml")} (say, add an env var to the container; prod pins its image tag in overlays/prod), then`,
         `     git -C ${demo.repoDir} commit -am "bump web"   # the hub polls every 2s`,
-        `  3. flotilla status --hub ${demo.hubUrl} -o wide`,
+        `  3. npx flotilla status --hub ${demo.hubUrl} -o wide`,
+        ...((faults?.unpullableImages ?? []).length > 0
+          ? [
+              `  4. set the image in ${join(demo.repoDir, "apps", "web", "base", "deployment.yaml")} to one the devclusters cannot pull`,
+              `     (${(faults?.unpullableImages ?? []).join(", ")}) and commit: staging degrades, the RollingSync halts before prod and the hub rolls it back`,
+            ]
+          : []),
         "",
-        "Press Ctrl-C to stop every process the demo started.",
+        `Logs of every process, written as they run: ${demo.logsDir}`,
+        "What happens in the fleet from now on is printed below. Press Ctrl-C to stop every process the demo started.",
         "",
       ];
       ctx.stdout.write(lines.join("\n"));
-      if (!ctx.shutdown.aborted) {
-        await new Promise<void>((done) => ctx.shutdown.addEventListener("abort", () => done(), { once: true }));
-      }
+      await demo.follow();
       ctx.stdout.write("Stopping…\n");
       await demo.stop();
-      ctx.stdout.write(`Stopped ${String(demo.children.length)} processes; logs are in ${join(resolve(ctx.cwd, flags.dir), "logs")}\n`);
+      ctx.stdout.write(`Stopped ${String(demo.children.length)} processes; logs are in ${demo.logsDir}\n`);
     });
 };

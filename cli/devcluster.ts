@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { isAbsolute, resolve } from "node:path";
 import { FlotillaError, errorMessage } from "../core/index.js";
-import { DevClusterError, startDevCluster, validateFaults, type DevClusterFaults } from "../devcluster/index.js";
+import { DEFAULT_TIME_FACTOR, DevClusterError, startDevCluster, validateFaults, type DevClusterFaults } from "../devcluster/index.js";
 import type { CommandRegistrar } from "./context.js";
 
 interface DevclusterFlags {
@@ -10,6 +10,7 @@ interface DevclusterFlags {
   name: string;
   data?: string;
   faults?: string;
+  timeFactor?: string;
 }
 
 function parsePort(text: string): number {
@@ -20,8 +21,16 @@ function parsePort(text: string): number {
   return port;
 }
 
+function parseTimeFactor(text: string): number {
+  const factor = Number(text);
+  if (text.trim() === "" || !Number.isFinite(factor) || factor <= 0) {
+    throw new FlotillaError("INVALID_FLAG", `"${text}" is not a time factor (a number > 0; 1 is real time)`, { field: "--time-factor" });
+  }
+  return factor;
+}
+
 /** Reads a DevClusterFaults JSON file; a missing, malformed or invalid file is DEVCLUSTER_INVALID_FAULTS naming it. */
-async function readFaults(file: string): Promise<DevClusterFaults> {
+export async function readFaults(file: string): Promise<DevClusterFaults> {
   let text: string;
   try {
     text = await readFile(file, "utf8");
@@ -47,6 +56,7 @@ export const registerDevcluster: CommandRegistrar = (program, ctx) => {
     .option("--name <cluster>", "cluster, user and context name in the kubeconfig", "devcluster")
     .option("--data <file.json>", "persist state to this JSON file and reload it on restart")
     .option("--faults <file.json>", "faults to play from the start (DevClusterFaults JSON, e.g. {\"unpullableImages\": [\"*:does-not-exist\"]})")
+    .option("--time-factor <n>", `Kubernetes durations in devcluster time: progressDeadlineSeconds passes after seconds × n (1 is real time)`, String(DEFAULT_TIME_FACTOR))
     .action(async (flags: DevclusterFlags) => {
       const logger = ctx.logger();
       const path = (p: string): string => (isAbsolute(p) ? p : resolve(ctx.cwd, p));
@@ -57,6 +67,7 @@ export const registerDevcluster: CommandRegistrar = (program, ctx) => {
         kubeconfigPath: path(flags.kubeconfig),
         ...(flags.data === undefined ? {} : { dataFile: path(flags.data) }),
         ...(faults === undefined ? {} : { faults }),
+        ...(flags.timeFactor === undefined ? {} : { timeFactor: parseTimeFactor(flags.timeFactor) }),
         clock: ctx.clock,
         logger,
       });

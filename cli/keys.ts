@@ -28,6 +28,7 @@ import { collect, collectList } from "./flag-collectors.js";
 import { emit, loadKeyRing, readInput, readInputFile, systemRandom, writeFileAtomic } from "./sealed-io.js";
 import { kubeClientFor } from "./spoke.js";
 import { registerKeysPin } from "./keys-pin.js";
+import { addAgeKeygenCommand } from "./age-keygen.js";
 import { DEFAULT_HUB_URL, hubClientFor, hubUrlFrom } from "./hub-url.js";
 
 function rfc3339(ms: number): string {
@@ -216,7 +217,7 @@ async function which(ctx: CliContext, files: string[], opts: { recoveryPrivateKe
 }
 
 export const registerKeys: CommandRegistrar = (program: Command, ctx: CliContext) => {
-  const keys = program.command("keys").description("sealing keys: generate, rotate, backup, restore, fingerprint, which, pin");
+  const keys = program.command("keys").description("sealing keys: generate, rotate, backup, restore, fingerprint, which, pin; age-keygen for recovery and SOPS age keys");
   keys
     .command("generate")
     .description("generate a controller-compatible sealing key (RSA-4096, 10-year self-signed cert) as a TLS Secret")
@@ -280,4 +281,5 @@ export const registerKeys: CommandRegistrar = (program: Command, ctx: CliContext
       await which(ctx, files, opts);
     });
   registerKeysPin(keys, ctx);
+  addAgeKeygenCommand(keys, ctx, "age-keygen");
 };

@@ -59,6 +59,9 @@ describe("commandsFor", () => {
     const { commandsFor } = await import("./commands.js");
     expect(commandsFor(["--log-level", "debug", "seal", "--cert", "x"]).map((c) => c.name)).toEqual(["seal"]);
     expect(commandsFor(["--debug", "version"]).map((c) => c.name)).toEqual(["version"]);
+    expect(commandsFor(["--log-file", "x.jsonl", "seal"]).map((c) => c.name)).toEqual(["seal"]);
+    // completion walks the whole command tree, so it gets every command.
+    expect(commandsFor(["completion", "bash"]).length).toBe((await import("./commands.js")).COMMANDS.length);
   });
 
   it("loads every command for help and for unknown names, so both list them all", async () => {

@@ -12,11 +12,15 @@ export interface RunCliOptions {
 }
 
 export async function buildProgram(ctx: CliContext, argv: readonly string[] = [], options: RunCliOptions = {}): Promise<Command> {
-  const program = new Command("flotilla")
-    .description("Secrets-aware GitOps for fleets of Kubernetes clusters")
-    .version(FLOTILLA_VERSION, "-v, --version")
+  const commands = commandsFor(argv, options.commands);
+  const program = new Command("flotilla").description("Secrets-aware GitOps for fleets of Kubernetes clusters");
+  // Under `flotilla helm`, `--version` is helm's (the chart version constraint), not flotilla's:
+  // commander would otherwise take it for the program's version flag wherever it appears.
+  if (!(commands.length === 1 && commands[0]?.name === "helm")) program.version(FLOTILLA_VERSION, "-v, --version");
+  program
     .option("--debug", "print stack traces for errors")
     .option("--log-level <level>", "debug, info, warn or error", "info")
+    .option("--log-file <file>", "write the JSON log records to this file instead of stderr ($FLOTILLA_LOG_FILE)")
     .showHelpAfterError(false)
     .exitOverride()
     .configureOutput({
@@ -25,7 +29,7 @@ export async function buildProgram(ctx: CliContext, argv: readonly string[] = []
       // Commander's own messages already start with "error:"; reprinted in our format below.
       outputError: () => undefined,
     });
-  const registrars = await Promise.all(commandsFor(argv, options.commands).map((entry) => entry.load()));
+  const registrars = await Promise.all(commands.map((entry) => entry.load()));
   for (const register of registrars) register(program, ctx);
   for (const sub of program.commands) sub.exitOverride();
   return program;

@@ -23,6 +23,7 @@ import { runReseal } from "./reseal.js";
 import { collect, collectList } from "./flag-collectors.js";
 import { emit, loadCertificate, outputFormatFor, readInput, readInputFile, readStream, resolvePath, systemRandom, writeFileAtomic } from "./sealed-io.js";
 import { runUnseal } from "./unseal.js";
+import { ControllerSealing } from "./controller-sealing.js";
 
 interface SealFlags {
   cert: string[];
@@ -45,6 +46,12 @@ interface SealFlags {
   selector?: string;
   cluster: string[];
   fleetRepo?: string;
+  fetchCert?: boolean;
+  validate?: boolean;
+  controllerName: string;
+  controllerNamespace: string;
+  kubeconfig?: string;
+  context?: string;
 }
 
 function usage(message: string, field: string): FlotillaError {
@@ -73,6 +80,8 @@ function describeTargets(targets: readonly FleetTarget[], hub: HubCertificates):
 async function singleCertificate(ctx: CliContext, flags: SealFlags): Promise<SealingCertificate> {
   const hub = hubFor(ctx, flags);
   if (hub === undefined) {
+    // As kubeseal: no --cert means the controller's certificate, fetched through the API server.
+    if (flags.cert.length === 0) return new ControllerSealing(ctx, flags).certificate(ctx.clock.now());
     if (flags.cert.length !== 1) throw usage("give exactly one --cert, or --cluster NAME with --hub (use --fleet for several clusters)", "--cert");
     return loadCertificate(ctx, flags.cert[0]);
   }
@@ -178,9 +187,24 @@ export const registerSeal: CommandRegistrar = (program: Command, ctx: CliContext
     .option("--recovery <age-recipient>", "with --fleet: also encrypt the items to this offline age recipient")
     .option("--recovery-unseal", "decrypt a SealedSecret from stdin with --recovery-private-key (same as `flotilla unseal`)")
     .option("--recovery-private-key <files>", "private key files (PEM or key Secret / List); comma-separated or repeated", collectList, [])
-    .option("--re-encrypt", "re-encrypt a SealedSecret (stdin or -f) to --cert (or --cluster's on the hub), using --recovery-private-key, offline")
+    .option("--re-encrypt", "re-encrypt a SealedSecret (stdin or -f) with the cluster's newest key, server side (kubeseal); offline to --cert with --recovery-private-key")
+    .option("--fetch-cert", "write the controller's certificate to stdout (use it later with --cert)")
+    .option("--validate", "check that the SealedSecrets (stdin or -f) can be decrypted by the cluster")
+    .option("--controller-name <name>", "name of the sealed-secrets controller's Service", "sealed-secrets-controller")
+    .option("--controller-namespace <ns>", "namespace of the sealed-secrets controller", "kube-system")
+    .option("--kubeconfig <file>", "kubeconfig for --fetch-cert, --validate, --re-encrypt and sealing without --cert (default $KUBECONFIG, ~/.kube/config)")
+    .option("--context <name>", "kubeconfig context to use")
     .action(async (flags: SealFlags) => {
-      if (flags.recoveryUnseal === true) {
+      if (flags.fetchCert === true) {
+        ctx.stdout.write(await new ControllerSealing(ctx, flags).fetchCertificate());
+      } else if (flags.validate === true) {
+        const input = await readInput(ctx, flags.secretFile);
+        await new ControllerSealing(ctx, flags).validate(input.text, input.name);
+      } else if (flags.reEncrypt === true && flags.recoveryPrivateKey.length === 0 && flags.cert.length === 0 && hubFor(ctx, flags) === undefined) {
+        const input = await readInput(ctx, flags.secretFile);
+        const format = outputFormatFor(flags.format ?? "json", flags.sealedSecretFile);
+        await emit(ctx, await new ControllerSealing(ctx, flags).reEncrypt(input.text, input.name, format), flags.sealedSecretFile);
+      } else if (flags.recoveryUnseal === true) {
         await runUnseal(ctx, { recoveryPrivateKey: flags.recoveryPrivateKey, format: flags.format ?? "json", file: flags.secretFile, output: flags.sealedSecretFile, identity: undefined, cluster: undefined });
       } else if (flags.reEncrypt === true) {
         if (flags.cert.length !== 1 && hubFor(ctx, flags) === undefined) throw usage("--re-encrypt needs exactly one --cert, or --hub URL with --cluster NAME", "--cert");

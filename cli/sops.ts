@@ -1,118 +1,25 @@
 import { randomBytes } from "node:crypto";
 import { existsSync } from "node:fs";
-import { readFile, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
-import type { Command } from "commander";
+import { Command } from "commander";
 import { FlotillaError } from "../core/index.js";
+import { SopsResolvedKeyRing, decryptSopsText, rotateSopsText, updateSopsKeys } from "../crypto/open.js";
 import {
-  SopsResolvedKeyRing,
-  decryptSopsText,
-  rotateSopsText,
-  updateSopsKeys,
-  type SopsKeyRing,
-} from "../crypto/open.js";
-import {
-  awsKmsClientFactory,
   creationRuleFor,
   emitPlainAs,
   encryptSopsText,
   extractValue,
   formatForPath,
-  isSopsFormat,
   parseExtractPath,
   parseSopsConfig,
   type CryptRules,
   type KeySpec,
   type SopsCreationRule,
-  type SopsFormat,
 } from "../crypto/sops/index.js";
-import { collect } from "./flag-collectors.js";
 import type { CliContext, CommandRegistrar } from "./context.js";
-
-interface KeyFlags {
-  ageKeyFile?: string[];
-  pgpKeyFile?: string[];
-  kmsEndpoint?: string;
-  ignoreMac?: boolean;
-}
-
-interface IoFlags {
-  inputType?: string;
-  outputType?: string;
-}
-
-
-function formatFlag(value: string | undefined, flag: string, fallback: SopsFormat): SopsFormat {
-  if (value === undefined) return fallback;
-  if (!isSopsFormat(value)) {
-    throw new FlotillaError("INVALID_FLAG", `unknown format "${value}" (use yaml, json, dotenv, ini or binary)`, { field: flag });
-  }
-  return value;
-}
-
-async function readUserFile(ctx: CliContext, path: string, what: string): Promise<string> {
-  try {
-    return await readFile(resolve(ctx.cwd, path), "utf8");
-  } catch {
-    throw new FlotillaError("FILE_NOT_READABLE", `cannot read ${what}`, { file: path });
-  }
-}
-
-const isSshKey = (text: string): boolean => /-----BEGIN (OPENSSH|RSA) PRIVATE KEY-----/.test(text);
-
-/**
- * Keys as sops finds them: --age-key-file, SOPS_AGE_KEY, SOPS_AGE_KEY_FILE,
- * SOPS_AGE_SSH_PRIVATE_KEY_FILE and the default $XDG_CONFIG_HOME/sops/age/keys.txt; PGP keys
- * from --pgp-key-file (we have no GnuPG keyring); KMS through the AWS SDK credential chain.
- */
-async function loadKeyRing(ctx: CliContext, flags: KeyFlags): Promise<SopsKeyRing> {
-  const age: string[] = [];
-  const ssh: string[] = [];
-  const add = (text: string): void => {
-    (isSshKey(text) ? ssh : age).push(text);
-  };
-  for (const f of flags.ageKeyFile ?? []) add(await readUserFile(ctx, f, "the age key file"));
-  const env = ctx.env;
-  if (env.SOPS_AGE_KEY !== undefined && env.SOPS_AGE_KEY !== "") add(env.SOPS_AGE_KEY);
-  if (env.SOPS_AGE_KEY_FILE !== undefined && env.SOPS_AGE_KEY_FILE !== "") add(await readUserFile(ctx, env.SOPS_AGE_KEY_FILE, "SOPS_AGE_KEY_FILE"));
-  if (env.SOPS_AGE_SSH_PRIVATE_KEY_FILE !== undefined && env.SOPS_AGE_SSH_PRIVATE_KEY_FILE !== "") {
-    ssh.push(await readUserFile(ctx, env.SOPS_AGE_SSH_PRIVATE_KEY_FILE, "SOPS_AGE_SSH_PRIVATE_KEY_FILE"));
-  }
-  const configHome = env.XDG_CONFIG_HOME ?? (env.HOME === undefined ? undefined : join(env.HOME, ".config"));
-  if (configHome !== undefined) {
-    const defaultKeys = join(configHome, "sops", "age", "keys.txt");
-    if (existsSync(defaultKeys)) add(await readUserFile(ctx, defaultKeys, "the default age key file"));
-  }
-  const pgp: string[] = [];
-  for (const f of flags.pgpKeyFile ?? []) pgp.push(await readUserFile(ctx, f, "the PGP key file"));
-  const endpoint = flags.kmsEndpoint ?? env.AWS_ENDPOINT_URL_KMS ?? env.AWS_ENDPOINT_URL;
-  return {
-    ageIdentities: age,
-    sshPrivateKeys: ssh,
-    pgpKeys: pgp,
-    kms: awsKmsClientFactory({
-      endpoint: endpoint === "" ? undefined : endpoint,
-      stsEndpoint: env.AWS_ENDPOINT_URL_STS === "" ? undefined : (env.AWS_ENDPOINT_URL_STS ?? env.AWS_ENDPOINT_URL),
-    }),
-  };
-}
-
-function addKeyFlags(cmd: Command): Command {
-  return cmd
-    .option("--age-key-file <file>", "age identity file or OpenSSH private key (repeatable)", collect)
-    .option("--pgp-key-file <file>", "armored PGP key file (repeatable)", collect)
-    .option("--kms-endpoint <url>", "AWS KMS endpoint URL (default: AWS_ENDPOINT_URL_KMS or the AWS default)");
-}
-
-async function writeResult(ctx: CliContext, file: string, text: string, inPlace: boolean): Promise<void> {
-  if (!inPlace) {
-    ctx.stdout.write(text);
-    return;
-  }
-  const path = resolve(ctx.cwd, file);
-  const { mode } = await stat(path);
-  await writeFile(path, text, { mode });
-}
+import { addKeyFlags, formatFlag, loadKeyRing, readUserFile, writeResult, type IoFlags, type KeyFlags } from "./sops-keys.js";
+import { registerSopsEdit, sopsEdit, type EditFlags } from "./sops-edit.js";
+import { registerSopsExec } from "./sops-exec.js";
 
 /** Finds .sops.yaml from the working directory upwards, as sops does. */
 async function findCreationRule(ctx: CliContext, file: string, configFlag: string | undefined): Promise<SopsCreationRule | undefined> {
@@ -187,31 +94,72 @@ function rulesFromFlags(flags: EncryptFlags): CryptRules {
 
 const random = (n: number): Uint8Array => randomBytes(n);
 
-export const registerSops: CommandRegistrar = (program, ctx) => {
-  const sops = program.command("sops").description("encrypt and decrypt SOPS files (compatible with the sops CLI)");
+interface DecryptFlags extends KeyFlags, IoFlags {
+  extract?: string;
+  inPlace?: boolean;
+  output?: string;
+}
 
-  addKeyFlags(sops.command("decrypt <file>"))
-    .description("print the decrypted file in its format")
-    .option("--input-type <type>", "yaml, json, dotenv, ini or binary (default: from the file extension)")
-    .option("--output-type <type>", "format to print (default: the input type)")
+async function decrypt(ctx: CliContext, file: string, flags: DecryptFlags): Promise<void> {
+  const inputType = formatFlag(flags.inputType, "--input-type", formatForPath(file));
+  const outputType = formatFlag(flags.outputType, "--output-type", inputType);
+  const text = await readUserFile(ctx, file, "the input file");
+  const keys = await SopsResolvedKeyRing.from(await loadKeyRing(ctx, flags));
+  const result = await decryptSopsText(text, { format: inputType, keys, ignoreMac: flags.ignoreMac === true, file, logger: ctx.logger() });
+  let out: string;
+  if (flags.extract !== undefined) {
+    const value = extractValue(result.data, parseExtractPath(flags.extract));
+    out = typeof value === "string" ? value : emitPlainAs(outputType === "yaml" || outputType === "json" ? outputType : "json", value);
+  } else {
+    out = outputType === inputType ? result.text : emitPlainAs(outputType, result.data);
+  }
+  await writeResult(ctx, file, out, { inPlace: flags.inPlace, output: flags.output });
+}
+
+async function encrypt(ctx: CliContext, file: string, flags: EncryptFlags & { output?: string }): Promise<void> {
+  const format = formatFlag(flags.inputType, "--input-type", formatForPath(file));
+  const text = await readUserFile(ctx, file, "the input file");
+  const fromFlags = keySpecsFromFlags(flags);
+  const rule = fromFlags.length === 0 ? await findCreationRule(ctx, file, flags.config) : undefined;
+  if (fromFlags.length === 0 && rule === undefined) {
+    throw new FlotillaError("SOPS_INVALID_REQUEST", "no keys given: use --age, --pgp or --kms, or a .sops.yaml creation rule that matches", { file });
+  }
+  const flagRules = rulesFromFlags(flags);
+  const hasFlagRules = Object.values(flagRules).some((v) => v !== undefined);
+  const threshold = flags.shamirSecretSharingThreshold === undefined ? undefined : Number.parseInt(flags.shamirSecretSharingThreshold, 10);
+  const keys = await SopsResolvedKeyRing.from(await loadKeyRing(ctx, flags));
+  const out = await encryptSopsText(text, {
+    format,
+    keyGroups: fromFlags.length > 0 ? [fromFlags] : (rule?.keyGroups ?? []),
+    shamirThreshold: threshold ?? rule?.shamirThreshold,
+    rules: hasFlagRules ? flagRules : (rule?.rules ?? {}),
+    keys,
+    random,
+    clock: ctx.clock,
+    file,
+  });
+  await writeResult(ctx, file, out, { inPlace: flags.inPlace, output: flags.output });
+}
+
+async function rotate(ctx: CliContext, file: string, flags: KeyFlags & IoFlags & { inPlace?: boolean; output?: string }): Promise<void> {
+  const format = formatFlag(flags.inputType, "--input-type", formatForPath(file));
+  const text = await readUserFile(ctx, file, "the input file");
+  const keys = await SopsResolvedKeyRing.from(await loadKeyRing(ctx, flags));
+  const out = await rotateSopsText(text, { format, keys, random, clock: ctx.clock, ignoreMac: flags.ignoreMac === true, file });
+  await writeResult(ctx, file, out, { inPlace: flags.inPlace, output: flags.output });
+}
+
+const INPUT_TYPE = "yaml, json, dotenv, ini or binary (default: from the file extension)";
+const OUTPUT = "write the result to this file (mode 0600) instead of stdout";
+
+function addDecryptFlags(cmd: Command): Command {
+  return cmd
     .option("--extract <path>", 'print only this value, e.g. \'["data"]["password"]\'')
-    .option("--ignore-mac", "do not fail when the MAC does not match (values are still authenticated)")
-    .action(async (file: string, flags: KeyFlags & IoFlags & { extract?: string }) => {
-      const inputType = formatFlag(flags.inputType, "--input-type", formatForPath(file));
-      const outputType = formatFlag(flags.outputType, "--output-type", inputType);
-      const text = await readUserFile(ctx, file, "the input file");
-      const keys = await SopsResolvedKeyRing.from(await loadKeyRing(ctx, flags));
-      const result = await decryptSopsText(text, { format: inputType, keys, ignoreMac: flags.ignoreMac === true, file, logger: ctx.logger() });
-      if (flags.extract !== undefined) {
-        const value = extractValue(result.data, parseExtractPath(flags.extract));
-        ctx.stdout.write(typeof value === "string" ? value : emitPlainAs(outputType === "yaml" || outputType === "json" ? outputType : "json", value));
-        return;
-      }
-      ctx.stdout.write(outputType === inputType ? result.text : emitPlainAs(outputType, result.data));
-    });
+    .option("--ignore-mac", "do not fail when the MAC does not match (values are still authenticated)");
+}
 
-  addKeyFlags(sops.command("encrypt <file>"))
-    .description("encrypt a plaintext file; keys from flags or .sops.yaml creation rules")
+function addEncryptFlags(cmd: Command): Command {
+  return cmd
     .option("--age <recipients>", "comma-separated age recipients (age1…, ssh-ed25519 …, ssh-rsa …)")
     .option("--pgp <fingerprints>", "comma-separated PGP fingerprints (public keys from --pgp-key-file)")
     .option("--kms <arns>", "comma-separated AWS KMS key ARNs (ARN+ROLE_ARN to assume a role)")
@@ -225,51 +173,101 @@ export const registerSops: CommandRegistrar = (program, ctx) => {
     .option("--unencrypted-comment-regex <re>", "leave values after a matching comment in clear")
     .option("--mac-only-encrypted", "compute the MAC over encrypted values only")
     .option("--shamir-secret-sharing-threshold <n>", "key groups needed to decrypt")
-    .option("--input-type <type>", "yaml, json, dotenv, ini or binary (default: from the file extension)")
-    .option("--output-type <type>", "format to write (default: the input type)")
-    .option("--config <file>", "path to .sops.yaml (default: searched upwards from the working directory)")
-    .option("-i, --in-place", "write the result back to the file")
-    .action(async (file: string, flags: EncryptFlags) => {
-      const format = formatFlag(flags.inputType, "--input-type", formatForPath(file));
-      const text = await readUserFile(ctx, file, "the input file");
-      const fromFlags = keySpecsFromFlags(flags);
-      const rule = fromFlags.length === 0 ? await findCreationRule(ctx, file, flags.config) : undefined;
-      if (fromFlags.length === 0 && rule === undefined) {
-        throw new FlotillaError("SOPS_INVALID_REQUEST", "no keys given: use --age, --pgp or --kms, or a .sops.yaml creation rule that matches", { file });
-      }
-      const flagRules = rulesFromFlags(flags);
-      const hasFlagRules = Object.values(flagRules).some((v) => v !== undefined);
-      const threshold = flags.shamirSecretSharingThreshold === undefined ? undefined : Number.parseInt(flags.shamirSecretSharingThreshold, 10);
-      const keys = await SopsResolvedKeyRing.from(await loadKeyRing(ctx, flags));
-      const out = await encryptSopsText(text, {
-        format,
-        keyGroups: fromFlags.length > 0 ? [fromFlags] : (rule?.keyGroups ?? []),
-        shamirThreshold: threshold ?? rule?.shamirThreshold,
-        rules: hasFlagRules ? flagRules : (rule?.rules ?? {}),
-        keys,
-        random,
-        clock: ctx.clock,
-        file,
-      });
-      await writeResult(ctx, file, out, flags.inPlace === true);
+    .option("--config <file>", "path to .sops.yaml (default: searched upwards from the working directory)");
+}
+
+type RootFlags = DecryptFlags & EncryptFlags & EditFlags & { decrypt?: boolean; encrypt?: boolean; rotate?: boolean };
+
+/** `flotilla sops [-d|-e|-r] FILE`: the sops CLI's flag form; a file alone opens it in $EDITOR. */
+async function rootForm(ctx: CliContext, file: string | undefined, flags: RootFlags): Promise<void> {
+  const modes = (["decrypt", "encrypt", "rotate"] as const).filter((m) => flags[m] === true);
+  if (modes.length > 1) throw new FlotillaError("INVALID_FLAG", `--${modes.join(" and --")} cannot be used together`, { field: `--${modes[1] ?? ""}` });
+  if (file === undefined) throw new FlotillaError("INVALID_FLAG", "a file is required (or a command: decrypt, encrypt, edit, set, unset, rotate, updatekeys, exec-env, exec-file)", { field: "FILE" });
+  if (modes[0] === "decrypt") return decrypt(ctx, file, flags);
+  if (modes[0] === "encrypt") return encrypt(ctx, file, flags);
+  if (modes[0] === "rotate") return rotate(ctx, file, flags);
+  if (flags.inPlace === true || flags.output !== undefined) {
+    throw new FlotillaError("INVALID_FLAG", "--in-place and --output go with -d, -e or -r; a file alone is edited in place", { field: flags.output === undefined ? "--in-place" : "--output" });
+  }
+  return sopsEdit(ctx, file, flags);
+}
+
+/**
+ * The flags of the sops form itself (`sops -d FILE`), parsed on their own: declared on the `sops`
+ * command, commander would take them from the subcommands too (`sops encrypt -i`).
+ */
+function rootFormCommand(): Command {
+  const root = new Command("sops")
+    .exitOverride()
+    .configureOutput({ writeErr: () => undefined, outputError: () => undefined })
+    .argument("[file]")
+    .option("-d, --decrypt")
+    .option("-e, --encrypt")
+    .option("-r, --rotate")
+    .option("-i, --in-place")
+    .option("--output <file>")
+    .option("--input-type <type>")
+    .option("--output-type <type>");
+  return addEncryptFlags(addDecryptFlags(addKeyFlags(root)));
+}
+
+const ROOT_FORM_HELP = `
+The sops CLI's own form also works, with the flags of the commands below:
+  flotilla sops -d [--output FILE] [-i] [--extract PATH] FILE   decrypt
+  flotilla sops -e [--output FILE] [-i] --age RECIPIENTS FILE   encrypt
+  flotilla sops -r [-i] FILE                                     rotate
+  flotilla sops FILE                                             edit in $SOPS_EDITOR or $EDITOR
+`;
+
+export const registerSops: CommandRegistrar = (program, ctx) => {
+  const sops = program
+    .command("sops")
+    .description("encrypt, decrypt and edit SOPS files, with the sops CLI's commands and flags (sops -d FILE, sops FILE opens $EDITOR)")
+    .argument("[args...]", "the sops form: [-d|-e|-r] [flags] FILE")
+    .allowUnknownOption()
+    .allowExcessArguments()
+    .addHelpText("after", ROOT_FORM_HELP)
+    .action(async (args: string[]) => {
+      const form = rootFormCommand();
+      form.parse(args, { from: "user" });
+      await rootForm(ctx, form.args[0], form.opts<RootFlags>());
     });
+
+  addDecryptFlags(addKeyFlags(sops.command("decrypt <file>")))
+    .description("print the decrypted file in its format")
+    .option("--input-type <type>", INPUT_TYPE)
+    .option("--output-type <type>", "format to print (default: the input type)")
+    .option("-i, --in-place", "write the plaintext back to the file")
+    .option("--output <file>", OUTPUT)
+    .action(async (file: string, flags: DecryptFlags) => {
+      await decrypt(ctx, file, flags);
+    });
+
+  addEncryptFlags(addKeyFlags(sops.command("encrypt <file>")))
+    .description("encrypt a plaintext file; keys from flags or .sops.yaml creation rules")
+    .option("--input-type <type>", INPUT_TYPE)
+    .option("--output-type <type>", "format to write (default: the input type)")
+    .option("-i, --in-place", "write the result back to the file")
+    .option("--output <file>", OUTPUT)
+    .action(async (file: string, flags: EncryptFlags & { output?: string }) => {
+      await encrypt(ctx, file, flags);
+    });
+
+  registerSopsEdit(sops, ctx);
 
   addKeyFlags(sops.command("rotate <file>"))
     .description("re-encrypt the file with a new data key for the same keys")
-    .option("--input-type <type>", "yaml, json, dotenv, ini or binary (default: from the file extension)")
+    .option("--input-type <type>", INPUT_TYPE)
     .option("-i, --in-place", "write the result back to the file")
+    .option("--output <file>", OUTPUT)
     .option("--ignore-mac", "do not fail when the MAC does not match")
-    .action(async (file: string, flags: KeyFlags & IoFlags & { inPlace?: boolean }) => {
-      const format = formatFlag(flags.inputType, "--input-type", formatForPath(file));
-      const text = await readUserFile(ctx, file, "the input file");
-      const keys = await SopsResolvedKeyRing.from(await loadKeyRing(ctx, flags));
-      const out = await rotateSopsText(text, { format, keys, random, clock: ctx.clock, ignoreMac: flags.ignoreMac === true, file });
-      await writeResult(ctx, file, out, flags.inPlace === true);
+    .action(async (file: string, flags: KeyFlags & IoFlags & { inPlace?: boolean; output?: string }) => {
+      await rotate(ctx, file, flags);
     });
 
   addKeyFlags(sops.command("updatekeys <file>"))
     .description("re-wrap the data key for the keys of the matching .sops.yaml creation rule (in place)")
-    .option("--input-type <type>", "yaml, json, dotenv, ini or binary (default: from the file extension)")
+    .option("--input-type <type>", INPUT_TYPE)
     .option("--config <file>", "path to .sops.yaml (default: searched upwards from the working directory)")
     .option("-y, --yes", "accepted for sops compatibility (flotilla never prompts)")
     .action(async (file: string, flags: KeyFlags & IoFlags & { config?: string }) => {
@@ -287,7 +285,9 @@ export const registerSops: CommandRegistrar = (program, ctx) => {
         clock: ctx.clock,
         file,
       });
-      if (out.changed) await writeResult(ctx, file, out.text, true);
+      if (out.changed) await writeResult(ctx, file, out.text, { inPlace: true });
       ctx.stderr.write(out.changed ? `${file}: keys updated\n` : `${file}: already up to date\n`);
     });
+
+  registerSopsExec(sops, ctx);
 };

@@ -29,6 +29,12 @@ export interface SpokeFlags extends NatsTlsFlags {
   burst: string;
   keyBits: string;
   metricsAddr?: string;
+  sealingKeyNamespace?: string;
+  sealedSecretsController?: boolean;
+  sealedSecretsNamespace?: string[];
+  listenAddr?: string;
+  rateLimit?: string;
+  rateLimitBurst?: string;
 }
 
 function int(value: string, field: string): number {
@@ -64,6 +70,17 @@ export function spokeConfigFrom(flags: Partial<SpokeFlags> & { cluster: string }
     qps: int(flags.qps ?? "50", "--qps"),
     burst: Math.round(int(flags.burst ?? "100", "--burst")),
     keyBits: Math.round(int(flags.keyBits ?? "4096", "--key-bits")),
+    ...(flags.sealingKeyNamespace === undefined ? {} : { sealingKeyNamespace: flags.sealingKeyNamespace }),
+    ...(flags.sealedSecretsController === true
+      ? {
+          sealedSecretsController: {
+            namespaces: flags.sealedSecretsNamespace ?? [],
+            listen: flags.listenAddr ?? ":8080",
+            rateLimit: int(flags.rateLimit ?? "2", "--rate-limit"),
+            rateLimitBurst: Math.round(int(flags.rateLimitBurst ?? "2", "--rate-limit-burst")),
+          },
+        }
+      : {}),
     tls: natsTlsFrom(flags, ctx.cwd),
   });
 }
@@ -169,7 +186,13 @@ export function addSpokeRunFlags(command: Command): Command {
     .option("--qps <n>", "Kubernetes client QPS", "50")
     .option("--burst <n>", "Kubernetes client burst", "100")
     .option("--key-bits <n>", "RSA size of generated sealing keys", "4096")
-    .option("--metrics-addr <host:port>", "serve /metrics, /healthz and /readyz here (e.g. :8080; port 0 picks one)");
+    .option("--metrics-addr <host:port>", "serve /metrics, /healthz and /readyz here (e.g. :8080; port 0 picks one)")
+    .option("--sealing-key-namespace <ns>", "namespace of the sealing key Secrets (kube-system to adopt a Sealed Secrets controller's keys; default --namespace)")
+    .option("--sealed-secrets-controller", "do the Sealed Secrets controller's job: unseal every SealedSecret in the cluster and serve its HTTP API for kubeseal")
+    .option("--sealed-secrets-namespace <ns>", "with --sealed-secrets-controller: only these namespaces (repeatable; default all)", collectList, [])
+    .option("--listen-addr <host:port>", "with --sealed-secrets-controller: the controller's HTTP API (/v1/cert.pem, /v1/verify, /v1/rotate, /healthz, /metrics)", ":8080")
+    .option("--rate-limit <n>", "with --sealed-secrets-controller: /v1/verify requests per second", "2")
+    .option("--rate-limit-burst <n>", "with --sealed-secrets-controller: /v1/verify burst", "2");
 }
 
 export const registerSpoke: CommandRegistrar = (program, ctx) => {

@@ -42,6 +42,8 @@ export interface LoggerOptions {
   readonly name?: string;
   /** Where records go; defaults to stderr so stdout stays clean for command output. */
   readonly destination?: DestinationStream;
+  /** Append JSON records to this file instead (created with its directories), keeping stderr for people. */
+  readonly file?: string | undefined;
 }
 
 export function createLogger(options: LoggerOptions = {}): Logger {
@@ -51,7 +53,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       ...(options.name === undefined ? {} : { name: options.name }),
       redact: { paths: [...REDACTED_PATHS], censor: "[REDACTED]" },
     },
-    options.destination ?? pino.destination(2),
+    options.destination ?? (options.file === undefined ? pino.destination(2) : pino.destination({ dest: options.file, mkdir: true, sync: true })),
   );
 }
 

@@ -10,5 +10,5 @@ export { backupKeys, restoreKeys, type RestoredKeys } from "./sealed/open-key-ba
 export { resealSealedSecret, resealFleetEntry, whichKeys, fleetEntryWhich, type ResealOptions } from "./sealed/open-reseal.js";
 // SOPS decryption (crypto/sops, issue 6).
 export { decryptSopsText, decryptSopsObject, isSopsEncrypted, type SopsDecryptOptions, type SopsDecryptResult } from "./sops/decrypt.js";
-export { rotateSopsText, updateSopsKeys, type SopsReencryptOptions } from "./sops/decrypt-rekey.js";
+export { editSopsText, rotateSopsText, updateSopsKeys, type SopsReencryptOptions } from "./sops/decrypt-rekey.js";
 export { ResolvedKeyRing as SopsResolvedKeyRing, type SopsKeyRing } from "./sops/key-ring.js";

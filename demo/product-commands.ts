@@ -14,11 +14,11 @@ export function natsConfigArgs(input: { clusters: readonly string[]; out: string
   return ["nats-config", "--fleet", DEMO_FLEET, "--clusters", input.clusters.join(","), "--out", input.out, "--listen", input.listen];
 }
 
-export function devclusterArgs(input: { name: string; kubeconfig: string }): string[] {
-  return ["devcluster", "--port", "0", "--kubeconfig", input.kubeconfig, "--name", input.name];
+export function devclusterArgs(input: { name: string; kubeconfig: string; faults?: string | undefined }): string[] {
+  return ["devcluster", "--port", "0", "--kubeconfig", input.kubeconfig, "--name", input.name, ...(input.faults === undefined ? [] : ["--faults", input.faults])];
 }
 
-export function hubArgs(input: { natsUrl: string; nkey: string; repo: string; port: number; signingKey: string }): string[] {
+export function hubArgs(input: { natsUrl: string; nkey: string; repo: string; port: number; signingKey: string; autoRollback?: boolean }): string[] {
   return [
     "hub",
     "--fleet",
@@ -38,6 +38,7 @@ export function hubArgs(input: { natsUrl: string; nkey: string; repo: string; po
     DEMO_POLL_INTERVAL,
     "--missed-heartbeats",
     "3",
+    ...(input.autoRollback === true ? ["--auto-rollback"] : []),
   ];
 }
 

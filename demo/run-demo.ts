@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { createWriteStream, existsSync, type WriteStream } from "node:fs";
 import { chmod, mkdir, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Writable } from "node:stream";
@@ -11,6 +11,7 @@ import { DEMO_ERRORS, findExecutable, runCommand } from "./local-tools.js";
 import { ProcessSupervisor, type SupervisedChild } from "./process-supervisor.js";
 import { devclusterArgs, fleetSealArgs, hubArgs, natsConfigArgs, sopsEncryptArgs, spokeArgs, SPOKE_NAMESPACE } from "./product-commands.js";
 import { fleetProgress } from "./progress-view.js";
+import { fleetEvents, type FleetSnapshot } from "./fleet-events.js";
 
 export interface DemoOptions {
   readonly clusters: number;
@@ -34,6 +35,8 @@ export interface DemoOptions {
   /** Ctrl-C: stops the start-up as well as the running demo. */
   readonly signal: AbortSignal;
   readonly convergeTimeoutMs?: number;
+  /** A DevClusterFaults JSON file every devcluster plays from the start (`devcluster --faults`); the hub then runs with --auto-rollback. */
+  readonly faultsFile?: string | undefined;
 }
 
 export interface RunningDemo {
@@ -43,7 +46,14 @@ export interface RunningDemo {
   readonly clusters: readonly DemoCluster[];
   /** Child processes by name (nats-server, devcluster X, hub, spoke X). */
   readonly children: readonly SupervisedChild[];
-  /** Stops every child and writes their output to DIR/logs; idempotent. */
+  /** Where each child's output is written as it runs (DIR/logs/NAME.log). */
+  readonly logsDir: string;
+  /**
+   * Prints, until the signal aborts, a line for each thing that happens in the fleet: a commit the
+   * hub picked up, a rollout step, a cluster or app changing sync or health, a child that died.
+   */
+  follow(): Promise<void>;
+  /** Stops every child and closes their logs; idempotent. */
   stop(): Promise<void>;
 }
 
@@ -100,6 +110,10 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const say = (line: string): void => {
     o.out.write(`${line}\n`);
   };
+  /** After convergence every line carries the time, as a log a person reads. */
+  const event = (line: string): void => {
+    say(`${new Date(o.clock.now()).toISOString().slice(11, 19)}  ${line}`);
+  };
   const step = async <T>(what: string, run: () => Promise<T>): Promise<T> => {
     if (o.signal.aborted) throw new FlotillaError("DEMO_INTERRUPTED", "interrupted");
     const t0 = o.clock.now();
@@ -116,6 +130,17 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const names = clusters.map((c) => c.name);
   const kubeconfigs = new Map(names.map((n) => [n, join(dirs.kube, `${n}.yaml`)]));
   let stopped = false;
+  let converged = false;
+  const logs = new Map<string, WriteStream>();
+  /** Each child's output goes to its log file as it is printed, not only when the demo stops. */
+  const logTo = (name: string): ((text: string) => void) => {
+    const stream = createWriteStream(join(dirs.logs, `${name.replace(/\s+/g, "-")}.log`), { flags: "a", mode: 0o600 });
+    stream.on("error", () => undefined);
+    logs.set(name, stream);
+    return (text) => {
+      stream.write(text);
+    };
+  };
   const supervisor = new ProcessSupervisor({ logger: o.logger, stopGraceMs: 5_000 });
   const children: SupervisedChild[] = [];
   /** A child that exits before the demo is up ends the wait at once, with what it printed. */
@@ -123,21 +148,27 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
   const track = <C extends SupervisedChild>(child: C): C => {
     children.push(child);
     void child.exited.then((code) => {
-      if (!stopped) crashed ??= { name: child.name, code, output: child.output() };
+      if (stopped) return;
+      crashed ??= { name: child.name, code, output: child.output() };
+      if (converged) {
+        const last = child.output().trim().split("\n").slice(-3).join(" | ");
+        event(`✗ ${child.name} exited (code ${String(code)}): ${last}`);
+        event(`  its log: ${join(dirs.logs, `${child.name.replace(/\s+/g, "-")}.log`)}`);
+      }
     });
     return child;
   };
   const flotilla = (args: readonly string[], what: string): Promise<string> =>
     runCommand({ command: o.flotilla.node, args: [o.flotilla.script, ...args], env: o.env, cwd: o.dir, what, signal: o.signal });
   const spawnFlotilla = async (name: string, args: readonly string[], ready: RegExp | undefined): Promise<SupervisedChild & { readyLine: string | undefined }> => {
-    return track(await supervisor.start({ name, command: o.flotilla.node, args: [o.flotilla.script, ...args], env: o.env, cwd: o.dir, ready, readyTimeoutMs: 90_000 }));
+    return track(await supervisor.start({ name, command: o.flotilla.node, args: [o.flotilla.script, ...args], env: o.env, cwd: o.dir, ready, readyTimeoutMs: 90_000, onOutput: logTo(name) }));
   };
 
   const stop = async (): Promise<void> => {
     if (stopped) return;
     stopped = true;
     await supervisor.stopAll();
-    for (const child of children) await writeFile(join(dirs.logs, `${child.name.replace(/\s+/g, "-")}.log`), child.output()).catch(() => undefined);
+    await Promise.all([...logs.values()].map((stream) => new Promise<void>((done) => stream.end(done))));
   };
   const wait: WaitContext = { o, crashed: () => crashed };
   const onAbort = (): void => {
@@ -168,12 +199,14 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     const natsUrl = `nats://127.0.0.1:${String(natsPort)}`;
     await step(`nats-server on ${natsUrl} (per-spoke nkey users from flotilla nats-config)`, async () => {
       await flotilla(natsConfigArgs({ clusters: names, out: dirs.nats, listen: `127.0.0.1:${String(natsPort)}` }), "flotilla nats-config");
-      track(await supervisor.start({ name: "nats-server", command: natsServer, args: ["-c", join(dirs.nats, "nats-server.conf")], env: o.env, ready: /Server is ready/, readyTimeoutMs: 30_000 }));
+      track(
+        await supervisor.start({ name: "nats-server", command: natsServer, args: ["-c", join(dirs.nats, "nats-server.conf")], env: o.env, ready: /Server is ready/, readyTimeoutMs: 30_000, onOutput: logTo("nats-server") }),
+      );
     });
 
     // 3. The devclusters, each with the SOPS key in the spoke's namespace.
     await step(`${String(clusters.length)} devclusters (kubeconfigs in ${dirs.kube})`, async () => {
-      await Promise.all(clusters.map((c) => spawnFlotilla(`devcluster ${c.name}`, devclusterArgs({ name: c.name, kubeconfig: kubeconfigs.get(c.name) ?? "" }), /ready at/)));
+      await Promise.all(clusters.map((c) => spawnFlotilla(`devcluster ${c.name}`, devclusterArgs({ name: c.name, kubeconfig: kubeconfigs.get(c.name) ?? "", faults: o.faultsFile }), /ready at/)));
       // kubectl apply (JSON on the wire) creates the spoke's namespace and the SOPS key Secret.
       const keysManifest = join(dirs.work, "sops-keys.yaml");
       await writePrivate(keysManifest, sopsKeysManifest(await readFile(ageKeyFile, "utf8")));
@@ -187,7 +220,7 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     // 4. The hub.
     const port = o.port === 0 ? await freePort() : o.port;
     const hub = await step(`hub on http://127.0.0.1:${String(port)}`, () =>
-      spawnFlotilla("hub", hubArgs({ natsUrl, nkey: join(dirs.nats, "hub.nk"), repo: dirs.repo, port, signingKey: join(dirs.hub, "signing-key.pem") }), /listening on http/),
+      spawnFlotilla("hub", hubArgs({ natsUrl, nkey: join(dirs.nats, "hub.nk"), repo: dirs.repo, port, signingKey: join(dirs.hub, "signing-key.pem"), autoRollback: o.faultsFile !== undefined }), /listening on http/),
     );
     const hubUrl = /listening on (http\S+)/.exec(hub.readyLine ?? "")?.[1] ?? `http://127.0.0.1:${String(port)}`;
     const client = new HubClient({ url: hubUrl, signal: o.signal });
@@ -246,7 +279,26 @@ export async function startDemo(o: DemoOptions): Promise<RunningDemo> {
     say("");
     say(`Fleet converged: ${String(clusters.length)} clusters Synced/Healthy in ${elapsed}s`);
     o.signal.removeEventListener("abort", onAbort);
-    return { hubUrl, repoDir: dirs.repo, kubeconfigs, clusters, children, stop };
+    converged = true;
+    const follow = async (): Promise<void> => {
+      let last: FleetSnapshot | undefined;
+      let hubDown = false;
+      while (!o.signal.aborted) {
+        try {
+          const [list, sources, rollouts] = await Promise.all([client.clusters(), client.sources(), client.rollouts()]);
+          const now: FleetSnapshot = { clusters: list, sources, rollouts };
+          if (hubDown) event("hub: answering again");
+          hubDown = false;
+          if (last !== undefined) for (const line of fleetEvents(last, now)) event(line);
+          last = now;
+        } catch (err) {
+          if (!o.signal.aborted && !hubDown) event(`hub: not answering (${errorMessage(err)})`);
+          hubDown = true;
+        }
+        await o.clock.sleep(1_000, o.signal).catch(() => undefined);
+      }
+    };
+    return { hubUrl, repoDir: dirs.repo, kubeconfigs, clusters, children, logsDir: dirs.logs, follow, stop };
   } catch (err) {
     o.signal.removeEventListener("abort", onAbort);
     await stop();

@@ -16,6 +16,7 @@ const SPECS: readonly BuiltinSpec[] = [
   { group: "", version: "v1", kind: "ConfigMap", resource: "configmaps", namespaced: true, shortNames: ["cm"] },
   { group: "", version: "v1", kind: "Secret", resource: "secrets", namespaced: true },
   { group: "", version: "v1", kind: "Service", resource: "services", namespaced: true, shortNames: ["svc"], status: true },
+  { group: "", version: "v1", kind: "Endpoints", resource: "endpoints", namespaced: true, shortNames: ["ep"] },
   { group: "", version: "v1", kind: "ServiceAccount", resource: "serviceaccounts", namespaced: true, shortNames: ["sa"] },
   { group: "", version: "v1", kind: "Pod", resource: "pods", namespaced: true, shortNames: ["po"], status: true },
   { group: "", version: "v1", kind: "Event", resource: "events", namespaced: true, shortNames: ["ev"] },

@@ -6,6 +6,7 @@ import { apiGroup, apiGroupList, apiResourceList, coreApiVersions, versionInfo }
 import { injectedFailure, type DevClusterFaults } from "./fault-injection.js";
 import type { ApiRequest, KubeApi, WatchEvent } from "./kube-api.js";
 import { apiVersionOf } from "./resource-type.js";
+import { forward, parseProxyName, resolveProxyTarget } from "./service-proxy.js";
 import type { ServingCertificate } from "./tls-certificate.js";
 
 export interface HttpServerOptions {
@@ -195,6 +196,28 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
     const drop = options.faults().dropWatchesAfterMs;
     if (drop !== undefined) timers.push(setTimeout(() => entry.end(), drop));
   };
+
+  // The service proxy (`kubectl get --raw .../services/http:NAME:PORT/proxy/PATH`, kubeseal --fetch-cert).
+  const proxy = async (
+    req: FastifyRequest<{ Params: { namespace: string; name: string; "*"?: string } }>,
+    reply: FastifyReply,
+  ): Promise<FastifyReply> => {
+    const wanted = parseProxyName(req.params.name);
+    const key = { group: "", namespace: req.params.namespace, name: wanted.name };
+    const target = resolveProxyTarget(api.store.get({ ...key, resource: "services" }), api.store.get({ ...key, resource: "endpoints" }), wanted);
+    const query = req.url.includes("?") ? req.url.slice(req.url.indexOf("?")) : "";
+    const answer = await forward(target, {
+      method: req.method,
+      path: `/${req.params["*"] ?? ""}${query}`,
+      contentType: req.headers["content-type"],
+      body: typeof req.body === "string" && req.body !== "" ? req.body : undefined,
+    });
+    if (answer.contentType !== undefined) void reply.type(answer.contentType);
+    return reply.code(answer.status).send(answer.body);
+  };
+  for (const url of ["/api/v1/namespaces/:namespace/services/:name/proxy", "/api/v1/namespaces/:namespace/services/:name/proxy/*"]) {
+    app.route({ method: ["GET", "POST", "PUT", "PATCH", "DELETE"], url, handler: proxy });
+  }
 
   for (const prefix of ["/api/:version", "/apis/:group/:version"]) {
     for (const suffix of ["/namespaces/:namespace/:resource", "/namespaces/:namespace/:resource/:name", "/namespaces/:namespace/:resource/:name/:subresource", "/:resource", "/:resource/:name", "/:resource/:name/:subresource"]) {

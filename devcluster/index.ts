@@ -1,5 +1,6 @@
 // The devcluster: an in-memory Kubernetes API server for tests, the demo and local trials.
 export { startDevCluster, type DevCluster, type DevClusterOptions } from "./start-dev-cluster.js";
+export { DEFAULT_TIME_FACTOR } from "./deployment-rollout.js";
 export { validateFaults, type DevClusterFaults, type FaultStatus } from "./fault-injection.js";
 export { DevClusterError, isDevClusterError, DEVCLUSTER_ERRORS, type DevClusterErrorCode } from "./devcluster-errors.js";
 export { ObjectStore, type ObjectKey, type StoreEvent, type ObjectStoreSnapshot } from "./object-store.js";

@@ -226,42 +226,73 @@ describe("SimulatedController", () => {
     controller.stop();
   });
 
-  it("marks a deployment that a fault keeps from becoming ready as ProgressDeadlineExceeded", async () => {
+  type DeploymentStatus = {
+    replicas?: number;
+    updatedReplicas?: number;
+    readyReplicas?: number;
+    availableReplicas?: number;
+    unavailableReplicas?: number;
+    conditions: { type: string; status: string; reason: string }[];
+  };
+  const conditionsOf = (s: DeploymentStatus): string[][] => s.conditions.map((c) => [c.type, c.status, c.reason]);
+
+  it("keeps a deployment a fault holds back Progressing until its progress deadline (scaled by timeFactor), then ProgressDeadlineExceeded", async () => {
     const { api, store, clock } = setup();
-    const controller = new SimulatedController({ api, clock, logger: silentLogger(), faults: () => ({ neverReadyDeployments: ["web"] }), delayMs: 10, namespaceDeletionDelayMs: 10 });
+    // 600 s (the default progressDeadlineSeconds) × 0.001 = 600 ms of devcluster time.
+    const controller = new SimulatedController({ api, clock, logger: silentLogger(), faults: () => ({ neverReadyDeployments: ["web"] }), delayMs: 10, namespaceDeletionDelayMs: 10, timeFactor: 0.001 });
     controller.start();
     api.handle(req({ verb: "POST", ...apps, body: deploymentBody("nginx:1") }));
+    const status = (): DeploymentStatus => store.get({ ...apps, namespace: "default", name: "web" })?.status as DeploymentStatus;
     await clock.advance(10);
-    const status = store.get({ ...apps, namespace: "default", name: "web" })?.status as { conditions: { type: string; reason: string }[]; availableReplicas?: number };
-    expect(status.conditions.find((c) => c.type === "Progressing")?.reason).toBe("ProgressDeadlineExceeded");
-    expect(status.availableReplicas).toBeUndefined();
+    expect(conditionsOf(status())).toEqual([
+      ["Available", "False", "MinimumReplicasUnavailable"],
+      ["Progressing", "True", "ReplicaSetUpdated"],
+    ]);
+    expect(status()).toMatchObject({ replicas: 1, updatedReplicas: 1, unavailableReplicas: 1 });
+    await clock.advance(580);
+    expect(status().conditions.find((c) => c.type === "Progressing")?.reason).toBe("ReplicaSetUpdated");
+    await clock.advance(10);
+    expect(status().conditions.find((c) => c.type === "Progressing")?.reason).toBe("ProgressDeadlineExceeded");
+    expect(status().availableReplicas).toBeUndefined();
     controller.stop();
   });
 
-  it("plays an unpullable image: the deployment exceeds its deadline until the image is fixed", async () => {
+  it("plays an unpullable image on a rollout: the old pods stay ready, the deadline passes, the fix completes it", async () => {
     const { api, store, clock } = setup();
     const controller = new SimulatedController({ api, clock, logger: silentLogger(), faults: () => ({ unpullableImages: ["*:does-not-exist"] }), delayMs: 10, namespaceDeletionDelayMs: 10 });
     controller.start();
-    type DeploymentStatus = { conditions: { type: string; status: string; reason: string }[]; availableReplicas?: number; unavailableReplicas?: number };
     const key = { ...apps, namespace: "default", name: "web" };
-    api.handle(req({ verb: "POST", ...apps, body: deploymentBody("nginx:does-not-exist", 2) }));
+    const status = (): DeploymentStatus => store.get(key)?.status as DeploymentStatus;
+    api.handle(req({ verb: "POST", ...apps, body: deploymentBody("nginx:1.27", 4) }));
     await clock.advance(10);
-    const stuck = store.get(key)?.status as DeploymentStatus;
-    expect(stuck.conditions.map((c) => [c.type, c.status, c.reason])).toEqual([
-      ["Available", "False", "MinimumReplicasUnavailable"],
+    expect(status()).toMatchObject({ replicas: 4, updatedReplicas: 4, availableReplicas: 4 });
+
+    // RollingUpdate 25%/25% of 4: one old pod goes, two new ones can never pull their image.
+    api.handle(req({ verb: "PUT", ...apps, name: "web", body: deploymentBody("nginx:does-not-exist", 4) }));
+    await clock.advance(10);
+    expect(status()).toMatchObject({ replicas: 5, updatedReplicas: 2, readyReplicas: 3, availableReplicas: 3, unavailableReplicas: 1 });
+    expect(conditionsOf(status())).toEqual([
+      ["Available", "True", "MinimumReplicasAvailable"],
+      ["Progressing", "True", "ReplicaSetUpdated"],
+    ]);
+    // The default time factor (0.005) makes the default 600 s deadline 3 s.
+    await clock.advance(2_900);
+    expect(status().conditions.find((c) => c.type === "Progressing")?.reason).toBe("ReplicaSetUpdated");
+    await clock.advance(100);
+    expect(conditionsOf(status())).toEqual([
+      ["Available", "True", "MinimumReplicasAvailable"],
       ["Progressing", "False", "ProgressDeadlineExceeded"],
     ]);
-    expect(stuck.availableReplicas).toBeUndefined();
-    expect(stuck.unavailableReplicas).toBe(2);
+    expect(status()).toMatchObject({ availableReplicas: 3, updatedReplicas: 2 });
 
-    api.handle(req({ verb: "PUT", ...apps, name: "web", body: deploymentBody("nginx:1.27", 2) }));
+    api.handle(req({ verb: "PUT", ...apps, name: "web", body: deploymentBody("nginx:1.28", 4) }));
     await clock.advance(10);
-    const fixed = store.get(key)?.status as DeploymentStatus;
-    expect(fixed.conditions.map((c) => [c.type, c.status, c.reason])).toEqual([
+    expect(conditionsOf(status())).toEqual([
       ["Available", "True", "MinimumReplicasAvailable"],
       ["Progressing", "True", "NewReplicaSetAvailable"],
     ]);
-    expect(fixed.availableReplicas).toBe(2);
+    expect(status()).toMatchObject({ replicas: 4, updatedReplicas: 4, availableReplicas: 4 });
+    expect(status().unavailableReplicas).toBeUndefined();
     controller.stop();
   });
 

@@ -1,4 +1,5 @@
 import type { Clock, Logger } from "../core/index.js";
+import { DEFAULT_TIME_FACTOR, deploymentRollout } from "./deployment-rollout.js";
 import { neverReady, unpullableImages, type DevClusterFaults } from "./fault-injection.js";
 import type { KubeApi } from "./kube-api.js";
 import { isPlainObject, jsonEqual, type KubeObject } from "./kube-object.js";
@@ -14,6 +15,8 @@ export interface SimulatedControllerOptions {
   readonly delayMs: number;
   /** How long a Terminating namespace stays before it and its contents are removed. */
   readonly namespaceDeletionDelayMs: number;
+  /** Scales Kubernetes durations (progressDeadlineSeconds) to devcluster time; default DEFAULT_TIME_FACTOR. */
+  readonly timeFactor?: number;
 }
 
 type Rec = Record<string, unknown>;
@@ -101,14 +104,18 @@ function compact(status: Rec): Rec {
 
 /**
  * Stands in for kube-controller-manager and friends: after `delayMs`, Deployments, StatefulSets,
- * DaemonSets and ReplicaSets report all replicas ready (or ProgressDeadlineExceeded when a fault
- * says so: a never-ready Deployment, or one whose pod template uses an unpullable image), Jobs
+ * DaemonSets and ReplicaSets report all replicas ready. A Deployment a fault keeps from starting
+ * (never-ready, or an unpullable image in its pod template) rolls out as on a real cluster: its
+ * previous pods stay ready, it is Progressing, and only after its `progressDeadlineSeconds`
+ * (× timeFactor) does it report ProgressDeadlineExceeded (deployment-rollout.ts). Jobs
  * complete, Pods run (or wait in ImagePullBackOff on an unpullable image), PVCs bind, LoadBalancer Services get an address, and
  * Terminating namespaces are emptied and removed. It never creates Pods or ReplicaSets.
  */
 export class SimulatedController {
   readonly #o: SimulatedControllerOptions;
   readonly #pending = new Set<string>();
+  /** When each stuck Deployment's current generation started progressing (its deadline counts from then). */
+  readonly #progressingSince = new Map<string, { generation: number; since: number }>();
   readonly #abort = new AbortController();
   #unsubscribe: (() => void) | undefined;
 
@@ -138,7 +145,10 @@ export class SimulatedController {
   }
 
   #observe(e: StoreEvent): void {
-    if (e.type === "DELETED") return;
+    if (e.type === "DELETED") {
+      this.#progressingSince.delete(`${e.group}/${e.resource}/${e.object.metadata.namespace ?? ""}/${e.object.metadata.name ?? ""}`);
+      return;
+    }
     const type = this.#o.api.registry.all().find((t) => t.group === e.group && t.resource === e.resource);
     if (type === undefined || !type.strategicMerge) return;
     const o = e.object;
@@ -147,14 +157,19 @@ export class SimulatedController {
       if (o.metadata.deletionTimestamp !== undefined) this.#schedule(key, this.#o.namespaceDeletionDelayMs, () => this.#o.api.finalizeNamespace(o.metadata.name ?? ""));
       return;
     }
-    const desired = this.#desiredStatus(type, o);
-    if (desired === undefined || jsonEqual(desired, o.status)) return;
-    this.#schedule(key, this.#o.delayMs, () => {
+    const reconcile = (): void => {
       const live = this.#o.api.store.get({ group: type.group, resource: type.resource, namespace: o.metadata.namespace ?? "", name: o.metadata.name ?? "" });
       if (live === undefined) return;
-      const status = this.#desiredStatus(type, live);
+      const status = this.#desiredStatus(type, live, key)?.status;
       if (status !== undefined && !jsonEqual(status, live.status)) this.#o.api.writeStatus(type, live.metadata.namespace, live.metadata.name ?? "", status);
-    });
+    };
+    const desired = this.#desiredStatus(type, o, key);
+    // A stuck rollout changes on its own when its deadline passes: look again then (one timer per generation).
+    if (desired?.deadlineAt !== undefined) {
+      this.#schedule(`${key}#deadline#${String(o.metadata.generation ?? 0)}`, Math.max(0, desired.deadlineAt - this.#o.clock.now()), reconcile);
+    }
+    if (desired === undefined || jsonEqual(desired.status, o.status)) return;
+    this.#schedule(key, this.#o.delayMs, reconcile);
   }
 
   #schedule(key: string, delayMs: number, work: () => void): void {
@@ -179,40 +194,50 @@ export class SimulatedController {
     return new Date(this.#o.clock.now()).toISOString().replace(/\.\d{3}Z$/, "Z");
   }
 
-  #desiredStatus(type: ResourceType, o: KubeObject): Rec | undefined {
+  #desiredStatus(type: ResourceType, o: KubeObject, key: string): { status: Rec; deadlineAt?: number } | undefined {
+    if (type.kind === "Deployment") return this.#deploymentStatus(o, key);
+    const status = this.#workloadStatus(type, o);
+    return status === undefined ? undefined : { status };
+  }
+
+  #deploymentStatus(o: KubeObject, key: string): { status: Rec; deadlineAt?: number } {
+    const spec = rec(o.spec);
+    const status = rec(o.status);
+    const generation = int(o.metadata.generation, 1);
+    const name = o.metadata.name ?? "";
+    const faults = this.#o.faults();
+    const images = containersOf(rec(spec.template).spec).map((c) => c.image);
+    const stuck = neverReady(faults, o.metadata.namespace ?? "", name) || unpullableImages(faults, images).length > 0;
+    let started = this.#progressingSince.get(key);
+    if (!stuck) this.#progressingSince.delete(key);
+    else if (started?.generation !== generation) {
+      started = { generation, since: this.#o.clock.now() };
+      this.#progressingSince.set(key, started);
+    }
+    const rs = `${name}-${(generation * 2654435761 % 4294967296).toString(16).slice(0, 10)}`;
+    const rollout = deploymentRollout({
+      spec,
+      status,
+      generation,
+      replicaSet: rs,
+      stuck,
+      now: this.#o.clock.now(),
+      since: started?.since ?? this.#o.clock.now(),
+      timeFactor: this.#o.timeFactor ?? DEFAULT_TIME_FACTOR,
+    });
+    return {
+      status: compact({ observedGeneration: generation, ...rollout.counts, conditions: conditions(status.conditions, rollout.conditions, this.#now(), true) }),
+      ...(rollout.deadlineAt === undefined ? {} : { deadlineAt: rollout.deadlineAt }),
+    };
+  }
+
+  #workloadStatus(type: ResourceType, o: KubeObject): Rec | undefined {
     const spec = rec(o.spec);
     const status = rec(o.status);
     const generation = int(o.metadata.generation, 1);
     const now = this.#now();
     const name = o.metadata.name ?? "";
     switch (type.kind) {
-      case "Deployment": {
-        const replicas = int(spec.replicas, 1);
-        // A bad image plays out as on a real cluster: the new ReplicaSet's pods never pull, the deadline passes.
-        const faults = this.#o.faults();
-        const images = containersOf(rec(spec.template).spec).map((c) => c.image);
-        const stuck = neverReady(faults, o.metadata.namespace ?? "", name) || unpullableImages(faults, images).length > 0;
-        const rs = `${name}-${(generation * 2654435761 % 4294967296).toString(16).slice(0, 10)}`;
-        const wanted: Condition[] = stuck
-          ? [
-              { type: "Available", status: "False", reason: "MinimumReplicasUnavailable", message: "Deployment does not have minimum availability." },
-              { type: "Progressing", status: "False", reason: "ProgressDeadlineExceeded", message: `ReplicaSet "${rs}" has timed out progressing.` },
-            ]
-          : [
-              { type: "Available", status: "True", reason: "MinimumReplicasAvailable", message: "Deployment has minimum availability." },
-              { type: "Progressing", status: "True", reason: "NewReplicaSetAvailable", message: `ReplicaSet "${rs}" has successfully progressed.` },
-            ];
-        const ready = stuck ? 0 : replicas;
-        return compact({
-          observedGeneration: generation,
-          replicas,
-          updatedReplicas: replicas,
-          readyReplicas: ready,
-          availableReplicas: ready,
-          unavailableReplicas: replicas - ready,
-          conditions: conditions(status.conditions, wanted, now, true),
-        });
-      }
       case "StatefulSet": {
         const replicas = int(spec.replicas, 1);
         const revision = `${name}-${generation}`;

@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { silentLogger, systemClock, type Clock, type Logger } from "../core/index.js";
+import { DEFAULT_TIME_FACTOR } from "./deployment-rollout.js";
 import { DevClusterError } from "./devcluster-errors.js";
 import { validateFaults, type DevClusterFaults } from "./fault-injection.js";
 import { buildHttpServer } from "./http-server.js";
@@ -28,6 +29,11 @@ export interface DevClusterOptions {
   readonly controllerDelayMs?: number;
   /** How long a namespace stays Terminating. Default 500 ms. */
   readonly namespaceDeletionDelayMs?: number;
+  /**
+   * Kubernetes durations in devcluster time: a Deployment's progressDeadlineSeconds passes after
+   * `seconds × 1000 × timeFactor` ms. Default DEFAULT_TIME_FACTOR (0.005: 600 s is 3 s); 1 is real time.
+   */
+  readonly timeFactor?: number;
   /** Write the kubeconfig here (the CLI's `--kubeconfig`); default a temp dir removed on stop. */
   readonly kubeconfigPath?: string;
   /** Events kept for watch resumption; older resourceVersions get 410 Gone. Default 2000. */
@@ -77,6 +83,8 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
   let faults = validateFaults(options.faults ?? {});
   let latency = options.latencyMs ?? 0;
   if (!(latency >= 0)) throw new DevClusterError("DEVCLUSTER_INVALID_OPTION", "latencyMs must be >= 0", { field: "latencyMs" });
+  const timeFactor = options.timeFactor ?? DEFAULT_TIME_FACTOR;
+  if (!(timeFactor > 0) || !Number.isFinite(timeFactor)) throw new DevClusterError("DEVCLUSTER_INVALID_OPTION", "timeFactor must be a number > 0", { field: "timeFactor" });
 
   const store = new ObjectStore(options.historyLimit === undefined ? {} : { historyLimit: options.historyLimit });
   const registry = new ResourceRegistry();
@@ -122,6 +130,7 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
     faults: () => faults,
     delayMs: options.controllerDelayMs ?? 200,
     namespaceDeletionDelayMs: options.namespaceDeletionDelayMs ?? 500,
+    timeFactor,
   });
   controller.start();
 

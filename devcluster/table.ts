@@ -11,9 +11,14 @@ interface Column {
   readonly cell: (o: KubeObject, now: number) => unknown;
 }
 
+/** A printer column's simple JSONPath: dotted fields, each optionally indexed (`.status.conditions[0].status`). */
 function get(o: unknown, path: string): unknown {
   let node = o;
-  for (const p of path.split(".").filter((s) => s !== "")) node = isPlainObject(node) ? node[p] : undefined;
+  for (const p of path.split(".").filter((s) => s !== "")) {
+    const m = /^([^[]*)((?:\[\d+\])*)$/.exec(p);
+    node = isPlainObject(node) ? node[m?.[1] ?? p] : undefined;
+    for (const index of (m?.[2] ?? "").match(/\d+/g) ?? []) node = Array.isArray(node) ? (node as unknown[])[Number(index)] : undefined;
+  }
   return node;
 }
 

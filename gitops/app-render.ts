@@ -32,12 +32,41 @@ function stringMap(value: unknown): Readonly<Record<string, string>> {
   return out;
 }
 
-/** The single source of an Application (`spec.source`, or a one-element `spec.sources`). */
+/** A source of a multi-source app that only names a repository for `$ref/…` value files (Argo's `ref`, no path or chart). */
+function isRefOnly(source: Record<string, unknown>): boolean {
+  return typeof source["ref"] === "string" && source["ref"] !== "" && (source["path"] === undefined || source["path"] === "") && (source["chart"] === undefined || source["chart"] === "");
+}
+
+/**
+ * The source an Application renders: `spec.source`, or the one source of `spec.sources` that is
+ * not a `ref`-only source (those only lend files to `$ref/…` value files). Undefined when there
+ * are several to render (not supported yet).
+ */
 export function applicationSource(app: Application): Record<string, unknown> | undefined {
   if (isPlainObject(app.spec["source"])) return app.spec["source"];
   const sources = app.spec["sources"];
-  if (Array.isArray(sources) && sources.length === 1 && isPlainObject(sources[0])) return sources[0];
-  return undefined;
+  if (!Array.isArray(sources) || !sources.every(isPlainObject)) return undefined;
+  if (sources.length === 1) return sources[0];
+  const rendered = sources.filter((s) => !isRefOnly(s));
+  return rendered.length === 1 ? rendered[0] : undefined;
+}
+
+/** A repository a multi-source app names with `ref`, for `$<ref>/path` value files. */
+export interface RefSource {
+  readonly repoURL: string;
+  readonly targetRevision: string;
+}
+
+/** The `ref` sources of `spec.sources`, by ref name (Argo's RefSources). */
+export function refSources(app: Application): ReadonlyMap<string, RefSource> {
+  const sources = app.spec["sources"];
+  const out = new Map<string, RefSource>();
+  if (!Array.isArray(sources)) return out;
+  for (const s of sources) {
+    if (!isPlainObject(s) || typeof s["ref"] !== "string" || s["ref"] === "") continue;
+    out.set(s["ref"], { repoURL: str(s["repoURL"]), targetRevision: str(s["targetRevision"], "HEAD") });
+  }
+  return out;
 }
 
 const syncPolicyCache = new WeakMap<object, AppSyncPolicy[]>();
@@ -101,11 +130,13 @@ const headerSources = new WeakMap<object, AppHeader["source"]>();
 function headerSource(source: Record<string, unknown>): AppHeader["source"] {
   const hit = headerSources.get(source);
   if (hit !== undefined) return hit;
+  const chart = str(source["chart"]);
   const built = Object.freeze({
     repoURL: str(source["repoURL"]),
     path: str(source["path"], "."),
     targetRevision: str(source["targetRevision"], "HEAD"),
     revision: "",
+    ...(chart === "" ? {} : { chart }),
   });
   if (Object.isFrozen(source)) headerSources.set(source, built);
   return built;
@@ -212,7 +243,7 @@ function sharedSource(h: AppHeader["source"], revision: string): AppRender["sour
   }
   let source = byRevision.get(revision);
   if (source === undefined) {
-    source = Object.freeze({ repoURL: h.repoURL, path: h.path, targetRevision: h.targetRevision, revision });
+    source = Object.freeze({ repoURL: h.repoURL, path: h.path, targetRevision: h.targetRevision, revision, ...(h.chart === undefined ? {} : { chart: h.chart }) });
     byRevision.set(revision, source);
   }
   return source;

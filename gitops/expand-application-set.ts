@@ -1,4 +1,5 @@
 import { parse as parseYaml } from "yaml";
+import { KUBE_TO_JS_OPTIONS, KUBE_YAML_OPTIONS } from "./kube-yaml.js";
 import type { ApplicationSet } from "../crds/index.js";
 import { isFlotillaError } from "../core/index.js";
 import { compileTree, fillEmpty, mergePatch, type CompiledTree } from "./application-template.js";
@@ -157,7 +158,7 @@ function renderPatch(patch: { render(params: Params): string }, params: Params, 
 function applyTemplatePatch(app: Application, patchText: string, file: string | undefined): Application {
   let patch: unknown;
   try {
-    patch = parseYaml(patchText, { maxAliasCount: 100 });
+    patch = parseYaml(patchText, { ...KUBE_YAML_OPTIONS, ...KUBE_TO_JS_OPTIONS });
   } catch (err) {
     throw new GitOpsError(GITOPS_ERROR.parse, `templatePatch does not parse after rendering: ${(err as Error).message.split("\n")[0]}`, {
       file,

@@ -1,5 +1,6 @@
 import type { ApplicationSetStrategy } from "../crds/index.js";
 import type { KubeObject } from "../kube/kube-object.js";
+import type { BundleHealthV1 } from "../protocol/index.js";
 
 /** A failure, as it appears in a render result (the same fields as a FlotillaError). */
 export interface RenderError {
@@ -35,7 +36,9 @@ export interface AppRender {
     readonly repoURL: string;
     readonly path: string;
     readonly targetRevision: string;
-    /** The commit (or content digest) the objects were rendered from; "" when rendering failed early. */
+    /** The chart of a Helm repository or OCI registry source (`repoURL` is then the repository). */
+    readonly chart?: string | undefined;
+    /** The commit (a chart's version, or a content digest) the objects were rendered from; "" when rendering failed early. */
     readonly revision: string;
   };
   readonly syncPolicy: AppSyncPolicy;
@@ -81,4 +84,8 @@ export interface FleetRender {
   readonly appSets: readonly AppSetRender[];
   /** Failures that belong to no single cluster: a broken file, an unknown generator, an unknown destination. */
   readonly errors: readonly (RenderError & { readonly appSet?: string | undefined })[];
+  /** The fleet's health customizations (its `health/` directory), as every bundle carries them; absent when it has none. */
+  readonly health?: BundleHealthV1 | undefined;
+  /** The health directory did not load (its error is in `errors`): the hub keeps the last good customizations. */
+  readonly healthFailed?: boolean | undefined;
 }

@@ -1,7 +1,9 @@
 import { silentLogger, type Logger } from "../core/index.js";
 import { appHeader, applicationSource, clusterDigest, finishApp, type AppHeader } from "./app-render.js";
+import { isChartSource, newChartRenderState, renderChartApp, type ChartRenderContext, type ChartResolver } from "./chart-app-render.js";
 import { expandApplicationSet, type Application, type GeneratedApplication } from "./expand-application-set.js";
 import type { FleetCluster } from "./fleet-cluster.js";
+import { loadFleetHealth } from "./fleet-health.js";
 import type { AppRender, AppSetRender, ClusterRender, FleetRender, RenderError } from "./fleet-render-types.js";
 import { loadFleet, type DocumentCache, type FleetLayout, type LoadedApplicationSet } from "./fleet-repo.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
@@ -42,6 +44,8 @@ export interface RenderSnapshotOptions extends FleetLayout {
   readonly now?: (() => number) | undefined;
   /** Renders each ApplicationSet elsewhere (the hub's worker pool); `manifests` is then unused. */
   readonly renderAppSet?: AppSetRenderer | undefined;
+  /** Fetches charts from Helm repositories and OCI registries (after the source policy); without it only Git chart directories render. */
+  readonly charts?: ChartResolver | undefined;
 }
 
 export function toRenderError(err: GitOpsError): RenderError {
@@ -90,6 +94,11 @@ export interface AppSetEnv {
   readonly gate?: SourceGate | undefined;
   /** Repositories whose kustomizations may name remote bases (a worker gets the answer per snapshot). */
   readonly remoteBases?: ((source: string) => boolean) | undefined;
+  /**
+   * Fetches charts from Helm repositories and OCI registries. On the hub's thread the gate has
+   * already passed; a render worker's resolver asks the hub's thread, which checks the policy.
+   */
+  readonly charts?: ChartResolver | undefined;
 }
 
 /** Renders one ApplicationSet somewhere else (a worker pool); the default renders it in this thread. */
@@ -121,6 +130,8 @@ export async function renderSnapshot(snapshot: RepoSnapshot, options: RenderSnap
   const logger = options.logger ?? silentLogger();
   const fleet = loadFleet(snapshot, options, options.documents);
   const errors: FleetRender["errors"][number][] = fleet.errors.map(toRenderError);
+  const health = loadFleetHealth(snapshot, options.healthPath);
+  if (health.kind === "error") errors.push(toRenderError(health.error));
   const repo = fleetRepoResolver(snapshot, options.fleetRepoURLs, options.repos);
   const wanted = (c: FleetCluster): boolean => options.clusterFilter === undefined || options.clusterFilter(c);
   const wantedClusters = options.clusterFilter === undefined ? undefined : new Set(fleet.clusters.filter(wanted).map((c) => c.name));
@@ -135,6 +146,7 @@ export async function renderSnapshot(snapshot: RepoSnapshot, options: RenderSnap
     now: options.now,
     gate: sourceGate(options.sourcePolicy),
     remoteBases: options.kustomizeRemoteBases,
+    charts: options.charts,
   };
   const appSets: AppSetRender[] = [];
 
@@ -161,7 +173,14 @@ export async function renderSnapshot(snapshot: RepoSnapshot, options: RenderSnap
     clusters.push({ name: cluster.name, server: cluster.server, labels: cluster.labels, apps, digest: clusterDigest(cluster.name, apps) });
   }
   logger.debug({ revision: snapshot.revision, clusters: clusters.length, errors: errors.length }, "rendered fleet");
-  return { revision: snapshot.revision, clusters, appSets, errors };
+  return {
+    revision: snapshot.revision,
+    clusters,
+    appSets,
+    errors,
+    ...(health.kind === "lua" ? { health: health.health } : {}),
+    ...(health.kind === "error" ? { healthFailed: true } : {}),
+  };
 }
 
 /**
@@ -179,7 +198,7 @@ export async function renderApplicationSet(loaded: LoadedApplicationSet, env: Ap
   const wanted = (c: FleetCluster): boolean => env.wantedClusters === undefined || env.wantedClusters.has(c.name);
   const preserve = appSet.spec.syncPolicy?.preserveResourcesOnDeletion === true;
   const gate = env.gate ?? (() => undefined);
-  const renderContext: RenderContext = { repo: env.repo, manifests: env.manifests, snapshots: env.snapshots ?? new Map<string, RepoSnapshot>(), gate };
+
   // A git generator's repository is checked against the policy before it is fetched.
   const project = literalProject(appSet);
   const appSetRepo: RepoResolver = (repoURL, revision, field) => {
@@ -187,6 +206,7 @@ export async function renderApplicationSet(loaded: LoadedApplicationSet, env: Ap
     return env.repo(repoURL, revision, field, { appSet: name, project });
   };
   const budget = env.budget === undefined ? undefined : appSetExecBudget(env.budget, env.now ?? (() => performance.now()));
+  const renderContext: RenderContext = { repo: env.repo, manifests: env.manifests, snapshots: env.snapshots ?? new Map<string, RepoSnapshot>(), gate, charts: env.charts, budget, ...newChartRenderState() };
   const apps: PlacedApp[] = [];
   const errors: FleetRender["errors"][number][] = [];
   let index = 0;
@@ -243,7 +263,7 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-interface RenderContext {
+interface RenderContext extends ChartRenderContext {
   readonly repo: RepoResolver;
   readonly manifests: ManifestRenderer;
   /** Snapshots already resolved, by repoURL and revision: most apps hit this synchronously. */
@@ -273,10 +293,7 @@ function renderApp(app: Application, header: AppHeader, ctx: RenderContext, wher
   const { file, cluster } = where;
   const source = applicationSource(app);
   if (source === undefined) {
-    return failed(header, "", new GitOpsError(GITOPS_ERROR.invalid, "the Application needs exactly one source (spec.source or a one-element spec.sources)", { file, field: "spec.template.spec.source" }));
-  }
-  if (typeof source["chart"] === "string" && source["chart"] !== "") {
-    return failed(header, "", new GitOpsError(GITOPS_ERROR.invalid, "Helm chart sources are not supported; render the chart into the repository or use kustomize helmCharts", { file, field: "spec.template.spec.source.chart" }));
+    return failed(header, "", new GitOpsError(GITOPS_ERROR.invalid, "the Application needs one source to render (spec.source, or spec.sources with one source besides ref-only ones)", { file, field: "spec.template.spec.source" }));
   }
   try {
     ctx.gate({ repoURL: header.source.repoURL, appSet: header.appSet, project: header.project }, { file, field: "spec.template.spec.source.repoURL" });
@@ -284,9 +301,12 @@ function renderApp(app: Application, header: AppHeader, ctx: RenderContext, wher
     if (err instanceof GitOpsError) return failed(header, "", err, file);
     throw err;
   }
+  // A chart from a Helm repository or OCI registry: no Git repository to read.
+  if (typeof source["chart"] === "string" && source["chart"] !== "") return renderChartApp(app, header, source, ctx, where);
   const manifestSource = { path: header.source.path, directory: directoryOptions(source["directory"]) };
   const repoKey = `${header.source.repoURL}\0${header.source.targetRevision}`;
   const known = ctx.snapshots.get(repoKey);
+  if (known !== undefined && isChartSource(source, known, header.source.path)) return renderChartApp(app, header, source, ctx, where, known);
   if (known !== undefined) {
     const objects = ctx.manifests.peek(known, manifestSource);
     if (objects !== undefined) return objects instanceof GitOpsError ? failed(header, known.revision, objects, file) : finishApp(header, known.revision, objects, { cluster });
@@ -300,6 +320,7 @@ function renderApp(app: Application, header: AppHeader, ctx: RenderContext, wher
       throw err;
     }
     ctx.snapshots.set(repoKey, snapshot);
+    if (isChartSource(source, snapshot, header.source.path)) return renderChartApp(app, header, source, ctx, where, snapshot);
     try {
       return finishApp(header, snapshot.revision, await ctx.manifests.render(snapshot, manifestSource), { cluster });
     } catch (err) {

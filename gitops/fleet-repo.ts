@@ -12,6 +12,8 @@ export interface FleetLayout {
   readonly clustersPath?: string | undefined;
   /** Directory searched (recursively) for ApplicationSets. Default: the whole repository. */
   readonly appSetPath?: string | undefined;
+  /** Directory of health customizations in Argo CD's layout (docs/fleet-repo.md). Default `health`. */
+  readonly healthPath?: string | undefined;
 }
 
 export interface LoadedApplicationSet {

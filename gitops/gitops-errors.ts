@@ -35,6 +35,14 @@ export const GITOPS_ERROR = {
   kustomizeRemote: "GITOPS_KUSTOMIZE_REMOTE",
   /** kustomize failed, or neither `kubectl` nor `kustomize` is installed. */
   kustomize: "GITOPS_KUSTOMIZE",
+  /** A chart source is wrong: no such chart in the repository or registry, no Chart.yaml, a bad archive, a failed render. */
+  chart: "GITOPS_CHART",
+  /** A chart version constraint does not parse, or no published version satisfies it. */
+  chartVersion: "GITOPS_CHART_VERSION",
+  /** A chart archive's sha256 is not the digest its index or OCI manifest promised. */
+  chartDigest: "GITOPS_CHART_DIGEST",
+  /** A Helm repository or OCI registry could not be read (network, TLS, auth, HTTP status). */
+  chartFetch: "GITOPS_CHART_FETCH",
   /** An Application's destination matches no known cluster. */
   destination: "GITOPS_DESTINATION",
   /**

@@ -1,4 +1,9 @@
+import { join } from "node:path";
 import { silentLogger, type Logger } from "../core/index.js";
+import type { ChartResolver } from "./chart-app-render.js";
+import { ChartFetcher } from "./charts/chart-fetcher.js";
+import type { ChartHttpSettings } from "./charts/chart-http.js";
+import { chartRefOf } from "./charts/chart-ref.js";
 import type { FleetCluster } from "./fleet-cluster.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
 import type { FleetRender } from "./fleet-render-types.js";
@@ -49,6 +54,21 @@ export interface RenderFleetOptions {
   readonly budget?: RenderBudget | undefined;
   /** Renders each ApplicationSet off this thread (a RenderPool's renderer). */
   readonly renderAppSet?: AppSetRenderer | undefined;
+  /**
+   * Reads charts from Helm repositories and OCI registries (keep one across calls: it caches
+   * archives by digest). Default: one for this call, with `credentials` and `chartHttp`.
+   */
+  readonly charts?: ChartFetcher | undefined;
+  /** Extra trusted CAs for chart repositories and registries (when `charts` is not given). */
+  readonly chartHttp?: ChartHttpSettings | undefined;
+}
+
+/** The resolver renderSnapshot takes, over a fetcher (the source policy has been checked by then). */
+export function chartResolver(fetcher: ChartFetcher): ChartResolver {
+  return (source, where) => {
+    const ref = chartRefOf(source, where);
+    return fetcher.fetch(ref, where);
+  };
 }
 
 /**
@@ -93,6 +113,7 @@ export async function renderFleet(options: RenderFleetOptions): Promise<FleetRen
   const clusterFilter =
     typeof options.clusterFilter === "function" ? options.clusterFilter : names === undefined ? undefined : (c: FleetCluster) => names.has(c.name);
   const apps = options.appFilter === undefined ? undefined : new Set(options.appFilter);
+  const charts = options.charts ?? new ChartFetcher({ credentials: options.credentials, http: options.chartHttp, cacheDir: options.cacheDir === undefined ? undefined : join(options.cacheDir, "charts"), logger });
   const manifests = new ManifestRenderer({ kustomize: options.kustomize ?? commandKustomizeRunner(), remoteBases: options.kustomizeRemoteBases, logger });
   try {
     return await renderSnapshot(snapshot, {
@@ -109,6 +130,7 @@ export async function renderFleet(options: RenderFleetOptions): Promise<FleetRen
       logger,
       budget: options.budget,
       renderAppSet: options.renderAppSet,
+      charts: chartResolver(charts),
     });
   } finally {
     await manifests.dispose();

@@ -168,6 +168,23 @@ export class RenderPool {
       case "repo":
         void this.#answerRepo(worker, task, msg);
         return;
+      case "chart":
+        void this.#answerChart(worker, task, msg);
+        return;
+    }
+  }
+
+  /** A chart a worker asked for: the source policy is checked here, on the hub's thread, before any request. */
+  async #answerChart(worker: Worker, task: Task, msg: Extract<FromWorker, { type: "chart" }>): Promise<void> {
+    const where = { file: task.loaded.file, field: msg.field };
+    try {
+      task.env.gate?.({ ...msg.requester, repoURL: msg.source.repoURL }, where);
+      if (task.env.charts === undefined) throw new GitOpsError(GITOPS_ERROR.chart, `chart ${JSON.stringify(msg.source.chart)}: this hub reads no chart repositories`, where);
+      const a = await task.env.charts(msg.source, where, msg.requester);
+      this.#answer(worker, { type: "chart", req: msg.req, archive: { location: a.location, chart: a.chart, version: a.version, digest: a.digest, bytes: a.bytes } });
+    } catch (err) {
+      const error = isFlotillaError(err) ? { code: err.code, message: err.message, file: err.file, field: err.field } : { code: GITOPS_ERROR.chartFetch, message: errorMessage(err) };
+      this.#answer(worker, { type: "chart", req: msg.req, error });
     }
   }
 

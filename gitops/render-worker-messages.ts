@@ -1,4 +1,5 @@
 import type { ApplicationSet } from "../crds/index.js";
+import type { ChartSourceRequest } from "./chart-app-render.js";
 import type { FleetCluster } from "./fleet-cluster.js";
 import type { RepoRequester } from "./fleet-render.js";
 import type { RenderError } from "./fleet-render-types.js";
@@ -39,7 +40,15 @@ export interface RepoAnswer {
   readonly error?: RenderError | undefined;
 }
 
-export type ToWorker = RenderRequest | RepoAnswer;
+/** The answer to a worker's request for a chart from a Helm repository or registry (fetched by the hub's thread). */
+export interface ChartAnswer {
+  readonly type: "chart";
+  readonly req: number;
+  readonly archive?: { readonly location: string; readonly chart: string; readonly version: string; readonly digest: string; readonly bytes: Uint8Array } | undefined;
+  readonly error?: RenderError | undefined;
+}
+
+export type ToWorker = RenderRequest | RepoAnswer | ChartAnswer;
 
 export type FromWorker =
   | {
@@ -51,6 +60,14 @@ export type FromWorker =
       readonly field: string;
       /** Who asks: the hub's thread checks the source policy for it before fetching. */
       readonly requester?: RepoRequester | undefined;
+    }
+  | {
+      readonly type: "chart";
+      readonly id: number;
+      readonly req: number;
+      readonly source: ChartSourceRequest;
+      readonly field: string;
+      readonly requester: RepoRequester;
     }
   | { readonly type: "done"; readonly id: number; readonly outcome: PackedOutcome }
   | { readonly type: "crashed"; readonly id: number; readonly message: string };

@@ -1,5 +1,7 @@
 import { parentPort, workerData } from "node:worker_threads";
 import { errorMessage } from "../core/index.js";
+import type { ChartResolver } from "./chart-app-render.js";
+import type { ChartArchive } from "./charts/chart-fetcher.js";
 import type { FleetCluster } from "./fleet-cluster.js";
 import { fleetRepoResolver, renderApplicationSet, type RepoResolver } from "./fleet-render.js";
 import { GitOpsError, type GitOpsErrorCode } from "./gitops-errors.js";
@@ -25,6 +27,7 @@ const remoteBaseSources = new Set<string>();
 /** Unpacked snapshots by source and revision: the tasks of one revision share them. */
 const snapshots = new Map<string, RepoSnapshot>();
 const pending = new Map<number, { resolve: (s: RepoSnapshot) => void; reject: (e: Error) => void }>();
+const pendingCharts = new Map<number, { resolve: (a: ChartArchive) => void; reject: (e: Error) => void }>();
 let nextReq = 0;
 
 /** The cluster list of the current render: the hub sends it once per list, not per ApplicationSet. */
@@ -62,6 +65,12 @@ async function render(msg: RenderRequest): Promise<void> {
       pending.set(req, { resolve, reject });
       post({ type: "repo", id: msg.id, req, repoURL, revision, field, requester });
     });
+  const charts: ChartResolver = (source, where, requester) =>
+    new Promise((resolve, reject) => {
+      const req = nextReq++;
+      pendingCharts.set(req, { resolve, reject });
+      post({ type: "chart", id: msg.id, req, source, field: where.field, requester });
+    });
   const manifests = new ManifestRenderer({
     kustomize: commandKustomizeRunner({ timeoutMs: budget.timeoutMs, maxOutputBytes: budget.maxOutputBytes }),
     remoteBases: (source) => remoteBaseSources.has(source),
@@ -77,6 +86,7 @@ async function render(msg: RenderRequest): Promise<void> {
         manifests,
         budget,
         now: () => performance.now(),
+        charts,
       },
     );
     const packed = packOutcome(outcome);
@@ -91,6 +101,17 @@ async function render(msg: RenderRequest): Promise<void> {
 port.on("message", (msg: ToWorker) => {
   if (msg.type === "render") {
     void render(msg);
+    return;
+  }
+  if (msg.type === "chart") {
+    const waitingChart = pendingCharts.get(msg.req);
+    if (waitingChart === undefined) return;
+    pendingCharts.delete(msg.req);
+    if (msg.archive !== undefined) waitingChart.resolve(msg.archive);
+    else {
+      const e = msg.error ?? { code: "GITOPS_CHART_FETCH", message: "chart not available" };
+      waitingChart.reject(new GitOpsError(e.code as GitOpsErrorCode, e.message, { file: e.file, field: e.field }));
+    }
     return;
   }
   const waiting = pending.get(msg.req);

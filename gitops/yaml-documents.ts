@@ -1,6 +1,7 @@
 import { parseAllDocuments } from "yaml";
 import { depthExceeds, MAX_JSON_DEPTH } from "../protocol/index.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
+import { KUBE_TO_JS_OPTIONS, KUBE_YAML_OPTIONS } from "./kube-yaml.js";
 import { isPlainObject } from "./generators/param-utils.js";
 
 /** One YAML document of a file, with the line it starts on (1-based) for messages. */
@@ -17,13 +18,13 @@ export const MAX_DOCUMENT_DEPTH = MAX_JSON_DEPTH;
 
 /**
  * Parses a multi-document YAML (or JSON) file. Empty documents are skipped; a syntax error names
- * the file, line and column; a document that is not a mapping is rejected. Aliases are capped so
- * a "billion laughs" file cannot blow up memory.
+ * the file, line and column; a document that is not a mapping is rejected. Scalars read as kubectl
+ * reads them (kube-yaml.ts). Aliases are capped so a "billion laughs" file cannot blow up memory.
  */
 export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
   const lineStarts = lineIndex(text);
   const out: YamlDocument[] = [];
-  for (const doc of parseAllDocuments(text, { prettyErrors: true })) {
+  for (const doc of parseAllDocuments(text, { ...KUBE_YAML_OPTIONS, prettyErrors: true })) {
     const error = doc.errors[0];
     if (error !== undefined) {
       const pos = error.linePos?.[0];
@@ -33,7 +34,7 @@ export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
     }
     let value: unknown;
     try {
-      value = doc.toJS({ maxAliasCount: 100 });
+      value = doc.toJS(KUBE_TO_JS_OPTIONS);
     } catch (err) {
       throw new GitOpsError(GITOPS_ERROR.parse, (err as Error).message.split("\n")[0] ?? "invalid YAML", { file });
     }

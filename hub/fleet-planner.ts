@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { AppRender, ClusterRender, FleetRender, RenderError } from "../gitops/fleet-render-types.js";
-import type { AppBundle, AppStatus, Bundle, HealthStatus, SyncStatus } from "../protocol/index.js";
+import type { AppBundle, AppStatus, Bundle, BundleHealthV1, HealthStatus, SyncStatus } from "../protocol/index.js";
 import { checkAllowlist, policyFor, type Allowlists } from "./allowlist.js";
 
 /** Why an app for a cluster kept its last good state instead of the new render. */
@@ -76,13 +76,28 @@ export function newAppsFor(
   return { byAppSet, issues };
 }
 
-export function bundleOf(cluster: string, revision: string, apps: readonly AppBundle[]): Bundle {
+/** The bundle for one cluster; `health` (the fleet's Lua health scripts) is the same for every cluster. */
+export function bundleOf(cluster: string, revision: string, apps: readonly AppBundle[], health?: BundleHealthV1): Bundle {
   return {
     apiVersion: "flotilla.dev/v1",
     kind: "Bundle",
     cluster,
     revision,
     apps: [...apps].sort((a, b) => a.name.localeCompare(b.name)),
+    ...(health === undefined ? {} : { health }),
+  };
+}
+
+/** Several fleet repositories' health customizations as one set: a later repository's script wins for its key. */
+export function mergeHealth(healths: readonly (BundleHealthV1 | undefined)[]): BundleHealthV1 | undefined {
+  const present = healths.filter((h): h is BundleHealthV1 => h !== undefined);
+  if (present.length <= 1) return present[0];
+  return {
+    version: 1,
+    lua: {
+      overrides: Object.assign({}, ...present.map((h) => h.lua.overrides)) as Record<string, string>,
+      files: Object.assign({}, ...present.map((h) => h.lua.files)) as Record<string, string>,
+    },
   };
 }
 
@@ -111,6 +126,12 @@ export function observedHealth(appNames: readonly string[], reported: readonly A
   return { health: worstHealth(health), sync: worstSync(sync) };
 }
 
+function healthOfRenders(renders: readonly FleetRender[]): Pick<FleetRender, "health" | "healthFailed"> {
+  const health = mergeHealth(renders.map((r) => r.health));
+  const failed = renders.some((r) => r.healthFailed === true);
+  return { ...(health === undefined ? {} : { health }), ...(failed ? { healthFailed: true } : {}) };
+}
+
 /** Merges the renders of several fleet repositories: clusters by name, apps concatenated. */
 export function mergeRenders(renders: readonly { source: string; render: FleetRender }[]): FleetRender {
   if (renders.length === 1 && renders[0] !== undefined) return renders[0].render;
@@ -126,5 +147,6 @@ export function mergeRenders(renders: readonly { source: string; render: FleetRe
     clusters: [...clusters.values()],
     appSets: renders.flatMap((r) => r.render.appSets),
     errors: renders.flatMap((r) => r.render.errors),
+    ...healthOfRenders(renders.map((r) => r.render)),
   };
 }

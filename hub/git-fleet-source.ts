@@ -1,5 +1,5 @@
 import type { Logger } from "../core/index.js";
-import { DocumentCache, openGitSource, redactUrl, renderFleet, type AppSetRenderer, type CommitInfo, type FleetRender, type GitAuth, type GitSource, type RenderBudget, type SourcePolicy } from "../gitops/index.js";
+import { ChartFetcher, DocumentCache, openGitSource, redactUrl, renderFleet, type AppSetRenderer, type CommitInfo, type FleetRender, type GitAuth, type GitSource, type RenderBudget, type SourcePolicy } from "../gitops/index.js";
 import type { DesiredStateSource } from "./fleet-source.js";
 
 export interface GitFleetSourceOptions {
@@ -30,11 +30,14 @@ export class GitFleetSource implements DesiredStateSource {
   readonly id: string;
   readonly #options: GitFleetSourceOptions;
   readonly #documents = new DocumentCache();
+  /** Kept across renders: chart archives are cached by digest (on disk under the git cache too). */
+  readonly #charts: ChartFetcher;
   #source: GitSource | undefined;
 
   constructor(options: GitFleetSourceOptions) {
     this.#options = options;
     this.id = redactUrl(options.url);
+    this.#charts = new ChartFetcher({ credentials: options.credentials, cacheDir: options.cacheDir === undefined ? undefined : `${options.cacheDir}/charts`, logger: options.logger });
   }
 
   async commitInfo(oid: string): Promise<CommitInfo | undefined> {
@@ -63,6 +66,7 @@ export class GitFleetSource implements DesiredStateSource {
       logger: o.logger,
       budget: o.budget,
       renderAppSet: o.renderAppSet,
+      charts: this.#charts,
     });
   }
 }

@@ -11,6 +11,7 @@ import {
   subjects,
   type AppBundle,
   type Bundle,
+  type BundleHealthV1,
   type SigningKey,
 } from "../protocol/index.js";
 import type { Allowlists } from "./allowlist.js";
@@ -139,6 +140,8 @@ export class HubService {
   #conditions: readonly FleetCondition[] = [];
   #conditionByKey = new Map<string, FleetCondition>();
   #render: FleetRender | undefined;
+  /** The health customizations last loaded without error (every bundle carries them). */
+  #health: BundleHealthV1 | undefined;
   #queue: Promise<void> = Promise.resolve();
   #pendingFetch = false;
   #pendingPlan = false;
@@ -424,7 +427,12 @@ export class HubService {
     const decisions = new Map<string, RolloutDecision>();
     for (const [appSet, policy] of policies) decisions.set(appSet, await this.#decide(appSet, policy, render, newApps, now));
 
-    const work: { cluster: string; apps: AppBundle[]; revision: string; initiated?: Map<string, AppOverride> | undefined }[] = [];
+    // Health scripts rate objects; they go to every cluster at once, outside rollouts. A health
+    // directory that does not load keeps the last good scripts rather than rating with none.
+    if (render.healthFailed !== true) this.#health = render.health;
+    else this.#health ??= [...this.#clusters.values()].find((c) => c.bundle?.health !== undefined)?.bundle?.health as BundleHealthV1 | undefined;
+    const health = this.#health;
+    const work: { cluster: string; apps: AppBundle[]; revision: string; health: BundleHealthV1 | undefined; initiated?: Map<string, AppOverride> | undefined }[] = [];
     for (const c of render.clusters) {
       const state = this.#clusters.get(c.name);
       const current = state?.bundle?.apps ?? [];
@@ -453,8 +461,9 @@ export class HubService {
           apps.push(...current.filter((a) => appSetOf(a) === appSet));
         }
       }
-      if (state?.bundle !== undefined && state.republish !== true && contentDigest(apps) === contentDigest(state.bundle.apps)) continue;
-      work.push({ cluster: c.name, apps, revision, initiated: initiated.get(c.name) });
+      const sameHealth = canonicalJson(state?.bundle?.health ?? null) === canonicalJson(health ?? null);
+      if (state?.bundle !== undefined && state.republish !== true && sameHealth && contentDigest(apps) === contentDigest(state.bundle.apps)) continue;
+      work.push({ cluster: c.name, apps, revision, health, initiated: initiated.get(c.name) });
     }
     await this.#publishAll(work);
     // Shown only once published, so the API never reports a step the clusters have not been sent.
@@ -520,12 +529,12 @@ export class HubService {
    * Builds every envelope (CPU), puts them as one pipeline, then notifies; a failure marks the
    * clusters, never half-notifies. Each item carries its own revision (a rollback's is older).
    */
-  async #publishAll(work: readonly { cluster: string; apps: AppBundle[]; revision: string; initiated?: Map<string, AppOverride> | undefined }[]): Promise<void> {
+  async #publishAll(work: readonly { cluster: string; apps: AppBundle[]; revision: string; health?: BundleHealthV1 | undefined; initiated?: Map<string, AppOverride> | undefined }[]): Promise<void> {
     const built: { cluster: string; bundle: Bundle; created: ReturnType<typeof createEnvelope>; initiated?: Map<string, AppOverride> | undefined }[] = [];
     for (const w of work) {
       const state = this.#clusters.get(w.cluster) ?? {};
       const { revision } = w;
-      const bundle = bundleOf(w.cluster, revision, w.apps);
+      const bundle = bundleOf(w.cluster, revision, w.apps, w.health);
       try {
         const created = createEnvelope({
           fleet: this.fleet,

@@ -1,3 +1,5 @@
+import { request as httpRequest, type RequestOptions } from "node:http";
+import { request as httpsRequest } from "node:https";
 import { HttpMethod, KubeConfig, KubernetesObjectApi, PatchStrategy, Watch } from "@kubernetes/client-node";
 import type { KubernetesObject, RequestContext, ResponseContext } from "@kubernetes/client-node";
 import { silentLogger, systemClock, type Clock, type Logger } from "../core/index.js";
@@ -180,6 +182,45 @@ export class ClientNodeKube implements KubeClient {
       await this.#limiter.take();
       this.#counts[method] = (this.#counts[method] ?? 0) + 1;
     };
+  }
+
+  /**
+   * One request through the API server's service proxy
+   * (`/api/v1/namespaces/NS/services/SCHEME:NAME:PORT/proxy/PATH`), as kubeseal's `ProxyGet` and
+   * `Post().SubResource("proxy")` send it. Answers the status and body text; no retry (a POST may
+   * not be idempotent). The body is capped at 16 MiB.
+   */
+  async serviceProxy(req: { namespace: string; service: string; port: string; path: string; method?: "GET" | "POST"; body?: string; contentType?: string }): Promise<{ status: number; body: string }> {
+    const server = this.#kc.getCurrentCluster()?.server;
+    if (server === undefined) throw new KubeError(KUBE_ERROR.unreachable, "the kubeconfig has no current cluster");
+    const url = new URL(server);
+    const base = url.pathname.replace(/\/$/, "");
+    const options: RequestOptions = {
+      method: req.method ?? "GET",
+      host: url.hostname,
+      port: url.port === "" ? undefined : Number(url.port),
+      path: `${base}/api/v1/namespaces/${encodeURIComponent(req.namespace)}/services/http:${encodeURIComponent(req.service)}:${encodeURIComponent(req.port)}/proxy${req.path}`,
+      headers: { accept: "*/*", ...(req.body === undefined ? {} : { "content-type": req.contentType ?? "application/json" }) },
+    };
+    await this.#kc.applyToHTTPSOptions(options);
+    await this.#limiter.take();
+    this.#counts[options.method ?? "GET"] = (this.#counts[options.method ?? "GET"] ?? 0) + 1;
+    const send = url.protocol === "https:" ? httpsRequest : httpRequest;
+    return new Promise((resolve, reject) => {
+      const r = send(options, (res) => {
+        const chunks: Buffer[] = [];
+        let size = 0;
+        res.on("data", (c: Buffer) => {
+          size += c.length;
+          if (size > 16 * 1024 * 1024) r.destroy(new Error("response too large"));
+          else chunks.push(c);
+        });
+        res.on("end", () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString("utf8") }));
+        res.on("error", reject);
+      });
+      r.on("error", (err: NodeJS.ErrnoException) => reject(new KubeError(KUBE_ERROR.unreachable, `service proxy: API server unreachable (${err.code ?? err.message})`)));
+      r.end(req.body);
+    });
   }
 
   /** A copy of the request counters. */

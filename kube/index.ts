@@ -60,8 +60,22 @@ export {
 export { InventoryStore, inventoryName, labelValue, INVENTORY_LABEL, type InventoryStoreOptions } from "./inventory-store.js";
 export { SsaManager, secretStringDataToData, type SsaManagerOptions, type SyncRequest, type SyncResult, type AppliedObject } from "./ssa-manager.js";
 export { diffObjects, hideSecretData, safeDiff, projectOnto, type FieldDiff } from "./object-diff.js";
-export { HEALTH, worstOf, isWorse, type HealthStatus, type HealthStatusCode } from "./health/health-status.js";
+export { HEALTH, worstOf, isWorse, type HealthStatus, type HealthStatusCode, type HealthResult } from "./health/health-status.js";
 export { resourceHealth, type HealthOptions } from "./health/resource-health.js";
+export { LuaRuntime, DEFAULT_LUA_LIMITS, LUA_FAILURE, type LuaLimits, type LuaRun, type LuaFailureKind } from "./health/lua/lua-runtime.js";
+export { luaHealth, INVALID_HEALTH_STATUS, MAX_LUA_MESSAGE } from "./health/lua/lua-health.js";
+export { luaHealthRule, type LuaHealthRuleOptions, type LuaHealthResult } from "./health/lua/lua-health-rule.js";
+export {
+  parseLuaHealthScripts,
+  findLuaHealthScript,
+  isLuaExempt,
+  argoKey,
+  NO_LUA_HEALTH_SCRIPTS,
+  LUA_HEALTH_LIMITS,
+  HEALTH_SCRIPT_FILE,
+  type LuaHealthScripts,
+  type HealthScriptFile,
+} from "./health/lua/lua-health-scripts.js";
 export { parseHealthRule, applyHealthRule, evaluatePath, parsePath, HEALTH_RULE_ANNOTATION, type HealthRule } from "./health/jsonpath-rule.js";
 export { deploymentHealth } from "./health/deployment.js";
 export { statefulSetHealth } from "./health/stateful-set.js";
@@ -72,5 +86,10 @@ export { pvcHealth } from "./health/pvc.js";
 export { serviceHealth, ingressHealth } from "./health/service.js";
 export { podHealth } from "./health/pod.js";
 export { sealedSecretHealth } from "./health/sealed-secret.js";
+export { hpaHealth } from "./health/hpa.js";
+export { apiServiceHealth } from "./health/api-service.js";
+export { argoWorkflowHealth } from "./health/argo-workflow.js";
+export { builtinHealth, hasBuiltinCheck } from "./health/builtin-health.js";
+export { kstatusHealth, computeKStatus, isCustomResource, KSTATUS, KSTATUS_HEALTH, type KStatus, type KStatusResult } from "./health/kstatus-rule.js";
 export { WorkQueue, type WorkQueueOptions } from "./work-queue.js";
 export { parseIgnoreDifferences, ignoredPointers, withoutPointers, NO_IGNORED_DIFFERENCES, type IgnoreDifference, type IgnoreDifferences } from "./ignore-differences.js";

@@ -17,6 +17,8 @@ export const KUBE_ERROR = {
   invalidInventory: "KUBE_INVALID_INVENTORY",
   /** A `flotilla.dev/health` rule that does not parse. */
   invalidHealthRule: "KUBE_INVALID_HEALTH_RULE",
+  /** A Lua health script (or the ConfigMap carrying it) that cannot be used: malformed, too large. */
+  invalidHealthScript: "KUBE_INVALID_HEALTH_SCRIPT",
   /** The operation was cancelled (shutdown). */
   aborted: "KUBE_ABORTED",
 } as const;

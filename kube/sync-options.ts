@@ -135,12 +135,15 @@ export function hookTypes(obj: KubeObject): HookType[] {
       .filter((h): h is HookType => HOOK_TYPES.has(h));
   }
   const helm = annotationOf(obj, ANNOTATION.helmHook);
-  if (helm !== undefined) {
+  // Helm marks CRDs `crd-install` too; gitops-engine does not count that as a hook.
+  if (helm !== undefined && helm !== "crd-install") {
     const mapped = helm
       .split(",")
       .map((h) => HELM_HOOKS[h.trim()])
       .filter((h): h is HookType => h !== undefined);
-    return [...new Set(mapped)];
+    // A Helm hook of other types only (test, pre-delete, post-rollback, …) is still a hook for
+    // gitops-engine, with no sync phase: Argo CD never applies it. Skip says the same here.
+    return mapped.length === 0 ? ["Skip"] : [...new Set(mapped)];
   }
   return [];
 }

@@ -53,6 +53,11 @@ describe("planSync", () => {
   it("maps Helm hooks to Argo phases", () => {
     expect(hookTypes(obj("Job", "j", { "helm.sh/hook": "pre-install,pre-upgrade" }))).toEqual(["PreSync"]);
     expect(hookTypes(obj("Job", "j", { "helm.sh/hook": "post-install" }))).toEqual(["PostSync"]);
+    // Argo CD never applies Helm test or delete hooks; a CRD marked crd-install is a normal resource.
+    expect(hookTypes(obj("Pod", "p", { "helm.sh/hook": "test" }))).toEqual(["Skip"]);
+    expect(hookTypes(obj("Job", "j", { "helm.sh/hook": "pre-delete,post-delete" }))).toEqual(["Skip"]);
+    expect(hookTypes(obj("CustomResourceDefinition", "c", { "helm.sh/hook": "crd-install" }))).toEqual([]);
+    expect(hookTypes(obj("Job", "j", { "helm.sh/hook": "test", "argocd.argoproj.io/hook": "PostSync" }))).toEqual(["PostSync"]);
   });
 });
 

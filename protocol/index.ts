@@ -30,6 +30,9 @@ export {
   HEALTH_STATUSES,
   desiredStateSchema,
   bundleSchema,
+  bundleHealthV1Schema,
+  BUNDLE_HEALTH_VERSION,
+  BUNDLE_HEALTH_LIMITS,
   appBundleSchema,
   notifySchema,
   helloSchema,
@@ -40,6 +43,7 @@ export {
   type DesiredStateEnvelope,
   type BundleRef,
   type Bundle,
+  type BundleHealthV1,
   type AppBundle,
   type NotifyMessage,
   type HelloMessage,
@@ -81,4 +85,5 @@ export {
 } from "./spoke-messages.js";
 export { fetchDesiredState, type FetchedDesiredState } from "./fetch-desired-state.js";
 export { readBundleObject } from "./read-bundle-object.js";
+export { readBundleHealth, type BundleHealthRead } from "./bundle-health.js";
 export { describeNatsConnectError, explainNatsConnectFailure } from "./nats-connect-diagnosis.js";

@@ -51,12 +51,41 @@ export const appBundleSchema = z.looseObject({
   objects: z.array(kubeObject),
 });
 
+/**
+ * Health customizations every object of the bundle is rated with (docs/protocol.md, "Bundle
+ * health"). Only `version` is checked with the bundle: a spoke that does not know a version
+ * ignores the field and reports it, instead of refusing the whole desired state. Spokes older
+ * than the field never look at it (bundles are loose objects).
+ */
+export const bundleHealthEnvelopeSchema = z.looseObject({ version: z.int().min(1).max(1_000_000) });
+
+export const BUNDLE_HEALTH_VERSION = 1;
+/** Bounds of the Lua scripts a bundle carries (the fleet repo's `health/` directory). */
+export const BUNDLE_HEALTH_LIMITS = { scriptBytes: 64 * 1024, totalBytes: 1024 * 1024, scripts: 1000, keyLength: 317 } as const;
+
+const luaScripts = z
+  .record(z.string().min(1).max(BUNDLE_HEALTH_LIMITS.keyLength), z.string().max(BUNDLE_HEALTH_LIMITS.scriptBytes))
+  .refine((m) => Object.keys(m).length <= BUNDLE_HEALTH_LIMITS.scripts, `at most ${BUNDLE_HEALTH_LIMITS.scripts} scripts`);
+
+/** Version 1: Argo CD Lua health scripts, by Argo key (`group/Kind`, `Kind` for the core group, `*` wildcards). */
+export const bundleHealthV1Schema = z
+  .looseObject({
+    version: z.literal(BUNDLE_HEALTH_VERSION),
+    lua: z.looseObject({ overrides: luaScripts.default({}), files: luaScripts.default({}) }),
+  })
+  .refine((h) => {
+    let total = 0;
+    for (const m of [h.lua.overrides, h.lua.files]) for (const script of Object.values(m)) total += Buffer.byteLength(script);
+    return total <= BUNDLE_HEALTH_LIMITS.totalBytes && Object.keys(h.lua.overrides).length + Object.keys(h.lua.files).length <= BUNDLE_HEALTH_LIMITS.scripts;
+  }, `health scripts over ${BUNDLE_HEALTH_LIMITS.totalBytes} bytes or ${BUNDLE_HEALTH_LIMITS.scripts} scripts`);
+
 export const bundleSchema = z.looseObject({
   apiVersion: z.literal("flotilla.dev/v1"),
   kind: z.literal("Bundle"),
   cluster: name,
   revision,
   apps: z.array(appBundleSchema),
+  health: bundleHealthEnvelopeSchema.optional(),
 });
 
 export const notifySchema = z.looseObject({
@@ -113,6 +142,8 @@ export const objectStatusSchema = z.looseObject({
   sync,
   health,
   message: message.optional(),
+  /** The rule that rated the object's health (`builtin:Deployment`, `kstatus`, …; docs/health.md). */
+  healthRule: z.string().max(256).optional(),
 });
 
 export const appStatusSchema = z.looseObject({
@@ -142,6 +173,7 @@ export const statusReportSchema = z.looseObject({
 export type DesiredStateEnvelope = z.infer<typeof desiredStateSchema>;
 export type BundleRef = z.infer<typeof bundleRefSchema>;
 export type Bundle = z.infer<typeof bundleSchema>;
+export type BundleHealthV1 = z.infer<typeof bundleHealthV1Schema>;
 export type AppBundle = z.infer<typeof appBundleSchema>;
 export type NotifyMessage = z.infer<typeof notifySchema>;
 export type HelloMessage = z.infer<typeof helloSchema>;

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
-import { canonicalJson, parseIgnoreDifferences, parseSyncOptions, type IgnoreDifferences, type KubeObject, type SyncOptions } from "../kube/index.js";
+import type { BundleHealthRead } from "../protocol/index.js";
+import { canonicalJson, parseIgnoreDifferences, parseSyncOptions, type IgnoreDifferences, type KubeObject, type LuaHealthScripts, type SyncOptions } from "../kube/index.js";
 
 /** One app of a bundle as the spoke uses it (normalised from the wire's loose app object). */
 export interface DesiredApp {
@@ -25,6 +26,17 @@ export interface DesiredState {
   readonly apps: readonly DesiredApp[];
   /** "hub" for a verified envelope, "git" for standalone bootstrap. */
   readonly source: "hub" | "git";
+  /** The fleet's Lua health scripts (the bundle's `health` field); absent when it has none. */
+  readonly luaHealth?: LuaHealthScripts | undefined;
+  /** Why the bundle's health field was not used (a version this spoke does not know), for the status report. */
+  readonly healthIssue?: string | undefined;
+}
+
+/** A bundle's `health` field (or a render's) as the spoke rates with it. */
+export function luaHealthOf(read: BundleHealthRead): Pick<DesiredState, "luaHealth" | "healthIssue"> {
+  if (read.kind === "none") return {};
+  if (read.kind === "unsupported") return { healthIssue: read.message };
+  return { luaHealth: { overrides: new Map(Object.entries(read.overrides)), files: new Map(Object.entries(read.files)) } };
 }
 
 function rec(v: unknown): Record<string, unknown> {

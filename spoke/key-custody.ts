@@ -20,6 +20,11 @@ export interface KeyCustodyOptions {
   readonly client: KubeClient;
   /** The spoke's namespace: key Secrets live here, like the controller's in kube-system. */
   readonly namespace: string;
+  /**
+   * Where the sealing key Secrets are (the controller's `--key-namespace`; `kube-system` for a cluster
+   * moved from a controller install). Default: the spoke's namespace.
+   */
+  readonly sealingKeyNamespace?: string | undefined;
   readonly clock: Clock;
   readonly random: RandomSource;
   readonly logger?: Logger;
@@ -74,19 +79,25 @@ export class KeyCustody {
 
   #namespaceReady = false;
 
+  get #keyNamespace(): string {
+    return this.#o.sealingKeyNamespace ?? this.#o.namespace;
+  }
+
   /** The spoke's namespace, created when missing: a blank cluster rebuilt by `flotilla bootstrap` has none yet. */
   async #ensureNamespace(): Promise<void> {
     if (this.#namespaceReady) return;
-    const ref = { apiVersion: "v1", kind: "Namespace", name: this.#o.namespace };
-    if ((await this.#o.client.get(ref)) === undefined) {
-      await this.#o.client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: this.#o.namespace } }, { force: true });
-      this.#logger.info({ namespace: this.#o.namespace }, "created the spoke's namespace");
+    for (const name of new Set([this.#o.namespace, this.#keyNamespace])) {
+      const ref = { apiVersion: "v1", kind: "Namespace", name };
+      if ((await this.#o.client.get(ref)) === undefined) {
+        await this.#o.client.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name } }, { force: true });
+        this.#logger.info({ namespace: name }, "created the spoke's namespace");
+      }
     }
     this.#namespaceReady = true;
   }
 
   async #keySecrets(): Promise<KubeObject[]> {
-    const { items } = await this.#o.client.list({ apiVersion: "v1", kind: "Secret", namespace: this.#o.namespace, labelSelector: `${SEALING_KEY_LABEL}=active` });
+    const { items } = await this.#o.client.list({ apiVersion: "v1", kind: "Secret", namespace: this.#keyNamespace, labelSelector: `${SEALING_KEY_LABEL}=active` });
     return items;
   }
 
@@ -140,7 +151,7 @@ export class KeyCustody {
     try {
       const secrets = await this.#keySecrets();
       if (secrets.length === 0) {
-        throw new SpokeError(SPOKE_ERROR.keys, `no sealing key Secret in namespace ${this.#o.namespace}; is it the spoke's namespace? (a spoke creates its first key itself)`, {
+        throw new SpokeError(SPOKE_ERROR.keys, `no sealing key Secret in namespace ${this.#keyNamespace}; is it the spoke's namespace? (a spoke creates its first key itself)`, {
           field: "--namespace",
           userError: true,
         });
@@ -171,7 +182,7 @@ export class KeyCustody {
       if (this.#ring !== undefined && secretsVersion(secrets) === this.#secretsVersion) return false;
       if (secrets.length === 0) {
         if (this.#ring !== undefined) {
-          this.#logger.warn({ namespace: this.#o.namespace }, "every sealing key Secret is gone; keeping the keys in memory");
+          this.#logger.warn({ namespace: this.#keyNamespace }, "every sealing key Secret is gone; keeping the keys in memory");
           this.#secretsVersion = secretsVersion(secrets);
           return false;
         }
@@ -210,7 +221,7 @@ export class KeyCustody {
       if (have.has(key.fingerprint)) continue;
       written++;
       const secret = sealingKeySecret(key, {
-        namespace: this.#o.namespace,
+        namespace: this.#keyNamespace,
         name: `sealed-secrets-key${randomSuffix(this.#o.random)}`,
       }) as unknown as KubeObject;
       await this.#o.client.create(secret);
@@ -231,7 +242,7 @@ export class KeyCustody {
   /** An age-encrypted, armored backup of every key, for the recovery recipients; the plaintext never leaves. */
   async backup(recipients: readonly string[]): Promise<string> {
     const ring = await this.sealingRing();
-    return backupKeys(ring.keys, recipients, { namespace: this.#o.namespace });
+    return backupKeys(ring.keys, recipients, { namespace: this.#keyNamespace });
   }
 
   /** SOPS keys from the SOPS Secret; undefined when there is none. Re-read each call (cheap: one GET). */

@@ -2,14 +2,17 @@ import { randomBytes } from "node:crypto";
 import type { Authenticator } from "@nats-io/transport-node";
 import { errorMessage, silentLogger, type Clock, type Logger, type RandomSource } from "../core/index.js";
 import type { KubeClient } from "../kube/index.js";
-import { MAX_KEY_BACKUP_BYTES, verifyEnvelope, type Bundle, type DesiredStateEnvelope } from "../protocol/index.js";
-import { desiredApp, type DesiredState } from "./desired-state.js";
+import { MAX_KEY_BACKUP_BYTES, readBundleHealth, verifyEnvelope, type Bundle, type DesiredStateEnvelope } from "../protocol/index.js";
+import { desiredApp, luaHealthOf, type DesiredState } from "./desired-state.js";
 import { FileEnvelopeCache, SecretEnvelopeCache, type EnvelopeCache } from "./envelope-cache.js";
 import type { KeyCustody } from "./key-custody.js";
 import type { SpokeConfig } from "./spoke-config.js";
-import { SPOKE_ERROR } from "./spoke-errors.js";
+import { SPOKE_ERROR, SpokeError } from "./spoke-errors.js";
 import { repeatEvery } from "./repeat-every.js";
 import { SpokeRuntime } from "./spoke-runtime.js";
+import { SealedSecretsController } from "./sealed-secrets-controller.js";
+import { startSealedSecretsApi, type SealedSecretsApi } from "./sealed-secrets-api.js";
+import { SealedSecretsMetrics } from "./sealed-secrets-metrics.js";
 import { SpokeSession } from "./spoke-session.js";
 
 export interface StartSpokeOptions {
@@ -33,6 +36,7 @@ export function desiredFromEnvelope(envelope: DesiredStateEnvelope, bundle: Bund
     bundleDigest: envelope.bundleDigest,
     apps: bundle.apps.map((a) => desiredApp(a as Record<string, unknown>)),
     source: "hub",
+    ...luaHealthOf(readBundleHealth(bundle)),
   };
 }
 
@@ -61,10 +65,18 @@ function watchKeys(o: KeyWatchOptions, signal: AbortSignal): Promise<void> {
   });
 }
 
+/** The Sealed Secrets controller's part of a spoke (when configured). */
+export interface SealedSecretsPart {
+  readonly controller: SealedSecretsController;
+  readonly api: SealedSecretsApi;
+  readonly metrics: SealedSecretsMetrics;
+}
+
 /** The running spoke: runtime (cluster side) + session (NATS side) + the sealing key watch. */
 export class SpokeAgent {
   readonly runtime: SpokeRuntime;
   readonly session: SpokeSession;
+  sealedSecrets: SealedSecretsPart | undefined;
   readonly #connecting: Promise<void>;
   readonly #stopKeys = new AbortController();
   readonly #keyWatch: Promise<void> | undefined;
@@ -84,6 +96,8 @@ export class SpokeAgent {
   async stop(): Promise<void> {
     this.#stopKeys.abort();
     await this.#keyWatch;
+    await this.sealedSecrets?.api.close();
+    await this.sealedSecrets?.controller.stop();
     await this.session.stop();
     await this.runtime.stop();
   }
@@ -114,6 +128,7 @@ export async function startSpoke(options: StartSpokeOptions): Promise<SpokeAgent
       waitTimeoutMs: config.waitTimeoutMs,
       keyBits: config.keyBits,
       rotateEveryMs: config.rotateEveryMs,
+      sealingKeyNamespace: config.sealingKeyNamespace,
     });
   runtime.setReporter((r) => link.session?.publishStatus(r));
   await runtime.custody.ensureSealingKeys();
@@ -189,7 +204,17 @@ export async function startSpoke(options: StartSpokeOptions): Promise<SpokeAgent
   // A key added in the cluster (`flotilla keys rotate --kubeconfig`, a restore) is used without a
   // restart: the new certificate and backup go out in a fresh Hello, and apps that failed to
   // decrypt get another pass. The watch is its own timer, so reconcile passes send no extra request.
-  return new SpokeAgent(runtime, session, {
+  const sealedSecrets =
+    config.sealedSecretsController === undefined
+      ? undefined
+      : await startSealedSecretsPart({ config, client, clock, random, logger, runtime, spokeVersion: options.spokeVersion }).catch(async (err: unknown) => {
+          await runtime.stop();
+          throw new SpokeError(SPOKE_ERROR.config, `cannot serve the sealed secrets API on ${config.sealedSecretsController?.listen ?? ""}: ${errorMessage(err)}`, {
+            field: "--listen-addr",
+            userError: true,
+          });
+        });
+  const agent = new SpokeAgent(runtime, session, {
     custody: runtime.custody,
     clock,
     intervalMs: config.checkIntervalMs,
@@ -199,7 +224,41 @@ export async function startSpoke(options: StartSpokeOptions): Promise<SpokeAgent
       logger.info({ certChanged, sealingKey: (await runtime.custody.sealingRing()).sealingKey.fingerprint }, "sealing keys changed");
       if (certChanged || keyBackup !== undefined) await session.resendHello();
       runtime.reconciler.retryDecryptFailures();
+      sealedSecrets?.controller.retryFailures();
       runtime.trigger();
     },
   });
+  agent.sealedSecrets = sealedSecrets;
+  return agent;
+}
+
+/** Starts the controller's job (watch and unseal every SealedSecret) and its HTTP API. */
+async function startSealedSecretsPart(o: {
+  config: SpokeConfig;
+  client: KubeClient;
+  clock: Clock;
+  random: RandomSource;
+  logger: Logger;
+  runtime: SpokeRuntime;
+  spokeVersion: string;
+}): Promise<SealedSecretsPart | undefined> {
+  const settings = o.config.sealedSecretsController;
+  if (settings === undefined) return undefined;
+  const metrics = new SealedSecretsMetrics({ version: o.spokeVersion });
+  const ring = (): ReturnType<KeyCustody["sealingRing"]> => o.runtime.custody.sealingRing();
+  const controller = new SealedSecretsController({
+    client: o.client,
+    ring,
+    namespaces: settings.namespaces,
+    bundleLabel: o.runtime.manager.appLabel,
+    resyncIntervalMs: o.config.resyncIntervalMs,
+    clock: o.clock,
+    random: o.random,
+    logger: o.logger,
+    metrics,
+  });
+  const api = await startSealedSecretsApi({ listen: settings.listen, controller, ring, metrics, clock: o.clock, random: o.random, logger: o.logger, rateLimit: settings.rateLimit, rateLimitBurst: settings.rateLimitBurst });
+  controller.start();
+  o.logger.info({ url: api.url, namespaces: settings.namespaces.length === 0 ? "*" : settings.namespaces.join(",") }, "sealed secrets controller API listening");
+  return { controller, api, metrics };
 }

@@ -26,6 +26,22 @@ export const spokeConfigSchema = z.object({
   rotateEveryMs: z.int().min(0).default(30 * 24 * 3600 * 1000),
   /** age recipients for the sealing key backup (published to the hub in Hello; plaintext never leaves). */
   recoveryRecipients: z.array(z.string().startsWith("age1")).default([]),
+  /** Where the sealing key Secrets live (the controller's keys: `kube-system`); default `namespace`. */
+  sealingKeyNamespace: name.optional(),
+  /**
+   * The Sealed Secrets controller's job: unseal every SealedSecret in the cluster (not only the
+   * bundle's), serve its HTTP API on `listen` and report its metrics. Off unless configured.
+   */
+  sealedSecretsController: z
+    .object({
+      /** Namespaces watched; empty = all. */
+      namespaces: z.array(name).default([]),
+      /** `host:port` of /v1/cert.pem, /v1/verify, /v1/rotate, /healthz, /metrics (the controller's --listen-addr). */
+      listen: z.string().regex(/^[^:]*:\d+$/, "host:port").default(":8080"),
+      rateLimit: z.number().positive().default(2),
+      rateLimitBurst: z.int().positive().default(2),
+    })
+    .optional(),
   /** File path for the last verified envelope; absent → a Secret in the namespace. */
   cacheFile: z.string().optional(),
   waitTimeoutMs: z.int().min(1000).default(300_000),

@@ -16,6 +16,8 @@ export const SPOKE_ERROR = {
   bootstrap: "SPOKE_BOOTSTRAP_FAILED",
   /** NATS could not be reached or refused us. */
   session: "SPOKE_SESSION_FAILED",
+  /** The bundle's health customizations cannot be used (a newer version); objects are rated with the built-in rules. */
+  health: "SPOKE_HEALTH_UNSUPPORTED",
 } as const;
 
 export type SpokeErrorCode = (typeof SPOKE_ERROR)[keyof typeof SPOKE_ERROR];

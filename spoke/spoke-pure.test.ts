@@ -35,6 +35,22 @@ describe("status report", () => {
     expect(app).toMatchObject({ sync: "OutOfSync", health: "Missing" });
   });
 
+  it("names the rule that rated each object's health", () => {
+    const dep: KubeObject = { apiVersion: "apps/v1", kind: "Deployment", metadata: { name: "web", namespace: "shop" } };
+    const state = (health: ObjectState["health"]): ObjectState => ({ id: "shop_web_apps_Deployment", desired: dep, baseline: dep, live: dep, health, drift: [] });
+    expect(objectStatus(state({ status: "Degraded", message: 'Deployment "web" exceeded its progress deadline', rule: "builtin:Deployment" }))).toEqual({
+      group: "apps",
+      kind: "Deployment",
+      namespace: "shop",
+      name: "web",
+      sync: "Synced",
+      health: "Degraded",
+      message: 'Deployment "web" exceeded its progress deadline',
+      healthRule: "builtin:Deployment",
+    });
+    expect(objectStatus(state(undefined))).not.toHaveProperty("healthRule");
+  });
+
   it("reports a failed stage as Ready=False reason with its code, and only what was applied", () => {
     const r = buildStatusReport({
       fleet: "prod",

@@ -1,12 +1,14 @@
 import { randomBytes } from "node:crypto";
 import { silentLogger, type Clock, type Logger, type RandomSource } from "../core/index.js";
-import { InventoryStore, resourceHealth, SsaManager, WorkQueue, type HealthOptions, type KubeClient } from "../kube/index.js";
+import { InventoryStore, resourceHealth, SsaManager, WorkQueue, type HealthOptions, type KubeClient, type LuaLimits, type LuaRuntime } from "../kube/index.js";
 import type { StatusReportInput } from "../protocol/index.js";
 import type { DesiredState } from "./desired-state.js";
 import { DriftWatcher } from "./drift-watcher.js";
 import { KeyCustody } from "./key-custody.js";
+import { LuaHealthPolicy } from "./lua-health-policy.js";
 import { jittered } from "./outcome.js";
 import { SecretDecryptor } from "./secret-decryptor.js";
+import { SPOKE_ERROR } from "./spoke-errors.js";
 import { SpokeReconciler, type ReconcileSummary } from "./spoke-reconciler.js";
 
 export interface SpokeRuntimeOptions {
@@ -24,7 +26,12 @@ export interface SpokeRuntimeOptions {
   readonly waitTimeoutMs?: number;
   readonly keyBits?: number;
   readonly rotateEveryMs?: number;
+  /** Where the sealing key Secrets are; default `namespace`. */
+  readonly sealingKeyNamespace?: string | undefined;
   readonly health?: HealthOptions;
+  /** The Lua VM for the fleet's health scripts (loaded on first need when absent). */
+  readonly lua?: LuaRuntime | undefined;
+  readonly luaLimits?: LuaLimits | undefined;
   /** Each status report, to sign and publish. */
   readonly report?: (report: StatusReportInput) => void;
 }
@@ -64,6 +71,9 @@ export class SpokeRuntime {
   /** The health status last seen per applied object, so only a change sends a report. */
   readonly #healthSeen = new Map<string, string>();
   #healthReportDue = false;
+  /** The desired state's Lua health scripts, consulted by every rating. */
+  readonly luaHealth: LuaHealthPolicy;
+  readonly #health: HealthOptions;
 
   constructor(options: SpokeRuntimeOptions) {
     this.#o = options;
@@ -71,6 +81,9 @@ export class SpokeRuntime {
     const random = options.random ?? ((n: number) => new Uint8Array(randomBytes(n)));
     this.#random = uniform(random);
     this.inventories = new InventoryStore({ client: options.client, namespace: options.namespace });
+    this.luaHealth = new LuaHealthPolicy({ clock: options.clock, logger: this.#logger, runtime: options.lua, limits: options.luaLimits, onReady: () => this.#queue.add("sync") });
+    const custom = options.health?.custom;
+    this.#health = { ...options.health, custom: (obj) => this.luaHealth.rate(obj) ?? custom?.(obj) };
     this.manager = new SsaManager({
       client: options.client,
       inventories: this.inventories,
@@ -78,11 +91,12 @@ export class SpokeRuntime {
       logger: this.#logger,
       ...(options.waitTimeoutMs === undefined ? {} : { waitTimeoutMs: options.waitTimeoutMs }),
       pollIntervalMs: 250,
-      ...(options.health === undefined ? {} : { health: options.health }),
+      health: this.#health,
     });
     this.custody = new KeyCustody({
       client: options.client,
       namespace: options.namespace,
+      sealingKeyNamespace: options.sealingKeyNamespace,
       clock: options.clock,
       random,
       logger: this.#logger,
@@ -116,7 +130,7 @@ export class SpokeRuntime {
       drift: this.drift,
       clock: options.clock,
       logger: this.#logger,
-      ...(options.health === undefined ? {} : { health: options.health }),
+      health: this.#health,
       report: (r) => {
         this.#emit(r);
       },
@@ -135,7 +149,7 @@ export class SpokeRuntime {
    */
   #healthChanged(id: string): void {
     const live = this.drift.live(id);
-    const status = live === undefined ? "" : live === null ? "Missing" : (resourceHealth(live, this.#o.health)?.status ?? "");
+    const status = live === undefined ? "" : live === null ? "Missing" : (resourceHealth(live, this.#health)?.status ?? "");
     const before = this.#healthSeen.get(id);
     // A deleted object is forgotten, so the map holds only what exists.
     if (live === null) this.#healthSeen.delete(id);
@@ -200,7 +214,10 @@ export class SpokeRuntime {
 
   /** Installs verified desired state and schedules a pass now. */
   setDesired(state: DesiredState): void {
+    this.luaHealth.set(state.luaHealth);
     this.reconciler.setDesired(state);
+    // After setDesired, which clears the desired-state errors of the previous bundle.
+    if (state.healthIssue !== undefined) this.reconciler.recordError(SPOKE_ERROR.health, state.healthIssue);
     this.#queue.add("sync");
   }
 

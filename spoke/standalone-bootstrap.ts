@@ -1,7 +1,8 @@
 import { errorMessage, silentLogger, type Logger } from "../core/index.js";
 import { restoreKeys } from "../crypto/open.js";
 import type { ClusterRender } from "../gitops/index.js";
-import { desiredApp, type DesiredState } from "./desired-state.js";
+import type { BundleHealthV1 } from "../protocol/index.js";
+import { desiredApp, luaHealthOf, type DesiredState } from "./desired-state.js";
 import type { ReconcileSummary } from "./spoke-reconciler.js";
 import { SPOKE_ERROR, SpokeError } from "./spoke-errors.js";
 import type { SpokeRuntime } from "./spoke-runtime.js";
@@ -29,7 +30,7 @@ export interface BootstrapResult {
 }
 
 /** A cluster's render as desired state, in the shape the hub's bundle apps normalise to. */
-export function desiredFromRender(render: ClusterRender, revision: string): DesiredState {
+export function desiredFromRender(render: ClusterRender, revision: string, health?: BundleHealthV1): DesiredState {
   return {
     generation: 0,
     revision,
@@ -46,24 +47,23 @@ export function desiredFromRender(render: ClusterRender, revision: string): Desi
       }),
     ),
     source: "git",
+    ...luaHealthOf(health === undefined ? { kind: "none" } : { kind: "lua", overrides: health.lua.overrides, files: health.lua.files }),
   };
 }
 
 /**
- * Disaster recovery with no hub: restore the sealing keys from the age backup, render this
- * cluster's state from Git with gitops/ (the hub's own code), and reconcile it once.
+ * Disaster recovery with no hub: open the age key backup, render this cluster's state from Git
+ * with gitops/ (the hub's own code), and only when all of that succeeded restore the keys and
+ * reconcile once.
  * The runtime keeps running afterwards (`--then-join` hands it to a hub session unchanged).
  */
 export async function bootstrapFromGit(options: BootstrapOptions): Promise<BootstrapResult> {
   const logger = options.logger ?? silentLogger();
   const { runtime } = options;
-  let restoredKeys = 0;
-  if (options.restore !== undefined) {
-    const restored = await restoreKeys(options.restore.backup, options.restore.identity, { file: options.restore.file });
-    restoredKeys = await runtime.custody.storeKeys(restored.keys);
-    logger.info({ keys: restoredKeys }, "restored sealing keys from the backup");
-  }
-  await runtime.custody.ensureSealingKeys();
+  // Everything that can fail on the user's input (the backup and its identity, the repository, the
+  // cluster name, each ApplicationSet and app) is checked before the first write to the cluster:
+  // a typo must not leave a namespace and restored keys behind.
+  const restored = options.restore === undefined ? undefined : await restoreKeys(options.restore.backup, options.restore.identity, { file: options.restore.file });
   let render;
   try {
     // Loaded here, not at the top: a running spoke never renders Git, and the renderer with
@@ -92,6 +92,11 @@ export async function bootstrapFromGit(options: BootstrapOptions): Promise<Boots
       userError: true,
     });
   }
+  // Health scripts that do not load would leave custom resources rated by nothing: refuse, as for an ApplicationSet.
+  const healthError = render.healthFailed === true ? render.errors.find((e) => e.file?.startsWith("health") === true) : undefined;
+  if (render.healthFailed === true) {
+    throw new SpokeError(SPOKE_ERROR.bootstrap, `the health customizations do not load: ${healthError?.code ?? ""}: ${healthError?.message ?? ""}`, { file: healthError?.file, userError: true });
+  }
   const failed = cluster.apps.find((a) => a.error !== undefined);
   if (failed?.error !== undefined) {
     throw new SpokeError(SPOKE_ERROR.bootstrap, `app ${failed.name} does not render: ${failed.error.code}: ${failed.error.message}`, {
@@ -100,7 +105,13 @@ export async function bootstrapFromGit(options: BootstrapOptions): Promise<Boots
       userError: true,
     });
   }
-  const state = desiredFromRender(cluster, render.revision);
+  const state = desiredFromRender(cluster, render.revision, render.health);
+  let restoredKeys = 0;
+  if (restored !== undefined) {
+    restoredKeys = await runtime.custody.storeKeys(restored.keys);
+    logger.info({ keys: restoredKeys }, "restored sealing keys from the backup");
+  }
+  await runtime.custody.ensureSealingKeys();
   runtime.start();
   const pass = runtime.nextPass();
   runtime.setDesired(state);

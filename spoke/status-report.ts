@@ -55,6 +55,7 @@ export function objectStatus(obj: ObjectState): ObjectStatus {
     sync: outOfSync ? "OutOfSync" : "Synced",
     health,
     ...(message === undefined || message === "" ? {} : { message: short(message) }),
+    ...(obj.live === null || obj.health?.rule === undefined ? {} : { healthRule: obj.health.rule }),
   };
 }
 

@@ -159,3 +159,17 @@ export function withBudget<T>(budget: ExecBudget | undefined, fn: () => T): T {
 export function allocation(size: number, what: string): void {
   active?.allocate(size, what);
 }
+
+/**
+ * For functions that cost milliseconds to seconds of CPU per call (`derivePassword`'s scrypt,
+ * `bcrypt`, key and certificate generation): read the clock before each one, so a template that
+ * calls them in a loop stops at its time budget after one call rather than after 4096.
+ */
+export function expensiveCall(): void {
+  active?.checkTime();
+}
+
+/** The budget of the execution running now, for functions that run templates themselves (Helm's `include`, `tpl`). */
+export function activeBudget(): ExecBudget | undefined {
+  return active;
+}

@@ -1,10 +1,12 @@
 import { nodeString, type AnyNode, type ArgNode, type CommandNode, type ListNode, type PipeNode, type StatementNode, type Tree } from "./ast.js";
 import { PARAM_TYPE_NAME, type FuncMap, type GoFunction, type ParamType } from "./go-function.js";
+import { goMethod } from "./go-methods.js";
 import { callTimeMethod } from "./go-time-methods.js";
+import { GoStruct } from "./go-struct.js";
 import { GoTime } from "./go-time.js";
 import { BUDGET_LIMIT, BudgetExceededError, ExecBudget, withBudget } from "./exec-budget.js";
 import { byteLength, formatValue, isMap, isTrue, kindOf, mapGet, sortedKeys, typeName } from "./go-values.js";
-import { TEMPLATE_ERROR, TemplateError } from "./template-errors.js";
+import { FuncError, TEMPLATE_ERROR, TemplateError, type TemplateErrorCode } from "./template-errors.js";
 
 export type MissingKey = "error" | "default" | "zero";
 
@@ -50,51 +52,111 @@ export interface Compiled {
   execute(data: unknown, budget?: ExecBudget): string;
 }
 
+/** One named template of a set and the parse tree (file) it came from, for error positions. */
+export interface NamedTemplate {
+  readonly tree: Tree;
+  readonly list: ListNode;
+}
+
 export function compile(input: CompileInput): Compiled {
-  return new Compiler(input).compileRoot();
+  const entries = new Map<string, NamedTemplate>([[input.tree.parseName, { tree: input.tree, list: input.root }]]);
+  for (const [name, list] of input.defines) entries.set(name, { tree: input.tree, list });
+  const registry = new TemplateRegistry(entries, input.funcs, input.missingKey);
+  const name = input.tree.parseName;
+  return { execute: (data: unknown, budget?: ExecBudget): string => registry.execute(name, data, budget) };
+}
+
+/**
+ * Go's template set (the templates associated with one `*template.Template`): every named
+ * template, each compiled lazily by a compiler for its own tree, and `{{template "x"}}` resolved
+ * across the whole set.
+ */
+export class TemplateRegistry {
+  private readonly compilers = new Map<Tree, Compiler>();
+  private readonly compiled = new Map<string, Exec>();
+
+  readonly entries: ReadonlyMap<string, NamedTemplate>;
+  readonly funcs: FuncMap;
+  readonly missingKey: MissingKey;
+
+  constructor(entries: ReadonlyMap<string, NamedTemplate>, funcs: FuncMap, missingKey: MissingKey) {
+    this.entries = entries;
+    this.funcs = funcs;
+    this.missingKey = missingKey;
+  }
+
+  has(name: string): boolean {
+    return this.entries.has(name);
+  }
+
+  /** The compiled template `name`; a placeholder first so recursive templates compile. */
+  lookup(name: string): Exec | undefined {
+    let run = this.compiled.get(name);
+    if (run !== undefined) return run;
+    const entry = this.entries.get(name);
+    if (entry === undefined) return undefined;
+    let body: Exec | undefined;
+    const compiler = this.compilerFor(entry.tree);
+    run = (s, dot) => (body ??= compiler.compileList(entry.list))(s, dot);
+    this.compiled.set(name, run);
+    return run;
+  }
+
+  private compilerFor(tree: Tree): Compiler {
+    let c = this.compilers.get(tree);
+    if (c === undefined) {
+      c = new Compiler(tree, this);
+      this.compilers.set(tree, c);
+    }
+    return c;
+  }
+
+  /** Go's `ExecuteTemplate(name, data)`. */
+  execute(name: string, data: unknown, budget?: ExecBudget): string {
+    const entry = this.entries.get(name);
+    const run = this.lookup(name);
+    if (entry === undefined || run === undefined) {
+      throw new TemplateError(TEMPLATE_ERROR.exec, `template: no template ${JSON.stringify(name)} associated with template`, { templateName: name });
+    }
+    const dot = data === null ? undefined : data;
+    const b = budget ?? UNLIMITED;
+    const s: State = { out: "", names: ["$"], values: [dot], name, depth: 0, budget: b, outLimit: b.remainingOutput() };
+    try {
+      withBudget(budget, () => run(s, dot));
+      b.output(s.out.length);
+    } catch (err) {
+      if (err instanceof RangeError && /call stack/i.test(err.message)) {
+        throw this.compilerFor(entry.tree).depthError(s);
+      }
+      throw err;
+    }
+    return s.out;
+  }
 }
 
 class Compiler {
-  private readonly tree: Tree;
   private readonly funcs: FuncMap;
   private readonly missingKey: MissingKey;
-  private readonly defines: ReadonlyMap<string, ListNode>;
-  private readonly compiledDefines = new Map<string, Exec>();
+  private readonly tree: Tree;
+  private readonly registry: TemplateRegistry;
 
-  constructor(input: CompileInput) {
-    this.tree = input.tree;
-    this.funcs = input.funcs;
-    this.missingKey = input.missingKey;
-    this.defines = new Map([[input.tree.parseName, input.root], ...input.defines]);
-    this.root = input.root;
+  constructor(tree: Tree, registry: TemplateRegistry) {
+    this.tree = tree;
+    this.registry = registry;
+    this.funcs = registry.funcs;
+    this.missingKey = registry.missingKey;
   }
 
-  private readonly root: ListNode;
+  compileList(list: ListNode): Exec {
+    return this.list(list);
+  }
 
-  compileRoot(): Compiled {
-    const run = this.list(this.root);
-    const name = this.tree.parseName;
-    return {
-      execute: (data: unknown, budget?: ExecBudget): string => {
-        const dot = data === null ? undefined : data;
-        const b = budget ?? UNLIMITED;
-        const s: State = { out: "", names: ["$"], values: [dot], name, depth: 0, budget: b, outLimit: b.remainingOutput() };
-        try {
-          withBudget(budget, () => run(s, dot));
-          b.output(s.out.length);
-        } catch (err) {
-          if (err instanceof RangeError && /call stack/i.test(err.message)) {
-            throw this.error(s, undefined, `exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
-          }
-          throw err;
-        }
-        return s.out;
-      },
-    };
+  depthError(s: State): TemplateError {
+    return this.error(s, undefined, `exceeded maximum template depth (${MAX_EXEC_DEPTH})`);
   }
 
   /** Go's `state.errorf`: `template: NAME:LINE:COL: executing "NAME" at <NODE>: MESSAGE`. */
-  private error(s: State, node: AnyNode | undefined, message: string): TemplateError {
+  private error(s: State, node: AnyNode | undefined, message: string, code: TemplateErrorCode = TEMPLATE_ERROR.exec): TemplateError {
     if (node === undefined) {
       return new TemplateError(TEMPLATE_ERROR.exec, `template: ${s.name}: ${message}`, { templateName: s.name });
     }
@@ -102,10 +164,10 @@ class Compiler {
     const lineStart = text.lastIndexOf("\n") + 1;
     const line = 1 + (text.match(/\n/g)?.length ?? 0);
     const col = byteLength(text.slice(lineStart));
-    let context = nodeString(node);
-    if (byteLength(context) > 20) context = `${[...context].slice(0, 20).join("")}...`;
+    // Go 1.23's ErrorContext prints the whole node (helm 3.17.2, built with it, shows `<.Values.nested.deeper>`).
+    const context = nodeString(node);
     return new TemplateError(
-      TEMPLATE_ERROR.exec,
+      code,
       `template: ${this.tree.parseName}:${line}:${col}: executing ${JSON.stringify(s.name)} at <${context}>: ${message}`,
       { templateName: s.name, line, column: col },
     );
@@ -213,15 +275,7 @@ class Compiler {
   }
 
   private define(name: string): Exec | undefined {
-    let run = this.compiledDefines.get(name);
-    if (run !== undefined) return run;
-    const list = this.defines.get(name);
-    if (list === undefined) return undefined;
-    // Placeholder first so recursive templates compile.
-    let compiled: Exec | undefined;
-    run = (s, dot) => (compiled ??= this.list(list))(s, dot);
-    this.compiledDefines.set(name, run);
-    return run;
+    return this.registry.lookup(name);
   }
 
   private range(n: Extract<StatementNode, { type: "range" }>): Exec {
@@ -424,10 +478,16 @@ class Compiler {
     return (s, dot, final) => {
       let r = receiver(s, dot);
       for (let i = 0; i < init.length; i++) r = this.field(s, node, init[i], r, false, i > 0);
-      if (r instanceof GoTime) {
+      if (r instanceof GoTime || r instanceof GoStruct) {
         const argv = methodArgs.map((a) => a(s, dot));
         if (final !== MISSING) argv.push(final);
-        return this.timeMethod(s, node, r, last, argv);
+        return r instanceof GoTime ? this.timeMethod(s, node, r, last, argv) : this.structMember(s, node, r, last, argv, true);
+      }
+      const method = goMethod(r, last);
+      if (method !== undefined) {
+        const argv = methodArgs.map((a) => a(s, dot));
+        if (final !== MISSING) argv.push(final);
+        return this.callMethod(s, node, last, method, argv);
       }
       return this.field(s, node, last, r, hasArgs || final !== MISSING, init.length > 0);
     };
@@ -438,8 +498,11 @@ class Compiler {
    * sees the static type `interface {}` and names that in its errors.
    */
   private field(s: State, node: ArgNode, name: string, receiver: unknown, hasArgs: boolean, nested: boolean): unknown {
+    const method = goMethod(receiver, name);
+    if (method !== undefined) return this.callMethod(s, node, name, method, []);
     if (typeof receiver === "object" && receiver !== null && !Array.isArray(receiver)) {
       if (receiver instanceof GoTime) return this.timeMethod(s, node, receiver, name, []);
+      if (receiver instanceof GoStruct) return this.structMember(s, node, receiver, name, [], false);
       if (isMap(receiver) || receiver instanceof Map) {
         if (hasArgs) throw this.error(s, node, `${name} is not a method but has arguments`);
         const v = mapGet(receiver, name);
@@ -460,6 +523,32 @@ class Compiler {
     }
     if (receiver === null) throw this.error(s, node, `nil pointer evaluating interface {}.${name}`);
     throw this.error(s, node, `can't evaluate field ${name} in type ${nested ? "interface {}" : typeName(receiver)}`);
+  }
+
+  private callMethod(s: State, node: ArgNode, name: string, method: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+    s.budget.step();
+    try {
+      return method(...args);
+    } catch (err) {
+      if (err instanceof TemplateError) throw err;
+      throw this.error(s, node, `error calling ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
+  }
+
+  /** Go's evalField on a struct: a field (no arguments allowed) or a method call. */
+  private structMember(s: State, node: ArgNode, r: GoStruct, name: string, args: unknown[], last: boolean): unknown {
+    const m = r.member(name);
+    if (m === undefined) throw this.error(s, node, `can't evaluate field ${name} in type ${r.goType}`);
+    if (m.kind === "field") {
+      if (args.length > 0) throw this.error(s, node, `${name} has arguments but cannot be invoked as function`);
+      return m.value;
+    }
+    if (!last && args.length > 0) throw this.error(s, node, `${name} is not a method but has arguments`);
+    try {
+      return m.call(args);
+    } catch (err) {
+      throw this.error(s, node, `error calling ${name}: ${err instanceof Error ? err.message : String(err)}`);
+    }
   }
 
   private timeMethod(s: State, node: ArgNode, t: GoTime, name: string, args: unknown[]): unknown {
@@ -507,7 +596,8 @@ class Compiler {
         return result;
       } catch (err) {
         if (err instanceof TemplateError) throw err;
-        throw this.error(s, node, `error calling ${name}: ${err instanceof Error ? err.message : String(err)}`);
+        const code = err instanceof FuncError ? err.code : undefined;
+        throw this.error(s, node, `error calling ${name}: ${err instanceof Error ? err.message : String(err)}`, code);
       }
     };
   }
@@ -594,6 +684,7 @@ class Compiler {
         }
         return fail(`expected bool; found ${nodeString(n)}`);
       case "map":
+      case "time":
         return fail(`can't handle ${nodeString(n)} for arg of type ${PARAM_TYPE_NAME[type]}`);
     }
   }
@@ -603,6 +694,7 @@ class Compiler {
     if (type === undefined || type === "value") return v;
     if (v === undefined) {
       if (type === "any" || type === "map") return null;
+      if (type === "time") throw this.error(s, node, `invalid value; expected time.Time`);
       throw this.error(s, node, `invalid value; expected ${PARAM_TYPE_NAME[type]}`);
     }
     let ok: boolean;
@@ -623,6 +715,9 @@ class Compiler {
         break;
       case "map":
         ok = v === null || isMap(v) || v instanceof Map;
+        break;
+      case "time":
+        ok = v instanceof GoTime;
         break;
     }
     if (ok) return v;

@@ -11,17 +11,27 @@ import { MATH_FUNCS } from "./sprig/math.js";
 import { PATH_FUNCS } from "./sprig/paths.js";
 import { REGEX_FUNCS } from "./sprig/regex.js";
 import { STRING_FUNCS } from "./sprig/strings.js";
-
-export type FunctionSet = "argocd" | "sealed-secrets" | "none";
+import { cryptoFuncs } from "./sprig/crypto.js";
+import { randomFuncs } from "./sprig/random.js";
+import { SEMVER_FUNCS } from "./sprig/semver.js";
+import { URL_FUNCS } from "./sprig/urls.js";
+import { systemRandom, type RandomSource } from "./random-source.js";
+import { FuncError, TEMPLATE_ERROR } from "./template-errors.js";
 
 /**
- * Sprig's `GenericFuncMap` as far as we implement it. Both Argo CD and Sealed Secrets remove
- * `env`, `expandenv` and `getHostByName`; we also leave out the functions whose output is random
- * (`rand*`, `uuidv4`, `shuffle`, key and certificate generators), since a GitOps render must give
- * the same objects every time, and `semver*`, `url*`, `toDate`. A template using one fails to parse
- * with `function "NAME" not defined`.
+ * - `sprig`: Sprig v3.3's whole `GenericFuncMap` except `env` and `expandenv` (no render reads the
+ *   process environment); `getHostByName` is there but refuses (no network during a render).
+ * - `helm`: what Helm 3 keeps of it (Helm deletes `env` and `expandenv`); the helm engine adds its
+ *   own functions (`toYaml`, `include`, `tpl`, ...) on top through `funcs`.
+ * - `argocd`: Argo CD's ApplicationSet map: Sprig without `env`, `expandenv`, `getHostByName`,
+ *   plus `normalize`, `slugify`, `toYaml`, `fromYaml`, `fromYamlArray`.
+ * - `sealed-secrets`: the SealedSecret template map: Sprig without `env`, `expandenv`, `getHostByName`.
+ * - `none`: Go's builtins only.
  */
-function sprig(clock: Clock): Array<readonly [string, GoFunction]> {
+export type FunctionSet = "argocd" | "helm" | "sprig" | "sealed-secrets" | "none";
+
+/** Sprig's `GenericFuncMap` without `env`, `expandenv` and `getHostByName` (added per set). */
+function sprig(clock: Clock, random: RandomSource): Array<readonly [string, GoFunction]> {
   return [
     ["hello", goFunc([], () => "Hello!")],
     ...STRING_FUNCS,
@@ -33,8 +43,20 @@ function sprig(clock: Clock): Array<readonly [string, GoFunction]> {
     ...REGEX_FUNCS,
     ...PATH_FUNCS,
     ...dateFuncs(clock),
+    ...SEMVER_FUNCS,
+    ...URL_FUNCS,
+    ...randomFuncs(random),
+    ...cryptoFuncs(clock, random),
   ];
 }
+
+/** Helm and plain Sprig keep `getHostByName`; a render has no network, so it refuses with its own code. */
+const GET_HOST_BY_NAME: readonly [string, GoFunction] = [
+  "getHostByName",
+  goFunc(["string"], () => {
+    throw new FuncError("network lookups are refused during a render (getHostByName)", TEMPLATE_ERROR.refused);
+  }),
+];
 
 /** Argo CD's `SanitizeName`: lower case, `[^-a-z0-9.]` to `-`, at most 253 characters, trimmed of `-` and `.`. */
 export function sanitizeName(name: string): string {
@@ -76,22 +98,28 @@ const ARGOCD_EXTRAS: ReadonlyArray<readonly [string, GoFunction]> = [
   ["fromYamlArray", goFunc(["string"], fromYamlArray)],
 ];
 
-const cache = new WeakMap<Clock, Map<FunctionSet, FuncMap>>();
+const cache = new WeakMap<Clock, WeakMap<RandomSource, Map<FunctionSet, FuncMap>>>();
 
-/** The builtins plus the chosen set, built once per clock. */
-export function functionSet(set: FunctionSet, clock: Clock): FuncMap {
+/** The builtins plus the chosen set, built once per clock and random source. */
+export function functionSet(set: FunctionSet, clock: Clock, random: RandomSource = systemRandom): FuncMap {
   let byClock = cache.get(clock);
   if (byClock === undefined) {
-    byClock = new Map();
+    byClock = new WeakMap();
     cache.set(clock, byClock);
   }
-  let map = byClock.get(set);
+  let bySet = byClock.get(random);
+  if (bySet === undefined) {
+    bySet = new Map();
+    byClock.set(random, bySet);
+  }
+  let map = bySet.get(set);
   if (map === undefined) {
     const entries: Array<readonly [string, GoFunction]> = [...GO_BUILTINS];
-    if (set !== "none") entries.push(...sprig(clock));
+    if (set !== "none") entries.push(...sprig(clock, random));
+    if (set === "helm" || set === "sprig") entries.push(GET_HOST_BY_NAME);
     if (set === "argocd") entries.push(...ARGOCD_EXTRAS);
     map = new Map(entries);
-    byClock.set(set, map);
+    bySet.set(set, map);
   }
   return map;
 }

@@ -1,3 +1,4 @@
+import type { GoStruct } from "./go-struct.js";
 import type { GoTime } from "./go-time.js";
 import { formatFloat, formatValue, goQuote, kindOf, mapGet, sortedKeys, typeName } from "./go-values.js";
 
@@ -156,6 +157,9 @@ function formatArg(v: unknown, verb: string, spec: Spec): string {
       return "[" + Array.from(v as Uint8Array, (b) => formatInt(BigInt(b), verb, spec)).join(" ") + "]";
     case "time":
       if (verb === "v" || verb === "s" || verb === "q") return formatString((v as GoTime).toGoString(), verb, spec);
+      return bad(verb, v);
+    case "struct":
+      if (verb === "v" || verb === "s") return formatString((v as GoStruct).formatGo(), verb, spec);
       return bad(verb, v);
     case "slice":
       return "[" + (v as unknown[]).map((e) => formatArg(e, verb, spec)).join(" ") + "]";

@@ -5,9 +5,10 @@
  *
  * - `value`: Go's `reflect.Value` parameter (builtins): anything, including "no value" (`undefined`);
  * - `any`: `interface{}`: anything, "no value" arrives as `null`;
- * - `string`, `int` (bigint), `float` (number), `bool`, `map` (a plain object or Map): that Go type exactly.
+ * - `string`, `int` (bigint), `float` (number), `bool`, `map` (a plain object or Map), `time`
+ *   (GoTime): that Go type exactly.
  */
-export type ParamType = "value" | "any" | "string" | "int" | "float" | "bool" | "map";
+export type ParamType = "value" | "any" | "string" | "int" | "float" | "bool" | "map" | "time";
 
 export interface GoFunction {
   readonly params: readonly ParamType[];
@@ -34,4 +35,5 @@ export const PARAM_TYPE_NAME: Readonly<Record<ParamType, string>> = {
   float: "float64",
   bool: "bool",
   map: "map[string]interface {}",
+  time: "time.Time",
 };

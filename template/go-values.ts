@@ -1,3 +1,5 @@
+import { goMethod } from "./go-methods.js";
+import { GoStruct } from "./go-struct.js";
 import { GoTime } from "./go-time.js";
 
 /**
@@ -22,6 +24,7 @@ export type GoKind =
   | "map"
   | "bytes"
   | "time"
+  | "struct"
   | "func"
   | "other";
 
@@ -45,6 +48,7 @@ export function kindOf(v: unknown): GoKind {
       if (v === null) return "nil";
       if (Array.isArray(v)) return "slice";
       if (v instanceof GoTime) return "time";
+      if (v instanceof GoStruct) return "struct";
       if (v instanceof Uint8Array) return "bytes";
       if (v instanceof Map) return "map";
       return "map";
@@ -54,7 +58,7 @@ export function kindOf(v: unknown): GoKind {
 }
 
 export function isMap(v: unknown): v is GoMap {
-  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof GoTime) && !(v instanceof Uint8Array) && !(v instanceof Map);
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof GoTime) && !(v instanceof GoStruct) && !(v instanceof Uint8Array) && !(v instanceof Map);
 }
 
 /** Reads a key of a map-like value (plain object or `Map`); `undefined` when absent. */
@@ -106,6 +110,8 @@ export function typeName(v: unknown): string {
       return "[]uint8";
     case "time":
       return "time.Time";
+    case "struct":
+      return (v as GoStruct).goType;
     case "func":
       return "func(...interface {}) interface {}";
     default:
@@ -132,7 +138,7 @@ export function isTrue(v: unknown): boolean {
       if (v === null) return false;
       if (Array.isArray(v)) return v.length > 0;
       if (v instanceof Uint8Array) return v.length > 0;
-      if (v instanceof GoTime) return true;
+      if (v instanceof GoTime || v instanceof GoStruct) return true;
       if (v instanceof Map) return v.size > 0;
       for (const _ in v) return true;
       return false;
@@ -292,12 +298,16 @@ export function formatValue(v: unknown): string {
       return "<nil>";
     case "function":
       return "0x1";
-    case "object":
+    case "object": {
       if (v === null) return "<nil>";
+      const stringer = goMethod(v, "String");
+      if (stringer !== undefined) return String(stringer());
       if (Array.isArray(v)) return "[" + v.map(formatValue).join(" ") + "]";
       if (v instanceof GoTime) return v.toGoString();
+      if (v instanceof GoStruct) return v.formatGo();
       if (v instanceof Uint8Array) return "[" + Array.from(v).join(" ") + "]";
       return "map[" + sortedKeys(v).map((k) => `${k}:${formatValue(mapGet(v, k))}`).join(" ") + "]";
+    }
     default:
       return String(v);
   }

@@ -14,6 +14,8 @@ export const TEMPLATE_ERROR = {
   option: "TEMPLATE_OPTION",
   /** Execution ran out of its budget of steps, output size or time (a runaway or hostile template). */
   budget: "TEMPLATE_BUDGET_EXCEEDED",
+  /** A function a render must not run: `getHostByName` (no network during a render). */
+  refused: "TEMPLATE_FUNCTION_REFUSED",
 } as const;
 
 export type TemplateErrorCode = (typeof TEMPLATE_ERROR)[keyof typeof TEMPLATE_ERROR];
@@ -52,8 +54,12 @@ export function isTemplateError(err: unknown): err is TemplateError {
  * `error calling NAME: MESSAGE` at the calling node, exactly like Go.
  */
 export class FuncError extends Error {
-  constructor(message: string) {
+  /** The code of the TemplateError the evaluator raises; TEMPLATE_EXEC when absent. */
+  readonly code: TemplateErrorCode | undefined;
+
+  constructor(message: string, code?: TemplateErrorCode) {
     super(message);
     this.name = "FuncError";
+    this.code = code;
   }
 }

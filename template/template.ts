@@ -4,6 +4,7 @@ import { compile, type Compiled, type MissingKey } from "./exec.js";
 import { functionSet, userFunction, type FunctionSet } from "./function-sets.js";
 import type { FuncMap } from "./go-function.js";
 import { parse } from "./parser.js";
+import { systemRandom, type RandomSource } from "./random-source.js";
 
 export interface TemplateOptions {
   /** The template's name in error messages (Go's `template.New(name)`); Argo CD uses "". */
@@ -14,8 +15,10 @@ export interface TemplateOptions {
   readonly funcs?: Readonly<Record<string, (...args: unknown[]) => unknown>>;
   /** Which Sprig set to expose: Argo CD's (default) or Sealed Secrets', or only Go's builtins. */
   readonly functionSet?: FunctionSet;
-  /** Time source for `now`, `date`, `ago`. */
+  /** Time source for `now`, `date`, `ago`, certificate validity. */
   readonly clock?: Clock;
+  /** Randomness and fresh keys for `rand*`, `uuidv4`, `encryptAES`, `genCA`, ...; crypto/rand by default. */
+  readonly random?: RandomSource;
 }
 
 /** A parsed template. Parse once, execute many times; execution is pure apart from `now`. */
@@ -45,7 +48,7 @@ export function renderTemplate(source: string, data: unknown, options: TemplateO
 }
 
 function resolveFunctions(options: TemplateOptions): FuncMap {
-  const base = functionSet(options.functionSet ?? "argocd", options.clock ?? systemClock);
+  const base = functionSet(options.functionSet ?? "argocd", options.clock ?? systemClock, options.random ?? systemRandom);
   if (options.funcs === undefined) return base;
   const merged = new Map(base);
   for (const [name, fn] of Object.entries(options.funcs)) merged.set(name, userFunction(fn));

@@ -1,13 +1,16 @@
 import type { Clock, RandomSource } from "../../core/index.js";
 import { specsOf, unwrapDataKey, wrapDataKey, type KeySpec } from "./data-key.js";
 import { decryptStore } from "./decrypt.js";
-import { encryptSopsText, ringOf } from "./encrypt.js";
+import { encryptValue } from "./aes-value.js";
+import { EncryptionDecider } from "./crypt-rules.js";
+import { encryptSopsText, ringOf, SOPS_FORMAT_VERSION } from "./encrypt.js";
 import type { ResolvedKeyRing, SopsKeyRing } from "./key-ring.js";
 import { loadStore } from "./load-store.js";
 import { rfc3339Now } from "./rfc3339.js";
-import { SopsError, isSopsError } from "./sops-errors.js";
+import { SOPS_ERROR, SopsError, isSopsError } from "./sops-errors.js";
 import { metadataFromPlain, metadataToPlain } from "./sops-metadata.js";
 import type { SopsFormat } from "./sops-store.js";
+import { TreeCipher } from "./tree-cipher.js";
 
 // Operations that need the data key of an existing file (so a private key): rotate, updatekeys.
 // They live under a decrypt-* name so the hub's import rule keeps them out of reach.
@@ -81,6 +84,44 @@ export async function updateSopsKeys(
     store.removeMetadata();
     store.setMetadata(metadataToPlain({ ...metadata, keyGroups: wrapped.groups, shamirThreshold: wrapped.threshold }));
     return { text: store.emit(), changed: true };
+  } catch (err) {
+    return withFile(err, opts.file);
+  }
+}
+
+/**
+ * sops edit / set / unset: decrypt, hand the plaintext to `change`, and encrypt what it returns
+ * with the same data key, key groups and rules, a new MAC and lastmodified. When `change` returns
+ * the plaintext unchanged, nothing is re-encrypted (`changed: false`, the input text back).
+ */
+export async function editSopsText(
+  text: string,
+  change: (plaintext: string) => string | Promise<string>,
+  opts: SopsReencryptOptions,
+): Promise<{ text: string; changed: boolean }> {
+  try {
+    const ring = await ringOf(opts.keys);
+    const store = loadStore(text, opts.format, { encrypted: true });
+    const { metadata, dataKey } = await decryptStore(store, { keys: ring, ignoreMac: opts.ignoreMac, file: opts.file });
+    const plaintext = store.emit();
+    const edited = await change(plaintext);
+    if (edited === plaintext) return { text, changed: false };
+    const next = loadStore(edited, opts.format, { encrypted: false });
+    if (opts.format !== "binary" && next.metadata() !== undefined) {
+      throw new SopsError(SOPS_ERROR.invalidRequest, "the edited file has a sops section of its own; remove it");
+    }
+    const now = rfc3339Now(opts.clock.now());
+    const cipher = new TreeCipher({
+      mode: "encrypt",
+      dataKey,
+      decider: new EncryptionDecider(metadata),
+      macOnlyEncrypted: metadata.macOnlyEncrypted === true,
+      random: opts.random,
+    });
+    next.walk(cipher);
+    const mac = encryptValue(cipher.macHex(), dataKey, now, opts.random);
+    next.setMetadata(metadataToPlain({ ...metadata, lastModified: now, mac, version: SOPS_FORMAT_VERSION }));
+    return { text: next.emit(), changed: true };
   } catch (err) {
     return withFile(err, opts.file);
   }

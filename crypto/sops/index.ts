@@ -15,5 +15,6 @@ export {
 } from "./key-ring.js";
 export { awsKmsClientFactory, type AwsKmsClientOptions } from "./aws-kms-client.js";
 export { emitPlainAs, parseExtractPath, extractValue } from "./plain-output.js";
+export { setPlainValue, unsetPlainValue, plainValueAt } from "./plain-edit.js";
 export { type SopsMetadata, type MasterKey, type KeyGroup } from "./sops-metadata.js";
 export { parseSopsConfig, creationRuleFor, type SopsCreationRule } from "./sops-config.js";

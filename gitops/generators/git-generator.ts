@@ -1,4 +1,5 @@
 import { parse as parseYaml } from "yaml";
+import { KUBE_TO_JS_OPTIONS, KUBE_YAML_OPTIONS } from "../kube-yaml.js";
 import { GITOPS_ERROR, GitOpsError } from "../gitops-errors.js";
 import { compileGlob } from "../path-glob.js";
 import { baseOf, dirOf } from "../repo-path.js";
@@ -112,7 +113,7 @@ function fileParams(object: Params, file: string, prefix: string, goTemplate: bo
 function parseParamFile(text: string, file: string): Params[] {
   let parsed: unknown;
   try {
-    parsed = parseYaml(text, { maxAliasCount: 100 });
+    parsed = parseYaml(text, { ...KUBE_YAML_OPTIONS, ...KUBE_TO_JS_OPTIONS });
   } catch (err) {
     const pos = (err as { linePos?: { line: number; col: number }[] }).linePos?.[0];
     const at = pos === undefined ? "" : ` at line ${pos.line}, column ${pos.col}`;

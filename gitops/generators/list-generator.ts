@@ -1,4 +1,5 @@
 import { parse as parseYaml } from "yaml";
+import { KUBE_TO_JS_OPTIONS, KUBE_YAML_OPTIONS } from "../kube-yaml.js";
 import { GITOPS_ERROR, GitOpsError } from "../gitops-errors.js";
 import type { GeneratorContext } from "./generator-context.js";
 import { cloneJson, isPlainObject, type Params } from "./param-utils.js";
@@ -49,7 +50,7 @@ export function listGenerator(spec: Record<string, unknown>, ctx: GeneratorConte
   if (typeof elementsYaml === "string" && elementsYaml !== "") {
     let parsed: unknown;
     try {
-      parsed = parseYaml(elementsYaml, { maxAliasCount: 100 });
+      parsed = parseYaml(elementsYaml, { ...KUBE_YAML_OPTIONS, ...KUBE_TO_JS_OPTIONS });
     } catch (err) {
       throw new GitOpsError(GITOPS_ERROR.parse, `elementsYaml does not parse: ${(err as Error).message}`, { ...where, field: `${field}.elementsYaml` });
     }

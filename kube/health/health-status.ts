@@ -12,6 +12,18 @@ export type HealthStatusCode = (typeof HEALTH)[keyof typeof HEALTH];
 export interface HealthStatus {
   readonly status: HealthStatusCode;
   readonly message?: string | undefined;
+  /** The rule that rated the object, when it came from resourceHealth (see HealthResult). */
+  readonly rule?: string | undefined;
+}
+
+/**
+ * A rated object: its status plus the rule that rated it, so an operator can tell a built-in
+ * verdict from a script's or a generic guess. Rule names: `builtin:<Kind>`, `kstatus`,
+ * `annotation:jsonpath`, `override:<group>/<Kind>`, `lua:<group>/<Kind>` (custom hook), and the
+ * generic `deletion` and `missing`.
+ */
+export interface HealthResult extends HealthStatus {
+  readonly rule: string;
 }
 
 /** gitops-engine `healthOrder`: later is worse. */
@@ -30,8 +42,14 @@ export function worstOf(statuses: Iterable<HealthStatus | undefined>): HealthSta
   return worst;
 }
 
-export const healthy = (message?: string): HealthStatus => ({ status: HEALTH.healthy, ...(message === undefined ? {} : { message }) });
-export const progressing = (message?: string): HealthStatus => ({ status: HEALTH.progressing, ...(message === undefined ? {} : { message }) });
-export const degraded = (message?: string): HealthStatus => ({ status: HEALTH.degraded, ...(message === undefined ? {} : { message }) });
-export const suspended = (message?: string): HealthStatus => ({ status: HEALTH.suspended, ...(message === undefined ? {} : { message }) });
-export const unknown = (message?: string): HealthStatus => ({ status: HEALTH.unknown, ...(message === undefined ? {} : { message }) });
+/** Go's `HealthStatus{Message: ""}` and an absent message print the same: keep both absent. */
+function make(status: HealthStatusCode, message: string | undefined): HealthStatus {
+  return message === undefined || message === "" ? { status } : { status, message };
+}
+
+export const healthy = (message?: string): HealthStatus => make(HEALTH.healthy, message);
+export const progressing = (message?: string): HealthStatus => make(HEALTH.progressing, message);
+export const degraded = (message?: string): HealthStatus => make(HEALTH.degraded, message);
+export const suspended = (message?: string): HealthStatus => make(HEALTH.suspended, message);
+export const unknown = (message?: string): HealthStatus => make(HEALTH.unknown, message);
+export const missing = (message?: string): HealthStatus => make(HEALTH.missing, message);

@@ -18,6 +18,7 @@ describe("Deployment health (gitops-engine rules)", () => {
     expect(resourceHealth(dep({ replicas: 3 }, { observedGeneration: 2, replicas: 3, updatedReplicas: 1, availableReplicas: 1 }))).toEqual({
       status: "Progressing",
       message: "Waiting for rollout to finish: 1 out of 3 new replicas have been updated...",
+      rule: "builtin:Deployment",
     });
     expect(status(dep({ replicas: 2 }, { observedGeneration: 2, replicas: 3, updatedReplicas: 2, availableReplicas: 2 }))).toBe("Progressing");
     expect(status(dep({ replicas: 2 }, { observedGeneration: 2, replicas: 2, updatedReplicas: 2, availableReplicas: 1 }))).toBe("Progressing");
@@ -57,7 +58,7 @@ describe("other built-in kinds", () => {
     const job = (conds: unknown[]): KubeObject => o("batch/v1", "Job", { status: { conditions: conds } });
     expect(status(job([]))).toBe("Progressing");
     expect(status(job([{ type: "Complete", status: "True" }]))).toBe("Healthy");
-    expect(resourceHealth(job([{ type: "Failed", status: "True", message: "BackoffLimitExceeded" }]))).toEqual({ status: "Degraded", message: "BackoffLimitExceeded" });
+    expect(resourceHealth(job([{ type: "Failed", status: "True", message: "BackoffLimitExceeded", rule: "builtin:Job" }]))).toEqual({ status: "Degraded", message: "BackoffLimitExceeded", rule: "builtin:Job" });
     expect(status(job([{ type: "Suspended", status: "True" }]))).toBe("Suspended");
   });
   it("PVC, Service, Ingress", () => {
@@ -80,13 +81,14 @@ describe("other built-in kinds", () => {
     expect(resourceHealth(pod({ phase: "Running", containerStatuses: [{ state: { waiting: { reason: "CrashLoopBackOff", message: "back-off restarting" } } }] }))).toEqual({
       status: "Degraded",
       message: "back-off restarting",
+      rule: "builtin:Pod",
     });
   });
   it("SealedSecret follows the controller's Synced condition", () => {
     const ss = (conds?: unknown[]): KubeObject => o("bitnami.com/v1alpha1", "SealedSecret", conds === undefined ? {} : { status: { conditions: conds } });
     expect(status(ss())).toBe("Progressing");
     expect(status(ss([{ type: "Synced", status: "True" }]))).toBe("Healthy");
-    expect(resourceHealth(ss([{ type: "Synced", status: "False", message: "no key could decrypt secret" }]))).toEqual({ status: "Degraded", message: "no key could decrypt secret" });
+    expect(resourceHealth(ss([{ type: "Synced", status: "False", message: "no key could decrypt secret", rule: "builtin:SealedSecret" }]))).toEqual({ status: "Degraded", message: "no key could decrypt secret", rule: "builtin:SealedSecret" });
   });
   it("kinds without a check have no health; missing objects are Missing; deleting ones Progressing", () => {
     expect(resourceHealth(o("v1", "ConfigMap", {}))).toBeUndefined();
@@ -105,8 +107,8 @@ describe("flotilla.dev/health JSONPath rules", () => {
     o("example.com/v1", "Widget", conds === undefined ? {} : { status: { conditions: conds } }, { annotations });
 
   it("picks the first status whose expression holds", () => {
-    expect(resourceHealth(cr([{ type: "Ready", status: "True", message: "all good" }]))).toEqual({ status: "Healthy", message: "all good" });
-    expect(resourceHealth(cr([{ type: "Ready", status: "False", message: "broken" }]))).toEqual({ status: "Degraded", message: "broken" });
+    expect(resourceHealth(cr([{ type: "Ready", status: "True", message: "all good", rule: "annotation:jsonpath" }]))).toEqual({ status: "Healthy", message: "all good", rule: "annotation:jsonpath" });
+    expect(resourceHealth(cr([{ type: "Ready", status: "False", message: "broken", rule: "annotation:jsonpath" }]))).toEqual({ status: "Degraded", message: "broken", rule: "annotation:jsonpath" });
     expect(status(cr(undefined))).toBe("Progressing");
   });
 

@@ -1,8 +1,13 @@
 import type { KubeObject } from "../kube-object.js";
+import type { BuiltinCheck } from "./builtin-check.js";
 import { conditions } from "./fields.js";
 import { degraded, healthy, progressing, suspended, type HealthStatus } from "./health-status.js";
+import { condition, list, object, struct } from "./typed-shape.js";
 
-/** gitops-engine `pkg/health/health_job.go`. */
+/**
+ * gitops-engine `pkg/health/health_job.go`. A suspended Job carries its Suspended condition's
+ * message, as Argo CD's current gitops-engine does (the standalone repository left it empty).
+ */
 export function jobHealth(obj: KubeObject): HealthStatus {
   let failed = false;
   let complete = false;
@@ -31,6 +36,13 @@ export function jobHealth(obj: KubeObject): HealthStatus {
   }
   if (!complete) return progressing(message);
   if (failed) return degraded(failMsg);
-  if (isSuspended) return suspended(failMsg);
+  if (isSuspended) return suspended(message);
   return healthy(message);
 }
+
+export const jobCheck: BuiltinCheck = {
+  name: "Job",
+  versions: ["batch/v1"],
+  shape: object(struct({}), struct({ conditions: list(condition) })),
+  rate: jobHealth,
+};

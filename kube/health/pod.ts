@@ -1,29 +1,56 @@
 import { isRecord, type KubeObject } from "../kube-object.js";
-import { at, condition, str } from "./fields.js";
+import type { BuiltinCheck } from "./builtin-check.js";
+import { annotation, at, condition, list, num, str } from "./fields.js";
 import { degraded, healthy, progressing, unknown, type HealthStatus } from "./health-status.js";
+import { condition as conditionShape, int, list as listOf, object, string, struct } from "./typed-shape.js";
 
-function waitingError(obj: KubeObject): string | undefined {
-  for (const list of ["initContainerStatuses", "containerStatuses"]) {
-    const statuses = at(obj, ["status", list]);
-    if (!Array.isArray(statuses)) continue;
-    for (const s of statuses) {
-      const waiting = isRecord(s) ? at(s, ["state", "waiting"]) : undefined;
-      if (!isRecord(waiting) || typeof waiting.reason !== "string") continue;
-      const reason = waiting.reason;
-      if (reason.startsWith("Err") || reason.endsWith("Error") || reason.endsWith("BackOff")) {
-        return typeof waiting.message === "string" ? waiting.message : reason;
-      }
-    }
+/** Argo CD annotation: rate a Never/OnFailure pod like a long-running one (not honoured on hooks). */
+export const IGNORE_RESTART_POLICY_ANNOTATION = "argocd.argoproj.io/ignore-restart-policy";
+const HOOK_ANNOTATION = "argocd.argoproj.io/hook";
+const HOOK_TYPES = new Set(["PreSync", "Sync", "PostSync", "SyncFail", "Skip"]);
+
+/** gitops-engine `hook.IsHook`: an Argo hook annotation that is not `Skip` alone, or a Helm hook (not `crd-install`). */
+function isHook(obj: KubeObject): boolean {
+  const argo = annotation(obj, HOOK_ANNOTATION);
+  const helm = annotation(obj, "helm.sh/hook");
+  if (argo !== undefined) {
+    let types = [...new Set(argo.split(",").map((t) => t.trim()))].filter((t) => HOOK_TYPES.has(t));
+    // Helm's types count only when the Argo annotation names none we know.
+    if (types.length === 0 && helm !== undefined) types = [...new Set(helm.split(",").map((t) => t.trim()))].filter((t) => t !== "");
+    return !(types.includes("Skip") && types.length === 1);
   }
-  return undefined;
+  return helm !== undefined && helm !== "crd-install";
 }
 
-/** gitops-engine `pkg/health/health_pod.go` (the parts that do not need the pod's events). */
+/** gitops-engine's `getFailMessage`: what a terminated container says about the failure. */
+function failMessage(ctr: unknown): string {
+  const terminated = at(ctr, ["state", "terminated"]);
+  if (!isRecord(terminated)) return "";
+  const message = str(terminated, "message") ?? "";
+  if (message !== "") return message;
+  if (str(terminated, "reason") === "OOMKilled") return "OOMKilled";
+  const exitCode = num(terminated, "exitCode") ?? 0;
+  if (exitCode !== 0) return `container ${JSON.stringify(str(ctr, "name") ?? "")} failed with exit code ${String(exitCode)}`;
+  return "";
+}
+
+const WAITING_ERROR = (reason: string): boolean => reason.startsWith("Err") || reason.endsWith("Error") || reason.endsWith("BackOff");
+
+/**
+ * gitops-engine `pkg/health/health_pod.go`. Waiting errors count only for pods that restart for
+ * ever (Degrading a Never/OnFailure hook pod on ImagePullBackOff would fail the sync too early).
+ */
 export function podHealth(obj: KubeObject): HealthStatus {
-  const restartPolicy = str(obj, "spec", "restartPolicy") ?? "Always";
-  if (restartPolicy === "Always") {
-    const err = waitingError(obj);
-    if (err !== undefined) return degraded(err);
+  const policy = str(obj, "spec", "restartPolicy") ?? "";
+  const longRunning = policy === "Always" || (annotation(obj, IGNORE_RESTART_POLICY_ANNOTATION) === "true" && !isHook(obj));
+  const containers = list(obj, "status", "containerStatuses");
+  if (longRunning) {
+    const messages: string[] = [];
+    for (const c of containers) {
+      const reason = str(c, "state", "waiting", "reason");
+      if (reason !== undefined && WAITING_ERROR(reason)) messages.push(str(c, "state", "waiting", "message") ?? "");
+    }
+    if (messages.length > 0) return degraded(messages.join(", "));
   }
   const message = str(obj, "status", "message");
   switch (str(obj, "status", "phase")) {
@@ -31,12 +58,42 @@ export function podHealth(obj: KubeObject): HealthStatus {
       return progressing(message);
     case "Succeeded":
       return healthy(message);
-    case "Failed":
-      return degraded(message ?? "pod failed");
+    case "Failed": {
+      if (message !== undefined && message !== "") return degraded(message);
+      for (const c of [...list(obj, "status", "initContainerStatuses"), ...containers]) {
+        const msg = failMessage(c);
+        if (msg !== "") return degraded(msg);
+      }
+      return degraded();
+    }
     case "Running":
-      if (restartPolicy === "Always") return condition(obj, "Ready")?.status === "True" ? healthy(message) : progressing(message);
-      return progressing(message);
+      if (longRunning) {
+        if (condition(obj, "Ready")?.status === "True") return healthy(message);
+        // Not ready after a container already died once: crash-looping between restarts.
+        if (containers.some((c) => isRecord(at(c, ["lastState", "terminated"])))) return degraded(message);
+        return progressing(message);
+      }
+      // Finite pods (usually hooks) are Progressing until they end.
+      if (policy === "OnFailure" || policy === "Never") return progressing(message);
+      return unknown(message);
     default:
       return unknown(message);
   }
 }
+
+const terminated = struct({ exitCode: int, reason: string, message: string });
+const containerStatus = struct({
+  name: string,
+  state: struct({ waiting: struct({ reason: string, message: string }), terminated }),
+  lastState: struct({ terminated }),
+});
+
+export const podCheck: BuiltinCheck = {
+  name: "Pod",
+  versions: ["v1"],
+  shape: object(
+    struct({ restartPolicy: string }),
+    struct({ phase: string, message: string, conditions: listOf(conditionShape), containerStatuses: listOf(containerStatus), initContainerStatuses: listOf(containerStatus) }),
+  ),
+  rate: podHealth,
+};

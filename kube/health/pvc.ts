@@ -1,6 +1,8 @@
 import type { KubeObject } from "../kube-object.js";
+import type { BuiltinCheck } from "./builtin-check.js";
 import { str } from "./fields.js";
 import { degraded, healthy, progressing, unknown, type HealthStatus } from "./health-status.js";
+import { object, string, struct } from "./typed-shape.js";
 
 /** gitops-engine `pkg/health/health_pvc.go`. */
 export function pvcHealth(obj: KubeObject): HealthStatus {
@@ -15,3 +17,10 @@ export function pvcHealth(obj: KubeObject): HealthStatus {
       return unknown();
   }
 }
+
+export const pvcCheck: BuiltinCheck = {
+  name: "PersistentVolumeClaim",
+  versions: ["v1"],
+  shape: object(struct({}), struct({ phase: string })),
+  rate: pvcHealth,
+};

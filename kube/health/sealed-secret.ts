@@ -1,4 +1,5 @@
 import type { KubeObject } from "../kube-object.js";
+import type { BuiltinCheck } from "./builtin-check.js";
 import { condition, generation, num } from "./fields.js";
 import { degraded, healthy, progressing, type HealthStatus } from "./health-status.js";
 
@@ -14,3 +15,5 @@ export function sealedSecretHealth(obj: KubeObject): HealthStatus {
   if (synced.status === "True") return healthy(synced.message);
   return degraded(synced.message ?? "Failed to unseal");
 }
+
+export const sealedSecretCheck: BuiltinCheck = { name: "SealedSecret", rate: sealedSecretHealth };

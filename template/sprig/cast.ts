@@ -1,4 +1,5 @@
 import { formatValue, isMap, typeName } from "../go-values.js";
+import { GoStruct } from "../go-struct.js";
 import { GoTime } from "../go-time.js";
 
 /** Sprig's `strval`: strings as they are, everything else as Go's `%v` prints it. */
@@ -65,6 +66,7 @@ export function kindName(v: unknown): string {
   if (isMap(v) || v instanceof Map) return "map";
   if (Array.isArray(v)) return "slice";
   if (v instanceof GoTime) return "struct";
+  if (v instanceof GoStruct) return v.goKind;
   if (typeof v === "bigint") return "int";
   const t = typeName(v);
   return t.startsWith("[]") ? "slice" : t;

@@ -1,4 +1,5 @@
 import { stringify as yamlStringify, parse as parseYaml, YAMLError } from "yaml";
+import type { GoStruct } from "../go-struct.js";
 import { GoTime, formatGoTime } from "../go-time.js";
 import { isMap, kindOf, mapGet, mapSet, sortedKeys } from "../go-values.js";
 
@@ -38,6 +39,8 @@ function toJsonValue(v: unknown): unknown {
       return formatGoTime(v as GoTime, "2006-01-02T15:04:05.999999999Z07:00");
     case "bytes":
       return Buffer.from(v as Uint8Array).toString("base64");
+    case "struct":
+      return toJsonValue((v as GoStruct).toGoJson());
     case "func":
       throw new Error("json: unsupported type: func(...interface {}) interface {}");
     default:

@@ -24,12 +24,13 @@ function last(v: unknown): unknown {
 
 function rest(v: unknown): unknown {
   const l = need(v, "find rest");
-  return l.length === 0 ? null : l.slice(1);
+  // Go returns a nil []interface{}, which prints `[]`.
+  return l.length === 0 ? [] : l.slice(1);
 }
 
 function initial(v: unknown): unknown {
   const l = need(v, "find initial");
-  return l.length === 0 ? null : l.slice(0, -1);
+  return l.length === 0 ? [] : l.slice(0, -1);
 }
 
 function uniq(v: unknown): unknown[] {

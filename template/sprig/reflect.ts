@@ -1,4 +1,6 @@
+import type { GoStruct } from "../go-struct.js";
 import type { GoTime } from "../go-time.js";
+import { goJson } from "./json.js";
 import { kindOf, mapGet, mapSet, sortedKeys, typeName } from "../go-values.js";
 
 /** Go's `reflect.DeepEqual` over our value model (int and float64 are different types). */
@@ -19,6 +21,8 @@ export function deepEqual(a: unknown, b: unknown): boolean {
     }
     case "time":
       return (a as GoTime).ms === (b as GoTime).ms;
+    case "struct":
+      return (a as GoStruct).goType === (b as GoStruct).goType && goJson(a) === goJson(b);
     case "bytes":
       return Buffer.from(a as Uint8Array).equals(Buffer.from(b as Uint8Array));
     case "float":

@@ -107,12 +107,39 @@ function nonNil(args: readonly unknown[]): unknown[] {
   return args.filter((a) => a !== null && a !== undefined);
 }
 
-/** xstrings.ToCamelCase: words split on `_`, spaces and `-` joined with capitals. */
+/**
+ * xstrings.ToPascalCase (Sprig's `camelcase`): leading connectors (`_`, `-`, white space) are kept,
+ * a connector is dropped before a letter it capitalises, runs of connectors keep all but the last,
+ * and a trailing connector stays: `"_complex__case_"` gives `"_Complex_Case_"`.
+ */
 export function camelcase(s: string): string {
-  const words = s.split(/[_\s-]+/);
-  const lead = /^[_]/.test(s) ? "_" : "";
-  const trail = /[_]$/.test(s) && s.length > 1 ? "_" : "";
-  return lead + words.filter((w) => w !== "").map((w) => w[0].toUpperCase() + w.slice(1)).join("") + trail;
+  const isConnector = (r: string): boolean => r === "-" || r === "_" || /^\s$/u.test(r);
+  const runes = [...s];
+  if (runes.length === 0) return "";
+  let out = "";
+  let k = 0;
+  let r0 = "";
+  while (k < runes.length) {
+    r0 = runes[k++] ?? "";
+    if (!isConnector(r0)) {
+      r0 = r0.toUpperCase();
+      break;
+    }
+    out += r0;
+  }
+  // Go writes the last rune again here, so "_" gives "__" (kept: it is what charts get).
+  if (k >= runes.length) return out + r0;
+  while (k < runes.length) {
+    const r1 = r0;
+    r0 = runes[k++] ?? "";
+    if (isConnector(r0) && isConnector(r1)) {
+      out += r1;
+      continue;
+    }
+    if (isConnector(r1)) r0 = r0.toUpperCase();
+    else out += r1;
+  }
+  return out + r0;
 }
 
 /** xstrings.ToSnakeCase / ToKebabCase: split at separators and case changes, lower-case, join. */

@@ -45,13 +45,19 @@ describe("flotilla devcluster --faults", () => {
       expect(result.stderr).not.toMatch(/^\s+at /m);
       expect(result.stdout).not.toContain("ready at");
     }
+    for (const factor of ["0", "-1", "fast"]) {
+      const result = await runFlotilla(["devcluster", "--port", "0", "--kubeconfig", join(dir, "kubeconfig"), "--time-factor", factor]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toMatch(/^error\[INVALID_FLAG\]: .*--time-factor/);
+      expect(result.stderr).not.toMatch(/^\s+at /m);
+    }
   });
 
-  it("plays the faults of the file from the start: a deployment with an unpullable image never becomes available", async () => {
+  it("plays the faults of the file from the start: a deployment with an unpullable image progresses, then exceeds its deadline (--time-factor)", async () => {
     const faults = join(dir, "faults.json");
     writeFileSync(faults, JSON.stringify({ unpullableImages: ["*:does-not-exist"] }));
     const kubeconfig = join(dir, "kubeconfig");
-    const child = spawn(process.execPath, [CLI_PATH, "devcluster", "--port", "0", "--kubeconfig", kubeconfig, "--faults", faults], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [CLI_PATH, "devcluster", "--port", "0", "--kubeconfig", kubeconfig, "--faults", faults, "--time-factor", "0.01"], { stdio: ["ignore", "pipe", "pipe"] });
     try {
       await new Promise<void>((resolve, reject) => {
         let out = "";
@@ -71,6 +77,8 @@ describe("flotilla devcluster --faults", () => {
         }
         expect((await kubectl.run(reason)).stdout).toBe(want);
       };
+      // Not failed at once: Progressing for progressDeadlineSeconds (600) × 0.01 = 6 s, then the deadline passes.
+      await wait("nginx:does-not-exist ReplicaSetUpdated");
       await wait("nginx:does-not-exist ProgressDeadlineExceeded");
       expect((await kubectl.run(["rollout", "status", "deployment/web", "--timeout", "5s"])).stderr).toContain("exceeded its progress deadline");
       expect((await kubectl.run(["apply", "-f", "-"], DEPLOYMENT("nginx:1.27"))).code).toBe(0);

@@ -77,7 +77,7 @@ describe("flotilla demo", () => {
     expect(hubUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect([...kubeconfigs.keys()].sort()).toEqual(["prod-eu", "prod-us", "staging"]);
     expect(stdout).toContain(`1. kubectl --kubeconfig ${kubeconfigs.get("prod-eu") ?? ""} get deploy -A`);
-    expect(stdout).toContain(`3. flotilla status --hub ${hubUrl} -o wide`);
+    expect(stdout).toContain(`3. npx flotilla status --hub ${hubUrl} -o wide`);
   });
 
   it("runs the example apps in the clusters, with the sealed and SOPS Secrets only where they belong", async () => {
@@ -124,6 +124,8 @@ describe("flotilla demo", () => {
     await page.locator('tr[data-cluster="staging"] code', { hasText: new RegExp(`^${head.slice(0, 7)}$`) }).waitFor({ timeout: 120_000 });
     await page.locator('tr[data-cluster="staging"][data-health="Healthy"]').waitFor({ timeout: 120_000 });
     expect(before).not.toContain(head.slice(0, 7));
+    // The demo's own output tells the same story as it happens, not only the dashboard.
+    await demoUntil("the demo to tell the commit", () => (stdout.includes(`hub: new commit ${head.slice(0, 7)}`) && stdout.includes(`hub: rendered and published ${head.slice(0, 7)}`) ? true : undefined), 60_000);
 
     await mkdir(join(REPO_ROOT, "test-artifacts"), { recursive: true });
     await page.screenshot({ path: join(REPO_ROOT, "test-artifacts", "dashboard-fleet.png"), fullPage: true });
@@ -146,9 +148,27 @@ describe("flotilla demo", () => {
     for (const text of [...surfaces, stdout]) expect(text).not.toContain(password);
   });
 
+  it("writes each child's log as it runs, and tells when a child dies", async () => {
+    const demoDir = join(dir, "demo");
+    expect(await readFile(join(demoDir, "logs", "hub.log"), "utf8")).toContain("listening on");
+    const spoke = (await processesUsing(demoDir)).find((p) => / spoke .*--cluster staging /.test(p));
+    expect(spoke).toBeDefined();
+    process.kill(Number(spoke?.split(" ")[0]), "SIGKILL");
+    await demoUntil("the demo to tell the spoke died", () => (/✗ spoke staging exited \(code null\)/.test(stdout) ? true : undefined), 30_000);
+    expect(stdout).toContain(`its log: ${join(demoDir, "logs", "spoke-staging.log")}`);
+  });
+
+  it("refuses a --faults file it cannot read before starting anything", async () => {
+    const res = await runFlotilla(["demo", "--dir", join(dir, "faults-demo"), "--faults", join(dir, "no-such-faults.json")]);
+    expect(res.code).toBe(1);
+    expect(res.stderr).toMatch(/^error\[DEVCLUSTER_INVALID_FAULTS\]: .*no-such-faults\.json: --faults: cannot read the faults file: ENOENT/);
+    expect(res.stdout).toBe("");
+  });
+
   it("stops every child on Ctrl-C and leaves no process behind", async () => {
     const demoDir = join(dir, "demo");
-    expect((await processesUsing(demoDir)).length).toBeGreaterThanOrEqual(8);
+    // Eight children were started; the staging spoke was killed above.
+    expect((await processesUsing(demoDir)).length).toBeGreaterThanOrEqual(7);
     demo.kill("SIGINT");
     expect(await exited).toBe(0);
     expect(stdout).toMatch(/Stopped \d+ processes/);

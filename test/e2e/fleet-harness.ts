@@ -83,6 +83,8 @@ export interface StartFleetOptions {
   readonly readToken?: string;
   /** Node flags for the spoke processes (e.g. the ones Dockerfile.spoke runs with), per cluster. */
   readonly spokeNodeFlags?: (cluster: string) => readonly string[];
+  /** Extra environment of the hub process (e.g. NODE_EXTRA_CA_CERTS for a test chart repository). */
+  readonly hubEnv?: Readonly<Record<string, string>>;
 }
 
 export interface TestFleet {
@@ -169,8 +171,8 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
   let hubKey = "";
   let client: HubClient | undefined;
   const hubPort = await freePort();
-  const flotilla = (name: string, args: readonly string[], ready: RegExp | undefined, nodeFlags: readonly string[] = []) =>
-    supervisor.start({ name, command: process.execPath, args: [...nodeFlags, CLI_PATH, "--log-level", "debug", ...args], ready, readyTimeoutMs: 90_000, onOutput: keep(name) });
+  const flotilla = (name: string, args: readonly string[], ready: RegExp | undefined, nodeFlags: readonly string[] = [], env?: Readonly<Record<string, string>>) =>
+    supervisor.start({ name, command: process.execPath, args: [...nodeFlags, CLI_PATH, "--log-level", "debug", ...args], ready, readyTimeoutMs: 90_000, onOutput: keep(name), ...(env === undefined ? {} : { env: { ...process.env, ...env } }) });
 
   const fleet: TestFleet = {
     dir,
@@ -208,6 +210,8 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
         "hub",
         [...hubArgs({ natsUrl, nkey: join(dirs.nats, "hub.nk"), repo: repo.dir, port: hubPort, signingKey: join(dirs.hub, "signing-key.pem") }), ...(await tlsFlags("hub")), ...readTokenFlags, ...(options.hubFlags ?? [])],
         /listening on http/,
+        [],
+        options.hubEnv,
       );
       hubUrl = /listening on (http\S+)/.exec(hub.readyLine ?? "")?.[1] ?? `http://127.0.0.1:${String(hubPort)}`;
       client = new HubClient({ url: hubUrl, token: options.readToken });

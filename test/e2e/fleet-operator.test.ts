@@ -217,7 +217,7 @@ interface DeploymentWatch {
 }
 
 function watchDeployment(fleet: TestFleet, cluster: string, namespace: string, name: string): DeploymentWatch {
-  const template = '{.metadata.generation} {.spec.template.spec.containers[0].image} {.status.conditions[?(@.type=="Progressing")].reason}{"\\n"}';
+  const template = '{.status.availableReplicas} {.metadata.generation} {.spec.template.spec.containers[0].image} {.status.conditions[?(@.type=="Progressing")].reason}{"\\n"}';
   const child: ChildProcess = spawn("kubectl", ["--kubeconfig", fleet.kubeconfig(cluster), "get", "deployment", name, "-n", namespace, "--watch", "-o", `jsonpath=${template}`], {
     stdio: ["ignore", "pipe", "pipe"],
   });
@@ -380,11 +380,17 @@ describe("user story: fleet operator", () => {
       });
       for (const name of PROD) prodImages.add((await imageOf("web", "web", name)) ?? "none");
 
-      // What kubectl saw on staging: the bad image, stuck (ProgressDeadlineExceeded, as with an
-      // image that cannot be pulled), then the good image back and available.
+      // What kubectl saw on staging: the bad image progressing while the old pods keep serving (2 of
+      // 2 available), then stuck past its deadline (ProgressDeadlineExceeded, as with an image that
+      // cannot be pulled), then the good image back and available.
       const staging = watches.get("staging")?.lines() ?? [];
       const stuckAt = staging.findIndex((l) => l.endsWith(`${BAD_IMAGE} ProgressDeadlineExceeded`));
       expect(stuckAt, staging.join("\n")).toBeGreaterThanOrEqual(0);
+      const progressingAt = staging.findIndex((l) => l.endsWith(`${BAD_IMAGE} ReplicaSetUpdated`));
+      expect(progressingAt, staging.join("\n")).toBeGreaterThanOrEqual(0);
+      expect(progressingAt, staging.join("\n")).toBeLessThan(stuckAt);
+      expect(staging[progressingAt]?.split(" ")[0], staging.join("\n")).toBe("2");
+      expect(staging[stuckAt]?.split(" ")[0], staging.join("\n")).toBe("2");
       expect(staging.slice(stuckAt + 1).some((l) => l.endsWith(`${GOOD_IMAGE} NewReplicaSetAvailable`)), staging.join("\n")).toBe(true);
       // What kubectl saw on prod: never the bad image, from before the commit until now.
       for (const name of PROD) {

@@ -400,3 +400,29 @@ spec:
     expect(result.stderr).toContain("nosuchfunc");
   });
 });
+
+describe("flotilla render and appset generate with a Helm chart app", () => {
+  let repo: GitRepo;
+  beforeAll(async () => {
+    repo = await makeGitRepo({
+      "clusters/a.yaml": "apiVersion: flotilla.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: a\n  labels: {tier: gold}\n",
+      "charts/web/Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n",
+      "charts/web/values.yaml": "tier: none\n",
+      "charts/web/templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}\ndata:\n  tier: {{ .Values.tier }}\n",
+      "appsets/web.yaml":
+        "apiVersion: flotilla.dev/v1alpha1\nkind: ApplicationSet\nmetadata:\n  name: web\nspec:\n  goTemplate: true\n  generators:\n  - clusters: {}\n  template:\n    metadata:\n      name: 'web-{{.name}}'\n    spec:\n      source:\n        repoURL: .\n        path: charts/web\n        helm:\n          valuesObject: {tier: '{{.metadata.labels.tier}}'}\n      destination: {name: '{{.name}}', namespace: web}\n",
+    });
+  });
+  afterAll(() => repo.remove());
+
+  it("shows the chart's objects with the cluster's values, and the generated Application", async () => {
+    const rendered = await runFlotilla(["render", repo.dir, "-o", "json"]);
+    expect(rendered.stderr).toBe("");
+    const fleet = JSON.parse(rendered.stdout) as RenderedFleet;
+    const cm = objectOf(app(fleet, "a", "web-a"), "ConfigMap");
+    expect(cm).toMatchObject({ metadata: { name: "web-a", namespace: "web" }, data: { tier: "gold" } });
+    const generated = await runFlotilla(["appset", "generate", join(repo.dir, "appsets/web.yaml"), "--clusters", join(repo.dir, "clusters")]);
+    expect(generated.code).toBe(0);
+    expect(generated.stdout).toContain("path: charts/web");
+  });
+});

@@ -8,3 +8,4 @@ export { makeTestPki, type TestPki } from "./tls-pki.js";
 export { until } from "./until.js";
 export { makeSopsSecret, type MakeSopsSecretOptions, type SopsSecretFixture } from "./sops-fixture.js";
 export { plaintextForms, findPlaintextLeaks } from "./plaintext-forms.js";
+export { startChartServer, packChart, type ChartServer, type ChartServerOptions, type SeenRequest } from "./chart-server.js";

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -35,9 +35,12 @@ afterAll(async () => {
 describe("flotilla bootstrap (built CLI)", () => {
   it("restores keys, renders the repo and converges; a second run changes nothing", async () => {
     const args = ["bootstrap", "--repo", repo.dir, "--cluster", "eu-1", "--kubeconfig", cluster.kubeconfigPath, "--restore-keys", "keys.age", "--recovery-identity", "recovery.agekey"];
-    const first = await runFlotilla(args, { cwd: dir, timeoutMs: 60_000 });
-    expect(first.stderr).not.toMatch(/error\[/);
-    expect(first.code).toBe(0);
+    const first = await runFlotilla(["--log-file", "logs/bootstrap.jsonl", ...args], { cwd: dir, timeoutMs: 60_000 });
+    expect(first.code, first.stderr).toBe(0);
+    // Human output on stdout, JSON records in the --log-file, nothing mixed into stderr.
+    expect(first.stderr).toBe("");
+    const records = readFileSync(join(dir, "logs", "bootstrap.jsonl"), "utf8").trimEnd().split("\n").map((line) => JSON.parse(line) as { msg: string });
+    expect(records.map((r) => r.msg)).toContain("restored sealing keys from the backup");
     const head = await repo.head();
     expect(first.stdout).toMatch(new RegExp(`^bootstrapped eu-1 at ${head}: 1 apps, \\d+ created, 0 configured, \\d+ unchanged, 0 deleted, 1 keys restored\\n$`));
     const secret = await kubectlJson(cluster.kubeconfigPath, ["get", "secret", "mysecret", "-n", "myns"]);
@@ -67,8 +70,17 @@ describe("flotilla bootstrap (built CLI)", () => {
     const badName = await runFlotilla(["spoke", "--nats", "nats://127.0.0.1:1", "--cluster", "EU_1", "--hub-key", "ed25519:x", "--kubeconfig", cluster.kubeconfigPath], { cwd: dir });
     expect(badName.code, badName.stderr).toBe(1);
     expect(badName.stderr, badName.stderr).toMatch(/error\[SPOKE_CONFIG_INVALID\]: cluster:/);
-    const unknownCluster = await runFlotilla(["bootstrap", "--repo", repo.dir, "--cluster", "nope", "--kubeconfig", cluster.kubeconfigPath, "--key-bits", "2048"], { cwd: dir, timeoutMs: 60_000 });
+  });
+
+  it("a cluster-name typo fails before the first write: no namespace, no restored keys", async () => {
+    const namespace = "flotilla-typo";
+    const args = ["bootstrap", "--repo", repo.dir, "--cluster", "eu1", "--kubeconfig", cluster.kubeconfigPath, "--namespace", namespace, "--key-bits", "2048", "--restore-keys", "keys.age", "--recovery-identity", "recovery.agekey"];
+    const unknownCluster = await runFlotilla(args, { cwd: dir, timeoutMs: 60_000 });
     expect(unknownCluster.code, unknownCluster.stderr).toBe(1);
-    expect(unknownCluster.stderr, unknownCluster.stderr).toMatch(/error\[SPOKE_BOOTSTRAP_FAILED\]: --cluster: the fleet repository has no cluster named "nope"/);
+    expect(unknownCluster.stderr, unknownCluster.stderr).toMatch(/^error\[SPOKE_BOOTSTRAP_FAILED\]: --cluster: the fleet repository has no cluster named "eu1"$/m);
+    expect(unknownCluster.stdout).toBe("");
+    await expect(kubectlJson(cluster.kubeconfigPath, ["get", "namespace", namespace])).rejects.toThrow(/NotFound/);
+    const keys = await kubectlJson(cluster.kubeconfigPath, ["get", "secrets", "-A", "-l", "sealedsecrets.bitnami.com/sealed-secrets-key"]);
+    expect((keys.items as { metadata: { namespace: string } }[]).map((k) => k.metadata.namespace)).not.toContain(namespace);
   });
 });

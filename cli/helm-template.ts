@@ -1,0 +1,245 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, join, relative, resolve, sep } from "node:path";
+import type { Command } from "commander";
+import {
+  HELM_ERROR,
+  HelmError,
+  helmTemplate,
+  isRenderPhaseError,
+  loadChart,
+  loadChartArchive,
+  type Chart,
+} from "../helm/index.js";
+import { ChartFetcher, chartRefOf, GitCredentials, type GitCredentialEntry } from "../gitops/index.js";
+import { renderTemplate } from "../template/index.js";
+import type { CliContext } from "./context.js";
+import { collect, collectList } from "./flag-collectors.js";
+
+interface HelmTemplateFlags {
+  readonly namespace?: string;
+  readonly values?: string[];
+  readonly set?: string[];
+  readonly setString?: string[];
+  readonly setFile?: string[];
+  readonly setJson?: string[];
+  readonly setLiteral?: string[];
+  readonly kubeVersion?: string;
+  readonly apiVersions?: string[];
+  readonly includeCrds?: boolean;
+  readonly skipTests?: boolean;
+  readonly showOnly?: string[];
+  readonly nameTemplate?: string;
+  readonly releaseName?: boolean;
+  readonly generateName?: boolean;
+  readonly isUpgrade?: boolean;
+  readonly skipSchemaValidation?: boolean;
+  readonly repo?: string;
+  readonly version?: string;
+  readonly caFile?: string;
+  readonly username?: string;
+  readonly password?: string;
+  readonly outputDir?: string;
+  readonly validate?: boolean;
+}
+
+/** Kubernetes' DNS-1123 subdomain, as Helm validates release names (at most 53 characters). */
+const VALID_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
+
+/** Most bytes read from a chart directory (a chart is small; a wrong path to a home directory is not). */
+const MAX_CHART_DIR_BYTES = 100 * 1024 * 1024;
+
+/** Helm's `NameAndChart`: `[NAME] CHART`, --name-template, --generate-name. */
+function nameAndChart(args: readonly string[], opts: HelmTemplateFlags, ctx: CliContext): { name: string; chart: string } {
+  const usage = (message: string): HelmError => new HelmError(HELM_ERROR.options, message);
+  if (args.length === 0) throw usage('"helm template" requires at least 1 argument\n\nUsage:  helm template [NAME] [CHART] [flags]');
+  if (args.length > 2) throw usage(`expected at most two arguments, unexpected arguments: ${args.slice(2).join(", ")}`);
+  if (args.length === 2) {
+    if (opts.generateName === true) throw usage("cannot set --generate-name and also specify a name");
+    if (opts.nameTemplate !== undefined && opts.nameTemplate !== "") throw usage("cannot set --name-template and also specify a name");
+    return { name: args[0] ?? "", chart: args[1] ?? "" };
+  }
+  const chart = args[0] ?? "";
+  if (opts.nameTemplate !== undefined && opts.nameTemplate !== "") {
+    let name: string;
+    try {
+      name = renderTemplate(opts.nameTemplate, null, { name: "name-template", functionSet: "sprig", missingKey: "default", clock: ctx.clock });
+    } catch (err) {
+      throw new HelmError(HELM_ERROR.options, err instanceof Error ? err.message : String(err), { field: "--name-template" });
+    }
+    return { name, chart };
+  }
+  if (opts.generateName === true) {
+    let base = basename(chart);
+    if (base === "." || base === "") base = "chart";
+    const dot = base.indexOf(".");
+    if (dot !== -1) base = base.slice(0, dot);
+    return { name: `${base}-${Math.floor(ctx.clock.now() / 1000)}`, chart };
+  }
+  // helm template's default release name.
+  return { name: "release-name", chart };
+}
+
+/** Reads a chart directory into a file map (path relative to the chart, `/` separators). */
+async function readChartDirectory(dir: string): Promise<Map<string, Uint8Array>> {
+  const files = new Map<string, Uint8Array>();
+  let total = 0;
+  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
+  for (const e of entries) {
+    const full = join(e.parentPath, e.name);
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) isFile = (await stat(full)).isFile(); // Helm's sympath.Walk follows links
+    if (!isFile) continue;
+    const data = await readFile(full);
+    total += data.length;
+    if (total > MAX_CHART_DIR_BYTES) throw new HelmError(HELM_ERROR.chartInvalid, `chart directory ${dir} holds more than ${MAX_CHART_DIR_BYTES} bytes`, { file: dir });
+    files.set(relative(dir, full).split(sep).join("/"), data);
+  }
+  return files;
+}
+
+/** `helm template`'s chart argument: a chart directory or a packaged chart (.tgz). */
+export async function loadLocalChart(path: string, cwd: string): Promise<Chart> {
+  const full = resolve(cwd, path);
+  let info;
+  try {
+    info = await stat(full);
+  } catch {
+    throw new HelmError(HELM_ERROR.chartNotFound, `path ${JSON.stringify(path)} not found`, { file: path, chart: path });
+  }
+  if (info.isDirectory()) return loadChart(await readChartDirectory(full), { source: path });
+  return loadChartArchive(await readFile(full), { source: path });
+}
+
+/**
+ * Helm's LocateChart: `--repo URL CHART` (index.yaml) or `oci://host/path/chart`, at `--version`
+ * (a version or a constraint), fetched as the hub fetches charts (digest-verified, size-limited,
+ * credentials over https only); otherwise a local directory or .tgz (`--version` is then ignored, as helm does).
+ */
+async function locateChart(chartPath: string, opts: HelmTemplateFlags, ctx: CliContext): Promise<Chart> {
+  const oci = chartPath.startsWith("oci://");
+  if (!oci && opts.repo === undefined) return loadLocalChart(chartPath, ctx.cwd);
+  const field = oci ? "CHART" : "--repo";
+  const where = { field };
+  let source: { repoURL: string; chart: string; targetRevision: string };
+  if (oci) {
+    if (opts.repo !== undefined) throw new HelmError(HELM_ERROR.options, "--repo cannot be used with an oci:// chart reference", { field: "--repo" });
+    const slash = chartPath.lastIndexOf("/");
+    source = { repoURL: chartPath.slice(0, slash), chart: chartPath.slice(slash + 1), targetRevision: opts.version ?? "" };
+  } else {
+    source = { repoURL: opts.repo ?? "", chart: chartPath, targetRevision: opts.version ?? "" };
+  }
+  const ref = chartRefOf(source, where);
+  const entries: GitCredentialEntry[] = [];
+  if (opts.username !== undefined || opts.password !== undefined) {
+    const url = ref.kind === "repo" ? ref.url : `https://${ref.registry}/${ref.repository}`;
+    if (!url.startsWith("https://")) throw new HelmError(HELM_ERROR.options, `--username/--password are sent over https only, not to ${url}`, { field: "--password" });
+    entries.push({ url, username: opts.username ?? "", password: opts.password ?? "", origin: { field: "--password" } });
+  }
+  let ca: string | undefined;
+  if (opts.caFile !== undefined) {
+    try {
+      ca = await readFile(resolve(ctx.cwd, opts.caFile), "utf8");
+    } catch {
+      throw new HelmError(HELM_ERROR.options, `open ${opts.caFile}: no such file or directory`, { field: "--ca-file", file: opts.caFile });
+    }
+  }
+  const fetcher = new ChartFetcher({ credentials: new GitCredentials({ entries }).resolver(), http: { ca }, logger: ctx.logger() });
+  const archive = await fetcher.fetch(ref, where);
+  ctx.logger().debug({ chart: archive.location, version: archive.version, digest: archive.digest }, "chart fetched");
+  return loadChartArchive(archive.bytes, { source: `${archive.location}:${archive.version}` });
+}
+
+function readLocalFile(cwd: string): (path: string) => string {
+  // --set-file and -f are read before rendering; errors name the path as Helm does.
+  return (path: string) => {
+    throw new HelmError(HELM_ERROR.options, `open ${path}: file reading happens before rendering (${cwd})`);
+  };
+}
+
+export function registerHelmTemplate(helm: Command, ctx: CliContext): void {
+  helm
+    .command("template")
+    .description("locally render a chart's templates, as `helm template` does (no helm binary, no cluster)")
+    .argument("[args...]", "[NAME] CHART: a release name (optional) and a chart directory or .tgz")
+    .option("-n, --namespace <ns>", "namespace scope for the release (.Release.Namespace)", "default")
+    .option("-f, --values <files>", "values YAML file(s) (repeatable, comma-separated)", collectList)
+    .option("--set <values>", "set values on the command line (a.b=c,x[0]=y; repeatable)", collect)
+    .option("--set-string <values>", "set STRING values on the command line (repeatable)", collect)
+    .option("--set-file <values>", "set values from files (key=path; repeatable)", collect)
+    .option("--set-json <values>", "set JSON values on the command line (key=jsonval; repeatable)", collect)
+    .option("--set-literal <value>", "set a literal STRING value on the command line (repeatable)", collect)
+    .option("--kube-version <version>", "Kubernetes version used for Capabilities.KubeVersion")
+    .option("-a, --api-versions <versions>", "Kubernetes api versions used for Capabilities.APIVersions (repeatable, comma-separated)", collectList)
+    .option("--include-crds", "include CRDs in the templated output")
+    .option("--skip-tests", "skip tests from templated output")
+    .option("-s, --show-only <path>", "only show manifests rendered from the given templates (repeatable)", collect)
+    .option("--name-template <template>", "specify template used to name the release")
+    .option("--release-name", "use release name in the output-dir path (no --output-dir here, so no effect)")
+    .option("-g, --generate-name", "generate the name (and omit the NAME parameter)")
+    .option("--is-upgrade", "set .Release.IsUpgrade instead of .Release.IsInstall")
+    .option("--skip-schema-validation", "disable JSON schema validation")
+    .option("--repo <url>", "chart repository url where to locate the requested chart")
+    .option("--version <constraint>", "specify a version constraint for the chart version to use (exact version, ^1.2, >=1.0 <2, …; default the latest)")
+    .option("--ca-file <file>", "verify certificates of HTTPS-enabled servers using this CA bundle")
+    .option("--username <name>", "chart repository username where to locate the requested chart")
+    .option("--password <password>", "chart repository password where to locate the requested chart (sent over https only)")
+    .option("--output-dir <dir>", "write the templates to files (not supported)")
+    .option("--validate", "validate against a cluster (not supported: flotilla renders without a cluster)")
+    .action(async (args: string[], opts: HelmTemplateFlags) => {
+      if (opts.outputDir !== undefined) throw new HelmError(HELM_ERROR.options, "--output-dir is not supported; redirect the output instead", { field: "--output-dir" });
+      if (opts.validate === true) throw new HelmError(HELM_ERROR.options, "--validate needs a cluster; flotilla renders without one", { field: "--validate" });
+      const { name, chart: chartPath } = nameAndChart(args, opts, ctx);
+      if (name === "" || name.length > 53 || !VALID_NAME.test(name)) {
+        const why = name === "" ? "no name provided" : `invalid release name, must match regex ${VALID_NAME.source} and the length must not be longer than 53`;
+        throw new HelmError(HELM_ERROR.options, `release name ${JSON.stringify(name)}: ${why}`);
+      }
+      const valueFiles: Array<{ name: string; text: string }> = [];
+      for (const f of opts.values ?? []) {
+        try {
+          valueFiles.push({ name: f, text: await readFile(resolve(ctx.cwd, f), "utf8") });
+        } catch {
+          throw new HelmError(HELM_ERROR.options, `open ${f}: no such file or directory`, { file: f, field: "--values" });
+        }
+      }
+      const setFiles = new Map<string, string>();
+      for (const s of opts.setFile ?? []) {
+        // Each `key=path` pair's path is read up front; the parser then looks it up.
+        for (const pair of s.split(",")) {
+          const eq = pair.indexOf("=");
+          if (eq < 0) continue;
+          const p = pair.slice(eq + 1);
+          try {
+            setFiles.set(p, await readFile(resolve(ctx.cwd, p), "utf8"));
+          } catch {
+            throw new HelmError(HELM_ERROR.options, `failed parsing --set-file data: open ${p}: no such file or directory`, { field: "--set-file", file: p });
+          }
+        }
+      }
+      const fallback = readLocalFile(ctx.cwd);
+      const chart = await locateChart(chartPath, opts, ctx);
+      try {
+        const { output } = helmTemplate(chart, {
+          releaseName: name,
+          namespace: opts.namespace ?? "default",
+          values: { valueFiles, set: opts.set, setString: opts.setString, setFile: opts.setFile, setJson: opts.setJson, setLiteral: opts.setLiteral },
+          readFile: (p) => setFiles.get(p) ?? fallback(p),
+          kubeVersion: opts.kubeVersion,
+          apiVersions: opts.apiVersions,
+          includeCrds: opts.includeCrds === true,
+          skipTests: opts.skipTests === true,
+          showOnly: opts.showOnly,
+          isUpgrade: opts.isUpgrade === true,
+          skipSchemaValidation: opts.skipSchemaValidation === true,
+          clock: ctx.clock,
+          warn: (m) => ctx.logger().debug({ chart: chart.metadata.name }, m),
+        });
+        ctx.stdout.write(output);
+      } catch (err) {
+        // helm template adds this hint to errors raised while rendering the release.
+        if (err instanceof HelmError && isRenderPhaseError(err)) {
+          throw new HelmError(err.code, `${err.message}\n\nUse --debug flag to render out invalid YAML`, { chart: err.chart, file: err.file, line: err.line, cause: err });
+        }
+        throw err;
+      }
+    });
+}

@@ -1,0 +1,214 @@
+import { isFlotillaError, type FlotillaError } from "../../core/index.js";
+import type { KubeObject } from "../../kube/kube-object.js";
+import type { ExecBudget } from "../../template/index.js";
+import { canonicalJson, sha256Digest } from "../canonical-json.js";
+import { GITOPS_ERROR, GitOpsError } from "../gitops-errors.js";
+import { deepFreeze } from "../render/manifest-objects.js";
+import { confinePath, joinRepoPath } from "../repo-path.js";
+import type { RepoSnapshot } from "../repo-snapshot.js";
+import { envsubst, type ArgoBuildEnv, type ArgoHelmSource } from "./argo-helm-source.js";
+import { helmEngine, type ChartRenderOptions, type LoadedChart } from "./helm-engine-port.js";
+
+export type { ChartRenderOptions };
+
+/**
+ * Where a chart's files come from, and how its value files are found: a directory of a repository
+ * snapshot (value files relative to it; `/x` from the repository root, as Argo CD resolves them),
+ * or an archive from a Helm repository or registry (value files inside the chart).
+ */
+export type ChartOrigin =
+  | { readonly kind: "git"; readonly snapshot: RepoSnapshot; readonly path: string }
+  | { readonly kind: "archive"; readonly digest: string; readonly location: string; readonly bytes: Uint8Array };
+
+export interface ChartAppRequest {
+  readonly origin: ChartOrigin;
+  readonly helm: ArgoHelmSource;
+  /** The Application's name (the default release name) and destination namespace. */
+  readonly appName: string;
+  readonly namespace: string;
+  /** Snapshots of the app's `ref` sources, for `$<ref>/…` value files. */
+  readonly refs: ReadonlyMap<string, RepoSnapshot>;
+  readonly env: ArgoBuildEnv;
+  /** Where the app is defined, for messages. */
+  readonly file?: string | undefined;
+  /** The app's `spec.source` field path (`spec.template.spec.source`). */
+  readonly field: string;
+}
+
+type Where = { readonly file?: string | undefined; readonly field: string };
+
+/**
+ * Loads charts (once per digest or snapshot path) and renders them per app, caching the objects
+ * by chart and options: clusters that give a chart the same values share one render.
+ */
+export class ChartApps {
+  readonly #charts = new Map<string, Promise<LoadedChart>>();
+  readonly #settled = new Map<string, LoadedChart | FlotillaError>();
+  readonly #renders = new Map<string, readonly KubeObject[] | FlotillaError>();
+
+  /**
+   * Renders synchronously when the chart is already loaded (the per-cluster hot path); else a
+   * promise. Template steps and output are charged to `budget` (the ApplicationSet's).
+   */
+  render(req: ChartAppRequest, budget?: ExecBudget): readonly KubeObject[] | Promise<readonly KubeObject[]> {
+    const key = originKey(req.origin);
+    const loaded = this.#settled.get(key);
+    if (isFlotillaError(loaded)) throw loaded;
+    if (loaded !== undefined) return this.#renderLoaded(loaded, req, budget);
+    return this.#load(key, req).then((chart) => this.#renderLoaded(chart, req, budget));
+  }
+
+  #load(key: string, req: ChartAppRequest): Promise<LoadedChart> {
+    let hit = this.#charts.get(key);
+    if (hit === undefined) {
+      hit = loadOrigin(req.origin, { file: req.file, field: req.field });
+      hit.then(
+        (c) => this.#settled.set(key, c),
+        (err: unknown) => {
+          if (isFlotillaError(err)) this.#settled.set(key, err);
+        },
+      );
+      this.#charts.set(key, hit);
+    }
+    return hit;
+  }
+
+  #renderLoaded(chart: LoadedChart, req: ChartAppRequest, budget: ExecBudget | undefined): readonly KubeObject[] {
+    const options = chartRenderOptions(req, chart);
+    const renderKey = `${originKey(req.origin)}\0${sha256Digest(canonicalJson(options))}`;
+    const hit = this.#renders.get(renderKey);
+    if (isFlotillaError(hit)) throw hit;
+    if (hit !== undefined) return hit;
+    try {
+      const objects = deepFreeze(helmEngine().render(chart, options, { location: chartName(req.origin), budget }));
+      this.#remember(renderKey, objects);
+      return objects;
+    } catch (err) {
+      // A budget error is the ApplicationSet's, not this render's: never cached.
+      if (isFlotillaError(err) && err.code !== GITOPS_ERROR.budget) this.#remember(renderKey, err);
+      throw err;
+    }
+  }
+
+  #remember(key: string, value: readonly KubeObject[] | FlotillaError): void {
+    if (this.#renders.size >= 4096) this.#renders.delete(this.#renders.keys().next().value as string);
+    this.#renders.set(key, value);
+  }
+}
+
+/** Where a chart's files are, for messages: the chart directory, or the chart's repository location. */
+function chartName(origin: ChartOrigin): string {
+  return origin.kind === "git" ? confinePath(origin.path) || "." : origin.location;
+}
+
+function originKey(origin: ChartOrigin): string {
+  return origin.kind === "git" ? `git\0${origin.snapshot.source}\0${origin.snapshot.revision}\0${origin.path}` : `archive\0${origin.digest}`;
+}
+
+async function loadOrigin(origin: ChartOrigin, where: Where): Promise<LoadedChart> {
+  const engine = helmEngine();
+  if (origin.kind === "archive") return engine.loadArchive(origin.bytes, origin.location, where);
+  const { snapshot, path } = origin;
+  const root = confinePath(path, where);
+  if (!snapshot.isFile(root === "" ? "Chart.yaml" : `${root}/Chart.yaml`)) {
+    throw new GitOpsError(GITOPS_ERROR.chart, `no Chart.yaml in ${JSON.stringify(root === "" ? "." : root)} at revision ${snapshot.revision.slice(0, 12)}`, { ...where, field: `${where.field}.path` });
+  }
+  const prefix = root === "" ? "" : `${root}/`;
+  const files = new Map<string, Uint8Array>();
+  for (const name of snapshot.files()) {
+    if (name.startsWith(prefix)) files.set(name.slice(prefix.length), snapshot.read(name, { field: `${where.field}.path` }));
+  }
+  // Errors name files by their path in the repository, as manifest errors do.
+  return engine.loadFiles(files, root === "" ? "." : root, where);
+}
+
+/** The name Argo CD gives the values file it writes from `helm.values` / `helm.valuesObject`. */
+export const INLINE_VALUES = "<temp file with values from source.helm.values/valuesObject>";
+
+/** Argo CD's helmTemplate, as data: release name, namespace, value files in order, then values, then parameters. */
+export function chartRenderOptions(req: ChartAppRequest, chart: LoadedChart): ChartRenderOptions {
+  const { helm, env } = req;
+  const field = (f: string): Where => ({ file: req.file, field: `${req.field}.helm.${f}` });
+  const valueFiles: { name: string; text: string }[] = [];
+  const seen = new Set<string>();
+  helm.valueFiles.forEach((raw, i) => {
+    const found = readValueFile(req, chart, raw, field(`valueFiles[${i}]`));
+    if (found === undefined) return;
+    if (seen.has(found.name)) return; // Argo adds a resolved path once
+    seen.add(found.name);
+    valueFiles.push(found);
+  });
+  if (helm.values !== undefined) valueFiles.push({ name: INLINE_VALUES, text: helm.values });
+  // Argo fills Go maps by parameter name (the last value wins) and passes every --set, then every
+  // --set-string, then every --set-file; helm applies them in that order.
+  const set = new Map<string, string>();
+  const setString = new Map<string, string>();
+  for (const p of helm.parameters) (p.forceString ? setString : set).set(p.name, envsubst(p.value, env));
+  const setFile = helm.fileParameters.map((p, i) => {
+    const found = readValueFile(req, chart, p.path, field(`fileParameters[${i}].path`), true);
+    return { name: p.name, content: found?.text ?? "" };
+  });
+  return {
+    releaseName: helm.releaseName ?? req.appName,
+    namespace: helm.namespace ?? req.namespace,
+    valueFiles,
+    set: [...set].map(([k, v]) => `${k}=${cleanSetParameter(v)}`),
+    setString: [...setString].map(([k, v]) => `${k}=${cleanSetParameter(v)}`),
+    setFile,
+    kubeVersion: helm.kubeVersion,
+    apiVersions: helm.apiVersions,
+    includeCrds: !helm.skipCrds,
+    skipTests: helm.skipTests,
+    skipSchemaValidation: helm.skipSchemaValidation,
+  };
+}
+
+/** Argo's cleanSetParameters: commas are escaped (a value is one value) unless it is a `{a,b}` list. */
+function cleanSetParameter(value: string): string {
+  if (value.startsWith("{") && value.endsWith("}")) return value;
+  let out = "";
+  let prev = "";
+  for (const ch of value) {
+    out += ch === "," && prev !== "\\" ? "\\," : ch;
+    prev = ch;
+  }
+  return out;
+}
+
+const decoder = new TextDecoder("utf-8");
+
+/** A value file's text, found as Argo CD finds it; undefined when missing and ignoreMissingValueFiles. */
+function readValueFile(req: ChartAppRequest, chart: LoadedChart, raw: string, where: Where, mustExist = false): { name: string; text: string } | undefined {
+  const refMatch = /^\$([^/]+)\/(.*)$/u.exec(raw);
+  const ref = refMatch === null ? undefined : req.refs.get(refMatch[1]);
+  const missing = (name: string): undefined => {
+    if (req.helm.ignoreMissingValueFiles && !mustExist) return undefined;
+    throw new GitOpsError(GITOPS_ERROR.notFound, `value file ${JSON.stringify(raw)} does not exist${name === raw ? "" : ` (${name})`}`, where);
+  };
+  if (ref !== undefined) {
+    // `$values/a/b.yaml`: the path after the ref, from the root of that source's repository.
+    const path = confinePath(envsubst(refMatch![2], req.env), where);
+    if (/[*?[]/u.test(path)) throw globUnsupported(raw, where);
+    return ref.isFile(path) ? { name: `$${refMatch![1]}/${path}`, text: decoder.decode(ref.read(path, { field: where.field })) } : missing(path);
+  }
+  const text = envsubst(raw, req.env);
+  if (/^[a-z][a-z0-9+.-]*:\/\//iu.test(text)) {
+    throw new GitOpsError(GITOPS_ERROR.invalid, `value file ${JSON.stringify(raw)} is a URL: remote value files are not supported (commit the file, or use a ref source)`, where);
+  }
+  if (/[*?[]/u.test(text)) throw globUnsupported(raw, where);
+  const { origin } = req;
+  if (origin.kind === "git") {
+    const root = confinePath(origin.path, where);
+    // Relative to the chart directory; an absolute path is relative to the repository root (Argo's rule).
+    const path = text.startsWith("/") ? confinePath(text.slice(1), where) : joinRepoPath(root, text, where);
+    return origin.snapshot.isFile(path) ? { name: path, text: decoder.decode(origin.snapshot.read(path, { field: where.field })) } : missing(path);
+  }
+  const path = confinePath(text.replace(/^\/+/u, ""), where);
+  const data = chart.files.get(path);
+  return data === undefined ? missing(path) : { name: path, text: decoder.decode(data) };
+}
+
+function globUnsupported(raw: string, where: Where): GitOpsError {
+  return new GitOpsError(GITOPS_ERROR.invalid, `value file ${JSON.stringify(raw)} is a glob: glob value files are not supported yet`, where);
+}
+

@@ -1,0 +1,12 @@
+export type { Chart, ChartDependency, ChartFile, ChartMetadata, ChartMaintainer, Values } from "./chart.js";
+export { isLibraryChart } from "./chart.js";
+export { loadChart, loadChartArchive, type LoadChartOptions } from "./chart-load.js";
+export { readChartArchive, type ChartArchiveLimits } from "./chart-archive.js";
+export { renderChart, isRenderPhaseError, type RenderChartOptions, type RenderedChart, type CrdFile } from "./render-chart.js";
+export { formatTemplateOutput, type TemplateOutputOptions } from "./template-output.js";
+export { mergeValueLayers, mergeMaps, type ValueLayers, type MergeValueLayersOptions } from "./values-options.js";
+export { parseSet, typedVal, StrvalsError, type StrvalsMode, type StrvalsOptions } from "./strvals.js";
+export { HELM_ERROR, HelmError, isHelmError, type HelmErrorCode } from "./helm-errors.js";
+export { DEFAULT_KUBE_VERSION, DEFAULT_API_VERSIONS, HELM_VERSION, parseKubeVersion, type KubeVersion } from "./capabilities.js";
+export { INSTALL_ORDER, splitManifests, type Manifest, type Hook, type HookEvent } from "./manifest-sort.js";
+export { helmTemplate, type HelmTemplateOptions } from "./helm-template.js";
