@@ -207,8 +207,8 @@ describe("spoke runtime against devcluster", () => {
     // Deleting the SealedSecrets out of band: garbage collection takes the owned Secret, not the skipped one.
     await kubectl(cluster.kubeconfigPath, ["delete", "sealedsecret", "owned", "kept", "-n", "gc"]);
     await eventually(async () => {
-      const names = (await kubectlJson(cluster.kubeconfigPath, ["get", "secrets", "-n", "gc"])).items.map((i: KubeObject) => i.metadata.name);
-      return names.includes("owned") ? undefined : names;
+      const names: string[] = (await kubectlJson(cluster.kubeconfigPath, ["get", "secrets", "-n", "gc"])).items.map((i: KubeObject) => i.metadata.name);
+      return names.includes("owned") ? undefined : true;
     }, 15_000, "owned Secret garbage-collected");
     expect((await kubectlJson(cluster.kubeconfigPath, ["get", "secret", "kept", "-n", "gc"])).metadata.name).toBe("kept");
   });
