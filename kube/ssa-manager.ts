@@ -54,6 +54,13 @@ export interface SyncRequest {
    * last apply). For them an unchanged desired hash means no request at all.
    */
   readonly trustHash?: ((id: string) => boolean) | undefined;
+  /**
+   * The object that controls a desired object, as the Sealed Secrets controller makes a SealedSecret
+   * own its Secret: called with each normalized object; the owner is applied first and the object
+   * gets a controller ownerReference to it (by the owner's live uid), so garbage collection removes
+   * the object with its owner.
+   */
+  readonly controllerOf?: ((obj: KubeObject) => ObjectRef | undefined) | undefined;
   readonly signal?: AbortSignal | undefined;
 }
 
@@ -315,31 +322,63 @@ export class SsaManager {
     }
   }
 
+  /**
+   * The object with a controller ownerReference to its owner (the Sealed Secrets controller's
+   * fields: apiVersion, kind, name, uid, controller: true). The uid comes from this sync's apply
+   * of the owner or, when that was skipped by hash, from a GET. An owner not in the cluster yet (a
+   * later wave) gives undefined: the object is applied unowned and owned by a later sync.
+   */
+  async #withController(obj: KubeObject, owner: ObjectRef, uids: Map<string, string>): Promise<KubeObject | undefined> {
+    const ownerId = refId(owner);
+    let uid = uids.get(ownerId);
+    if (uid === undefined) {
+      uid = (await this.#client.get(owner))?.metadata.uid;
+      if (uid !== undefined) uids.set(ownerId, uid);
+    }
+    if (uid === undefined) {
+      this.#logger.warn({ object: refSubject(refOf(obj)), owner: refSubject(owner) }, "owner not in the cluster yet; applying without an ownerReference");
+      return undefined;
+    }
+    const others = Array.isArray(obj.metadata.ownerReferences) ? (obj.metadata.ownerReferences as Array<Record<string, unknown>>).filter((r) => r.controller !== true) : [];
+    const ref = { apiVersion: owner.apiVersion, kind: owner.kind, name: owner.name, uid, controller: true };
+    return { ...obj, metadata: { ...obj.metadata, ownerReferences: [...others, ref] } };
+  }
+
   async #runStep(step: SyncStep, ctx: StepContext): Promise<void> {
     const hooks = step.tasks.filter((t) => t.hook);
     const plain = step.tasks.filter((t) => !t.hook);
     const definitions = plain.filter((t) => DEFINITION_KINDS.has(t.obj.kind));
-    const rest = plain.filter((t) => !DEFINITION_KINDS.has(t.obj.kind));
+    const others = plain.filter((t) => !DEFINITION_KINDS.has(t.obj.kind));
+    // Objects with a controller owner go after the rest of their wave, so the owner's uid exists.
+    const rest = others.filter((t) => ctx.controllerOf(t.obj) === undefined);
+    const owned = others.filter((t) => ctx.controllerOf(t.obj) !== undefined);
     const changedObjs: KubeObject[] = [];
-    for (const group of [definitions, rest]) {
+    for (const group of [definitions, rest, owned]) {
       const results = await this.#inParallel(group, async (task) => {
         const id = refId(refOf(task.obj));
         const trusted = ctx.trustHash(id) ? ctx.oldHashes.get(id) : undefined;
-        const r = await this.applyOne(task.obj, task.options, trusted);
-        return { task, id, ...r };
+        const owner = ctx.controllerOf(task.obj);
+        if (owner === undefined) return { task, id, obj: task.obj, ...(await this.applyOne(task.obj, task.options, trusted)) };
+        const hash = ownedHash(task.obj, owner);
+        if (trusted === hash) return { task, id, obj: task.obj, entry: changeSetEntry(task.obj, ACTION.unchanged), live: undefined, hash };
+        const obj = await this.#withController(task.obj, owner, ctx.uids);
+        // Applied unowned (owner not there yet): the plain hash keeps the next sync from trusting it.
+        if (obj === undefined) return { task, id, obj: task.obj, ...(await this.applyOne(task.obj, task.options, undefined)) };
+        return { task, id, obj, ...(await this.applyOne(obj, task.options, undefined)), hash };
       });
       for (const r of results) {
         ctx.changeSet.push(r.entry);
         ctx.hashes.set(r.id, r.hash);
+        if (r.live?.metadata.uid !== undefined) ctx.uids.set(r.id, r.live.metadata.uid);
         ctx.applied.push({
           id: r.id,
-          ref: refOf(r.task.obj),
-          desired: r.task.obj,
-          baseline: r.live === undefined ? undefined : withoutPointers(projectOnto(comparable(r.task.obj), r.live) as KubeObject, ignoredPointers(ctx.ignore, r.task.obj)),
+          ref: refOf(r.obj),
+          desired: r.obj,
+          baseline: r.live === undefined ? undefined : withoutPointers(projectOnto(comparable(r.obj), r.live) as KubeObject, ignoredPointers(ctx.ignore, r.obj)),
           hash: r.hash,
         });
         if (r.live !== undefined) ctx.health.set(r.id, resourceHealth(r.live, this.#health));
-        if (r.entry.action !== ACTION.unchanged) changedObjs.push(r.task.obj);
+        if (r.entry.action !== ACTION.unchanged) changedObjs.push(r.obj);
       }
       if (group === definitions && definitions.some((t) => changedObjs.includes(t.obj))) {
         await this.#waitDefinitions(
@@ -368,7 +407,13 @@ export class SsaManager {
     const desiredEntries = plainTasks.map((t) => entryOf(t, undefined));
     // Before touching anything: record old ∪ new, dropping hashes of objects about to change, so a
     // crash mid-apply can neither orphan a new object nor trust a stale hash.
-    const desiredHashes = new Map(plainTasks.map((t) => [refId(refOf(t.obj)), appliedHash(t.obj)]));
+    const controllerOf = request.controllerOf ?? (() => undefined);
+    const desiredHashes = new Map(
+      plainTasks.map((t) => {
+        const owner = controllerOf(t.obj);
+        return [refId(refOf(t.obj)), owner === undefined ? appliedHash(t.obj) : ownedHash(t.obj, owner)];
+      }),
+    );
     const pending = mergeEntries(
       oldEntries.map((e) => (desiredHashes.has(e.id) && desiredHashes.get(e.id) !== e.hash ? withoutHash(e) : e)),
       desiredEntries.map((e) => {
@@ -386,6 +431,8 @@ export class SsaManager {
       health: new Map(),
       oldHashes,
       trustHash: request.trustHash ?? (() => false),
+      controllerOf,
+      uids: new Map(),
       signal: request.signal,
       hasNext: false,
     };
@@ -508,8 +555,20 @@ interface StepContext {
   health: Map<string, HealthStatus | undefined>;
   oldHashes: ReadonlyMap<string, string>;
   trustHash: (id: string) => boolean;
+  controllerOf: (obj: KubeObject) => ObjectRef | undefined;
+  /** Live uids of objects applied in this sync (by id), for ownerReferences. */
+  uids: Map<string, string>;
   signal: AbortSignal | undefined;
   hasNext: boolean;
+}
+
+/**
+ * The applied hash of an object with a controller owner: it names the owner but not its uid, so a
+ * trusted resync needs no request to find the uid, and an object applied before owners were set
+ * (or while its owner was missing) hashes differently and is applied once more to get its reference.
+ */
+function ownedHash(obj: KubeObject, owner: ObjectRef): string {
+  return appliedHash({ object: obj, controller: refId(owner) });
 }
 
 function entryOf(task: SyncTask, hash: string | undefined): InventoryEntry {

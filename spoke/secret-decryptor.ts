@@ -8,7 +8,7 @@ import {
   type KeyRing,
   type SopsResolvedKeyRing,
 } from "../crypto/open.js";
-import type { FleetSealedSecretManifest, SealedSecretManifest } from "../crypto/seal.js";
+import { SKIP_OWNER_REFERENCES_ANNOTATION, type FleetSealedSecretManifest, type SealedSecretManifest } from "../crypto/seal.js";
 import { canonicalJson, refOf, refSubject, type KubeObject } from "../kube/index.js";
 import { SPOKE_ERROR, SpokeError } from "./spoke-errors.js";
 
@@ -25,6 +25,11 @@ export interface DecryptedApp {
   readonly objects: KubeObject[];
   /** SealedSecrets applied as themselves (their status is set to Synced after apply, as the controller does). */
   readonly sealedSecrets: KubeObject[];
+  /**
+   * Names of the SealedSecrets whose Secret gets a controller ownerReference to them, as the
+   * controller sets one (all but those whose template says `skip-set-owner-references: "true"`).
+   */
+  readonly owners: ReadonlySet<string>;
 }
 
 const SEALED_SECRET = "bitnami.com/SealedSecret";
@@ -69,6 +74,7 @@ export class SecretDecryptor {
     }
     const out: KubeObject[] = [];
     const sealedSecrets: KubeObject[] = [];
+    const owners = new Set<string>();
     for (const obj of objects) {
       if (!isEncryptedObject(obj)) {
         out.push(obj);
@@ -84,10 +90,11 @@ export class SecretDecryptor {
         const sealed = structuredClone(opened.sealedSecret);
         sealedSecrets.push(sealed);
         out.push(sealed);
+        if (!skipsOwnerReferences(sealed)) owners.add(ownerKey(sealed.metadata.namespace, sealed.metadata.name));
       }
       out.push(structuredClone(opened.plain));
     }
-    return { objects: out, sealedSecrets };
+    return { objects: out, sealedSecrets, owners };
   }
 
   /**
@@ -121,6 +128,17 @@ export class SecretDecryptor {
       throw new SpokeError(SPOKE_ERROR.decrypt, `${subject}: ${code}: ${detail}${typeof field === "string" && !detail.includes(field) ? ` (${field})` : ""}`, { field: subject });
     }
   }
+}
+
+/** Upstream reads the annotation from the template, i.e. the Secret's own annotations. */
+function skipsOwnerReferences(sealed: KubeObject): boolean {
+  const template = (sealed.spec as { template?: { metadata?: { annotations?: Record<string, unknown> } } } | undefined)?.template;
+  return template?.metadata?.annotations?.[SKIP_OWNER_REFERENCES_ANNOTATION] === "true";
+}
+
+/** Key of a SealedSecret (and of its Secret, same namespace and name) before namespace defaulting. */
+export function ownerKey(namespace: string | undefined, name: string | undefined): string {
+  return `${namespace ?? ""}/${name ?? ""}`;
 }
 
 /** What one encrypted object became: its plaintext object, and the SealedSecret to apply beside it. */

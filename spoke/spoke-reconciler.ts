@@ -12,6 +12,8 @@ import {
   type HealthOptions,
   type InventoryStore,
   type KubeClient,
+  type KubeObject,
+  type ObjectRef,
   type SsaManager,
   type SyncResult,
 } from "../kube/index.js";
@@ -19,7 +21,7 @@ import type { StatusReportInput } from "../protocol/index.js";
 import type { DesiredApp, DesiredState } from "./desired-state.js";
 import type { DriftWatcher } from "./drift-watcher.js";
 import { done, retry, stalled, worstOutcome, type Outcome } from "./outcome.js";
-import type { DecryptionKeys, SecretDecryptor } from "./secret-decryptor.js";
+import { ownerKey, type DecryptedApp, type DecryptionKeys, type SecretDecryptor } from "./secret-decryptor.js";
 import { SPOKE_ERROR, isSpokeError } from "./spoke-errors.js";
 import { buildStatusReport, type AppState, type ObjectState } from "./status-report.js";
 
@@ -83,6 +85,19 @@ function classify(stage: keyof typeof REASON, err: unknown): Outcome {
   if (isKubeError(err) && err.code === KUBE_ERROR.hookFailed) return stalled(REASON.hook, error);
   if (isKubeApiError(err) && err.status >= 400 && err.status < 500 && err.status !== 409 && err.status !== 429) return stalled(REASON[stage], error);
   return retry(REASON[stage], error);
+}
+
+/**
+ * The SealedSecret that controls a (normalized) Secret unsealed from the bundle: same namespace and
+ * name, as the controller makes it. The Secret's namespace was defaulted to the app's; so is the key.
+ */
+function sealedOwnerOf(obj: KubeObject, decrypted: DecryptedApp, namespace: string | undefined): ObjectRef | undefined {
+  if (obj.apiVersion !== "v1" || obj.kind !== "Secret") return undefined;
+  const sealed = decrypted.sealedSecrets.find(
+    (ss) => ss.metadata.name === obj.metadata.name && (ss.metadata.namespace ?? namespace) === obj.metadata.namespace && decrypted.owners.has(ownerKey(ss.metadata.namespace, ss.metadata.name)),
+  );
+  if (sealed === undefined) return undefined;
+  return { apiVersion: sealed.apiVersion, kind: sealed.kind, name: sealed.metadata.name, ...(obj.metadata.namespace === undefined ? {} : { namespace: obj.metadata.namespace }) };
 }
 
 /**
@@ -228,6 +243,7 @@ export class SpokeReconciler {
         prune: app.prune,
         preserveResourcesOnDeletion: app.preserveResourcesOnDeletion,
         trustHash: (id) => this.#o.drift.isClean(id),
+        controllerOf: (obj) => sealedOwnerOf(obj, decrypted, app.namespace),
         signal,
       });
     } catch (err) {

@@ -249,6 +249,43 @@ describe("SsaManager against devcluster (client-node adapter)", () => {
   });
 });
 
+describe("controller owners (controllerOf)", () => {
+  const parentRef = { apiVersion: "v1", kind: "ConfigMap", namespace: "owners", name: "parent" };
+  const controllerOf = (o: KubeObject): typeof parentRef | undefined => (o.metadata.name === "child" ? parentRef : undefined);
+  // "child" sorts before "parent" by name: the owned object must still go after its owner.
+  const objects = (parentWave = "0"): KubeObject[] => [cm("child", { a: "1" }, {}, "owners"), cm("parent", { p: "1" }, { "argocd.argoproj.io/sync-wave": parentWave }, "owners")];
+
+  beforeAll(async () => {
+    await createNamespace(cluster.kubeconfigPath, "owners");
+  });
+
+  it("applies the owner first and gives the object a controller ownerReference; a trusted resync sends no apply", async () => {
+    const { mgr, kube: rec } = manager();
+    await mgr.sync({ app: "owners", objects: objects(), controllerOf });
+    const parent = await kubectlJson(cluster.kubeconfigPath, ["get", "configmap", "parent", "-n", "owners"]);
+    const child = await kubectlJson(cluster.kubeconfigPath, ["get", "configmap", "child", "-n", "owners"]);
+    expect(child.metadata.ownerReferences).toEqual([{ apiVersion: "v1", kind: "ConfigMap", name: "parent", uid: parent.metadata.uid, controller: true }]);
+    rec.calls.length = 0;
+    const again = await mgr.sync({ app: "owners", objects: objects(), controllerOf });
+    expect(countActions(again.changeSet)).toMatchObject({ created: 0, configured: 0, deleted: 0 });
+    const trusted = await mgr.sync({ app: "owners", objects: objects(), controllerOf, trustHash: () => true });
+    expect(countActions(trusted.changeSet).unchanged).toBe(2);
+    expect(rec.calls.filter((c) => c.startsWith("apply ConfigMap"))).toEqual([]);
+    await mgr.deleteApp("owners");
+  });
+
+  it("an owner in a later wave leaves the object unowned, and the next sync (even hash-trusted) owns it", async () => {
+    const { mgr } = manager();
+    await mgr.sync({ app: "owners", objects: objects("5"), controllerOf });
+    expect((await kubectlJson(cluster.kubeconfigPath, ["get", "configmap", "child", "-n", "owners"])).metadata.ownerReferences).toBeUndefined();
+    await mgr.sync({ app: "owners", objects: objects("5"), controllerOf, trustHash: () => true });
+    const parent = await kubectlJson(cluster.kubeconfigPath, ["get", "configmap", "parent", "-n", "owners"]);
+    const child = await kubectlJson(cluster.kubeconfigPath, ["get", "configmap", "child", "-n", "owners"]);
+    expect(child.metadata.ownerReferences).toEqual([{ apiVersion: "v1", kind: "ConfigMap", name: "parent", uid: parent.metadata.uid, controller: true }]);
+    await mgr.deleteApp("owners");
+  });
+});
+
 describe("hooks named by the API server (generateName)", () => {
   const migrate = (policy: string): KubeObject => ({
     apiVersion: "batch/v1",

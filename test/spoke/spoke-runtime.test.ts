@@ -82,6 +82,8 @@ describe("spoke runtime against devcluster", () => {
     // The SealedSecret itself is applied too, with the controller's Synced condition.
     const ss = await kubectlJson(cluster.kubeconfigPath, ["get", "sealedsecrets", "mysecret", "-n", "myns"]);
     expect(ss.status?.conditions?.[0]).toMatchObject({ type: "Synced", status: "True" });
+    // The Secret is owned by its SealedSecret exactly as the controller sets it (garbage-collected with it).
+    expect(secret.metadata.ownerReferences).toEqual([{ apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret", name: "mysecret", uid: ss.metadata.uid, controller: true }]);
     expect(lastReport?.apps.map((a) => [a.name, a.sync])).toEqual([
       ["shop", "Synced"],
       ["vault", "Synced"],
@@ -167,6 +169,48 @@ describe("spoke runtime against devcluster", () => {
     const names = (await kubectlJson(cluster.kubeconfigPath, ["get", "configmaps", "-n", "myns"])).items.map((i: KubeObject) => i.metadata.name);
     expect(names).not.toContain("new-in-vault");
     expect(lastReport?.generation).toBe(4);
+  });
+
+  it("Secrets unsealed from the bundle are garbage-collected with their SealedSecret unless it skips owner references", async () => {
+    // A cluster-wide SealedSecret may be renamed; the skip annotation lives in the template, as upstream reads it.
+    const renamed = (name: string, skip: boolean): KubeObject => {
+      const ss = fixtureObject("sealed-secrets", "cluster-wide.sealedsecret.yaml");
+      ss.metadata = { ...ss.metadata, name, namespace: "gc" };
+      const template = (ss.spec as { template: { metadata: Record<string, unknown> & { annotations?: Record<string, string> } } }).template;
+      template.metadata = { ...template.metadata, name, namespace: "gc" };
+      if (skip) template.metadata.annotations = { ...template.metadata.annotations, "sealedsecrets.bitnami.com/skip-set-owner-references": "true" };
+      return ss;
+    };
+    const gcApps = (): Array<Record<string, unknown>> => [
+      ...apps(),
+      { name: "gc", namespace: "gc", syncPolicy: { automated: { prune: true, selfHeal: false }, syncOptions: ["CreateNamespace=true"] }, objects: [renamed("owned", false), renamed("kept", true)] },
+    ];
+    let pass = runtime.nextPass();
+    runtime.setDesired(state(6, gcApps()));
+    expect((await pass).outcome).toEqual({ kind: "done" });
+    const ownedSs = await kubectlJson(cluster.kubeconfigPath, ["get", "sealedsecrets", "owned", "-n", "gc"]);
+    const owned = await kubectlJson(cluster.kubeconfigPath, ["get", "secret", "owned", "-n", "gc"]);
+    expect(owned.metadata.ownerReferences).toEqual([{ apiVersion: "bitnami.com/v1alpha1", kind: "SealedSecret", name: "owned", uid: ownedSs.metadata.uid, controller: true }]);
+    expect(owned.data).toEqual(expected("sealed-secrets", "cluster-wide.sealedsecret.yaml").expectedSecret.data);
+    const kept = await kubectlJson(cluster.kubeconfigPath, ["get", "secret", "kept", "-n", "gc"]);
+    expect(kept.metadata.ownerReferences).toBeUndefined();
+
+    // A resync of the same content rewrites neither Secret.
+    pass = runtime.nextPass();
+    runtime.setDesired(state(7, gcApps()));
+    const resync = await pass;
+    expect(resync.outcome).toEqual({ kind: "done" });
+    expect(resync.actions.configured).toBe(0);
+    expect((await kubectlJson(cluster.kubeconfigPath, ["get", "secret", "owned", "-n", "gc"])).metadata.resourceVersion).toBe(owned.metadata.resourceVersion);
+    expect((await kubectlJson(cluster.kubeconfigPath, ["get", "secret", "kept", "-n", "gc"])).metadata.resourceVersion).toBe(kept.metadata.resourceVersion);
+
+    // Deleting the SealedSecrets out of band: garbage collection takes the owned Secret, not the skipped one.
+    await kubectl(cluster.kubeconfigPath, ["delete", "sealedsecret", "owned", "kept", "-n", "gc"]);
+    await eventually(async () => {
+      const names: string[] = (await kubectlJson(cluster.kubeconfigPath, ["get", "secrets", "-n", "gc"])).items.map((i: KubeObject) => i.metadata.name);
+      return names.includes("owned") ? undefined : true;
+    }, 15_000, "owned Secret garbage-collected");
+    expect((await kubectlJson(cluster.kubeconfigPath, ["get", "secret", "kept", "-n", "gc"])).metadata.name).toBe("kept");
   });
 
   it("no plaintext secret appears in any log line or report of this whole run (success, drift and failure paths)", () => {
