@@ -57,7 +57,7 @@ export const PLAIN_WEB_APPSET = clustersAppSet("web");
 /** A Flotilla `Cluster` definition for the fleet repo. */
 export function clusterFile(cluster: FleetClusterSpec): string {
   const labels = Object.entries(cluster.labels)
-    .map(([k, v]) => `    ${k}: ${v}`)
+    .map(([k, v]) => `    ${k}: ${JSON.stringify(v)}`)
     .join("\n");
   return `apiVersion: flotilla.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: ${cluster.name}\n  labels:\n${labels}\n`;
 }
