@@ -28,7 +28,10 @@ async function managedObjects(cluster: DevCluster): Promise<unknown[]> {
   for (const kind of ["configmaps", "secrets", "deployments", "sealedsecrets"]) {
     const list = await kubectlJson(cluster.kubeconfigPath, ["get", kind, "-n", "myns"]);
     for (const item of list.items as KubeObject[]) {
-      const { uid: _u, resourceVersion: _rv, creationTimestamp: _c, generation: _g, managedFields: _m, ...meta } = item.metadata;
+      const { uid: _u, resourceVersion: _rv, creationTimestamp: _c, generation: _g, managedFields: _m, ownerReferences, ...rest } = item.metadata;
+      // Each cluster gives its objects their own uids: compare owners by everything but the uid.
+      const owners = (ownerReferences as readonly Record<string, unknown>[] | undefined)?.map(({ uid: _ou, ...ref }) => ref);
+      const meta = owners === undefined ? rest : { ...rest, ownerReferences: owners };
       out.push({ apiVersion: item.apiVersion, kind: item.kind, metadata: meta, spec: item.spec, data: item.data, type: item.type });
     }
   }
