@@ -44,6 +44,10 @@ export const registerDemo: CommandRegistrar = (program, ctx) => {
       // Checked before anything starts: a typo in the file must not cost a minute of start-up.
       const faultsFile = flags.faults === undefined ? undefined : resolve(ctx.cwd, flags.faults);
       const faults = faultsFile === undefined ? undefined : await readFaults(faultsFile);
+      // Ctrl-C must always find a listener: with none, the CLI exits at once (130) and orphans the
+      // children. Between two hub polls of the event stream nothing else listens on the signal.
+      const stayForShutdown = (): void => undefined;
+      ctx.shutdown.addEventListener("abort", stayForShutdown);
       const demo = await startDemo({
         clusters: integerFlag(flags.clusters, "--clusters", 1, 20),
         port: integerFlag(flags.port, "--port", 0, 65535),
