@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { runFlotilla } from "../harness/index.js";
-import { startFleet, type TestFleet } from "./fleet-harness.js";
+import { clustersAppSet, startFleet, type TestFleet } from "./fleet-harness.js";
 
 // Argo CD's manual sync policy, end to end: an app without `syncPolicy.automated` waits OutOfSync
 // until `flotilla app sync`; `app rollback` puts an earlier deployment back; both reach the spoke
@@ -13,22 +13,7 @@ import { startFleet, type TestFleet } from "./fleet-harness.js";
 const API_TOKEN = "app-actions-api-token-5b2e";
 const CLUSTER = "prod-eu";
 const APP = `web-${CLUSTER}`;
-const MANUAL_WEB = `apiVersion: flotilla.dev/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: web
-spec:
-  generators:
-  - clusters: {}
-  template:
-    metadata:
-      name: 'web-{{.name}}'
-    spec:
-      source: {repoURL: ., path: apps/web}
-      destination: {name: '{{.name}}', namespace: web}
-      syncPolicy:
-        syncOptions: [CreateNamespace=true]
-`;
+const MANUAL_WEB = clustersAppSet("web", { manual: true });
 const CONFIGMAP = (colour: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web-config\ndata:\n  colour: ${colour}\n`;
 
 let fleet: TestFleet;

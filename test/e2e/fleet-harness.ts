@@ -31,7 +31,9 @@ export const STORY_CLUSTERS: readonly FleetClusterSpec[] = [
  * An ApplicationSet `name` on every cluster of the fleet: app `<name>-<cluster>` from `path`
  * (default `apps/<name>`) into `namespace` (default `name`), pruned and self-healed.
  */
-export function clustersAppSet(name: string, options: { path?: string; namespace?: string } = {}): string {
+export function clustersAppSet(name: string, options: { path?: string; namespace?: string; manual?: boolean } = {}): string {
+  // Without `automated` an app is manual, as in Argo CD: it waits OutOfSync for `flotilla app sync`.
+  const automated = options.manual === true ? "" : "        automated: {prune: true, selfHeal: true}\n";
   return `apiVersion: flotilla.dev/v1alpha1
 kind: ApplicationSet
 metadata:
@@ -46,8 +48,7 @@ spec:
       source: {repoURL: ., path: ${options.path ?? `apps/${name}`}}
       destination: {name: '{{.name}}', namespace: ${options.namespace ?? name}}
       syncPolicy:
-        automated: {prune: true, selfHeal: true}
-        syncOptions: [CreateNamespace=true]
+${automated}        syncOptions: [CreateNamespace=true]
 `;
 }
 
