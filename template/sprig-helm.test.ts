@@ -8,7 +8,7 @@ import { BudgetExceededError, ExecBudget, parseTemplate, renderTemplate, Templat
  * The Sprig functions Helm charts use that the ApplicationSet set long lacked: semver, url, toDate,
  * durationRound, crypto, random, and the `helm` / `sprig` function sets. Cases are written from the
  * Go sources (Masterminds/sprig v3.3, Masterminds/semver v3.3); the upstream test tables run in
- * bench/conformance/sprig-tables.ts.
+ * scripts/conformance/sprig/sprig-tables.ts.
  */
 
 const NOW = Date.UTC(2026, 10, 23, 8, 52, 43, 123);

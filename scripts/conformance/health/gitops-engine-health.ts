@@ -1,7 +1,7 @@
 /**
  * Conformance of `flotilla health` with gitops-engine's built-in health checks.
  *
- *   node dist/scripts/conformance/gitops-engine-health.js <checkout>
+ *   node dist/scripts/conformance/health/gitops-engine-health.js <checkout>
  *
  * <checkout> is a gitops-engine checkout (github.com/argoproj/gitops-engine) or an Argo CD one
  * (whose `gitops-engine/` holds the same package). The expectations are read from the checkout's
@@ -21,7 +21,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parseHealthTests, type Expectation } from "./go-test-expectations.js";
 
-const CLI = fileURLToPath(new URL("../../cli/main.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../../cli/main.js", import.meta.url));
 
 /** The kinds gitops-engine's directly-called check functions rate (the test objects carry no kind). */
 const CHECKER_KINDS: Readonly<Record<string, { apiVersion: string; kind: string }>> = {

@@ -2,7 +2,7 @@
  * Runs Helm's own `helm template` golden cases through `flotilla helm template` and prints
  * matched/total and a diff of every failure.
  *
- *   npm run build && node dist/scripts/helm-conformance/main.js golden /tmp/helm [--verbose]
+ *   npm run build && node dist/scripts/conformance/helm/main.js golden /tmp/helm [--verbose]
  *
  * The argument is a checkout of github.com/helm/helm (v3: cmd/helm/testdata; v4: pkg/cmd/testdata).
  * The cases are those of `TestTemplateCmd` in template_test.go (transcribed below: Go's table is
@@ -67,7 +67,7 @@ export function runTemplateGoldens(options: GoldenRunOptions): number {
     out(`no testdata/output/template.txt under ${root}/cmd/helm or ${root}/pkg/cmd\n`);
     return 2;
   }
-  const cli = join(dirname(fileURLToPath(import.meta.url)), "../../cli/main.js");
+  const cli = join(dirname(fileURLToPath(import.meta.url)), "../../../cli/main.js");
   const env = options.env;
   let matched = 0;
   const failures: string[] = [];

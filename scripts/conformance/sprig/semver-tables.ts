@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { semverCompare } from "../../template/sprig/semver.js";
+import { semverCompare } from "../../../template/sprig/semver.js";
 
 /**
- * `node dist/bench/conformance/semver-tables.js /path/to/semver-checkout`
+ * `node dist/scripts/conformance/sprig/semver-tables.js /path/to/semver-checkout`
  *
  * Runs the `{constraint, version, want}` rows of Masterminds/semver's TestConstraintCheck and
  * TestConstraintsCheck (constraints_test.go) through our `semverCompare` and prints passed/total
@@ -13,6 +13,10 @@ import { semverCompare } from "../../template/sprig/semver.js";
 const dir = process.argv[2];
 if (dir === undefined) {
   console.error("usage: semver-tables.js SEMVER_CHECKOUT");
+  process.exit(2);
+}
+if (!existsSync(join(dir, "constraints_test.go"))) {
+  console.error(`semver-tables: ${dir} is not a Masterminds/semver checkout (no constraints_test.go)`);
   process.exit(2);
 }
 const src = readFileSync(join(dir, "constraints_test.go"), "utf8");

@@ -1,7 +1,7 @@
 /**
  * Conformance of `flotilla health --lua` with Argo CD's Lua health scripts.
  *
- *   node dist/scripts/conformance/argocd-lua-health.js <dir>
+ *   node dist/scripts/conformance/health/argocd-lua-health.js <dir>
  *
  * <dir> is an argo-cd checkout or its `resource_customizations/` directory (e.g. extracted with
  * `git archive HEAD resource_customizations | tar -x`). Each `<group>/<kind>/health_test.yaml`
@@ -26,7 +26,7 @@ import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { parse } from "yaml";
 
-const CLI = fileURLToPath(new URL("../../cli/main.js", import.meta.url));
+const CLI = fileURLToPath(new URL("../../../cli/main.js", import.meta.url));
 
 interface Case {
   readonly label: string;

@@ -16,7 +16,7 @@ export interface CompareOptions {
  * differing lines. Errors compare Helm's `Error: MESSAGE` with our `error[CODE]: MESSAGE`.
  */
 export function compareWithHelm(options: CompareOptions): number {
-  const cli = join(dirname(fileURLToPath(import.meta.url)), "../../cli/main.js");
+  const cli = join(dirname(fileURLToPath(import.meta.url)), "../../../cli/main.js");
   const env = { ...options.env, HELM_CACHE_HOME: "/tmp/helm-cache", HELM_CONFIG_HOME: "/tmp/helm-config", HELM_DATA_HOME: "/tmp/helm-data", KUBECONFIG: "/dev/null" };
   const theirs = spawnSync(options.helm, ["template", ...options.args], { encoding: "utf8", env });
   const ours = spawnSync(process.execPath, [cli, "helm", "template", ...options.args], { encoding: "utf8", env });

@@ -1,9 +1,9 @@
 /**
  * Helm conformance runs (not part of `npm test`; they need upstream files or the helm binary):
  *
- *   node dist/scripts/helm-conformance/main.js golden HELM_CHECKOUT [--verbose]
+ *   node dist/scripts/conformance/helm/main.js golden HELM_CHECKOUT [--verbose]
  *     Helm's own `helm template` golden cases through `flotilla helm template`.
- *   node dist/scripts/helm-conformance/main.js compare HELM_BINARY CHART_DIR [helm template flags...]
+ *   node dist/scripts/conformance/helm/main.js compare HELM_BINARY CHART_DIR [helm template flags...]
  *     `helm template` and `flotilla helm template` on one chart, byte for byte.
  */
 import { compareWithHelm } from "./binary-compare.js";

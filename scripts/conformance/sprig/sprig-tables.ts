@@ -1,11 +1,11 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { GoTime, renderTemplate } from "../../template/index.js";
-import { parseGoTime } from "../../template/go-time.js";
+import { GoTime, renderTemplate } from "../../../template/index.js";
+import { parseGoTime } from "../../../template/go-time.js";
 import { extractCases, GO_STRUCT_TYPE, GoTestTime, type GoCase } from "./go-test-cases.js";
 
 /**
- * `node dist/bench/conformance/sprig-tables.js /path/to/sprig-checkout [--verbose]`
+ * `node dist/scripts/conformance/sprig/sprig-tables.js /path/to/sprig-checkout [--verbose]`
  *
  * Runs the template cases of Masterminds/sprig's own Go tests (`runt`, `runtv` and `runRaw`
  * compared with a string) through our engine with the `sprig` function set, the way sprig's
@@ -47,6 +47,10 @@ const dir = process.argv[2];
 const verbose = process.argv.includes("--verbose");
 if (dir === undefined) {
   console.error("usage: sprig-tables.js SPRIG_CHECKOUT [--verbose]");
+  process.exit(2);
+}
+if (!existsSync(join(dir, "functions_test.go"))) {
+  console.error(`sprig-tables: ${dir} is not a Masterminds/sprig checkout (no functions_test.go)`);
   process.exit(2);
 }
 const files = readdirSync(dir).filter((f) => f.endsWith("_test.go") && !f.includes("windows")).sort();
