@@ -10,8 +10,12 @@
  * Both run under the default render budget, as the hub does; a last line renders the same fleet in
  * two RenderPool worker threads (the hub's way) and prints wall and all-thread CPU time.
  *
+ * The machine's load average is printed with the figures: on a shared machine only the same-run
+ * ratio is worth comparing.
+ *
  * Run: npm run build && node dist/bench/render-expand.js [clusters] [apps]
  */
+import { loadavg } from "node:os";
 import { cpuUsage } from "node:process";
 import { parseAllDocuments } from "yaml";
 import { DEFAULT_RENDER_BUDGET, DocumentCache, ManifestRenderer, RenderPool, canonicalJson, memorySnapshot, renderSnapshot, sha256Digest, type KustomizeRunner } from "../gitops/index.js";
@@ -174,7 +178,7 @@ async function main(): Promise<void> {
   const ratioWarm = naiveTotal / warm.ms;
   const ratioCold = naiveTotal / cold.ms;
   const lines = [
-    `render-expand: ${CLUSTERS} clusters × ${APPS} apps = ${warm.manifests} manifests`,
+    `render-expand: ${CLUSTERS} clusters × ${APPS} apps = ${warm.manifests} manifests (load average ${loadavg().map((l) => l.toFixed(2)).join(" ")})`,
     `  flotilla (cold: parses ${CLUSTERS} cluster files): ${cold.ms.toFixed(0)} ms CPU  (${((cold.manifests / cold.ms) * 1000).toFixed(0)} manifests/s)`,
     `  flotilla (warm: unchanged files not re-parsed, as the hub renders successive commits): ${warm.ms.toFixed(0)} ms CPU  (${((warm.manifests / warm.ms) * 1000).toFixed(0)} manifests/s)`,
     `  naive template+yaml.parse: ${(perManifestNaive * 1000).toFixed(1)} µs/manifest over ${baseline.manifests} manifests → ${(naiveTotal / 1000).toFixed(2)} s for ${warm.manifests}`,

@@ -22,6 +22,7 @@ const REVISION = "0123456789abcdef0123456789abcdef01234567";
 /** A failed fetch is tried again after this long (the real spoke waits for its periodic check). */
 const RETRY_MS = 100;
 
+
 export function clusterNames(count: number): string[] {
   return Array.from({ length: count }, (_, i) => `c${String(i)}`);
 }
@@ -68,6 +69,12 @@ export interface SimulatedSpokesOptions {
   readonly fleet?: string | undefined;
   /** Once a pooled connection is up and its spokes subscribed, before any fetch (e.g. to send Hello). */
   readonly onConnected?: ((nc: NatsConnection, clusters: readonly string[]) => Promise<void>) | undefined;
+  /**
+   * Fetches (and floor requests) in flight at once across the pool; unlimited when absent. A real
+   * spoke has one; 10 000 at once in one thread only make requests wait past their timeout while
+   * earlier replies are verified. The fan-out and the request/reply floor go through the same limit.
+   */
+  readonly maxInFlight?: number | undefined;
   /** After a spoke verified an envelope, before it counts as done (e.g. apply and report). */
   readonly onVerified?: ((spoke: { readonly cluster: string; readonly nc: NatsConnection }, verified: { readonly envelope: DesiredStateEnvelope; readonly bundle: Bundle }) => void) | undefined;
 }
@@ -102,6 +109,8 @@ export class SimulatedSpokes {
   readonly reconnectedAt: number[] = [];
   /** Milliseconds spent in verifyEnvelope (signature, gunzip, digest, schema), summed over every spoke. */
   verifyMs = 0;
+  #inFlight = 0;
+  readonly #queued: (() => void)[] = [];
 
   constructor(options: SimulatedSpokesOptions) {
     this.#o = options;
@@ -161,6 +170,25 @@ export class SimulatedSpokes {
     await Promise.all(this.#pool.map((nc) => nc.close()));
   }
 
+  /**
+   * The request/reply floor: every spoke, at once, sends one core-NATS request on its own pooled
+   * connection and checks the reply with `check` (the bench's ed25519 verify). Resolves with the
+   * milliseconds from the first request to the last check. Nothing else (no JetStream, no JSON, no
+   * schema, no gunzip): what any design with a fetch and a signature check must at least do.
+   */
+  async requestFloor(options: { subject: (cluster: string) => string; check: (cluster: string, reply: Uint8Array) => void; timeoutMs: number }): Promise<number> {
+    const t0 = performance.now();
+    await Promise.all(
+      this.#spokes.map((spoke) =>
+        this.#limited(async () => {
+          const reply = await spoke.nc.request(options.subject(spoke.cluster), undefined, { timeout: options.timeoutMs });
+          options.check(spoke.cluster, reply.data);
+        }),
+      ),
+    );
+    return performance.now() - t0;
+  }
+
   #onNotify(spoke: Spoke): void {
     if (this.#mode === NOTIFY_MODE.floor) this.#countOne(spoke);
     else void this.#fetchNow(spoke);
@@ -196,7 +224,7 @@ export class SimulatedSpokes {
       try {
         do {
           spoke.again = false;
-          await this.#fetchOnce(spoke);
+          await this.#limited(() => this.#fetchOnce(spoke));
         } while (spoke.again);
       } finally {
         spoke.fetching = undefined;
@@ -222,6 +250,18 @@ export class SimulatedSpokes {
     this.#o.onVerified?.(spoke, result);
     if (spoke.applied >= this.#target) this.#countOne(spoke);
     else if (this.#target !== Number.POSITIVE_INFINITY) this.#retryLater(spoke);
+  }
+
+  /** Runs `work` once fewer than `maxInFlight` others run. */
+  async #limited(work: () => Promise<void>): Promise<void> {
+    if (this.#inFlight >= (this.#o.maxInFlight ?? Number.POSITIVE_INFINITY)) await new Promise<void>((resolve) => this.#queued.push(resolve));
+    this.#inFlight++;
+    try {
+      await work();
+    } finally {
+      this.#inFlight--;
+      this.#queued.shift()?.();
+    }
   }
 
   #retryLater(spoke: Spoke): void {

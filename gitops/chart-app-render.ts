@@ -57,6 +57,24 @@ export function isChartSource(source: Record<string, unknown>, snapshot: RepoSna
   if (typeof source["chart"] === "string" && source["chart"] !== "") return true;
   if (source["helm"] !== undefined) return true;
   if (source["kustomize"] !== undefined || source["directory"] !== undefined || snapshot === undefined) return false;
+  // Asked once per app and cluster (100 000 times for 10 000 clusters): the answer depends only on
+  // the (immutable) snapshot and the path, so it is worked out once per pair.
+  let byPath = chartDirectories.get(snapshot);
+  if (byPath === undefined) {
+    byPath = new Map();
+    chartDirectories.set(snapshot, byPath);
+  }
+  let known = byPath.get(path);
+  if (known === undefined) {
+    known = isChartDirectory(snapshot, path);
+    byPath.set(path, known);
+  }
+  return known;
+}
+
+const chartDirectories = new WeakMap<RepoSnapshot, Map<string, boolean>>();
+
+function isChartDirectory(snapshot: RepoSnapshot, path: string): boolean {
   let root: string;
   try {
     root = confinePath(path);

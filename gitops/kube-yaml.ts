@@ -12,9 +12,9 @@ const BOOL = "tag:yaml.org,2002:bool";
 const INT = "tag:yaml.org,2002:int";
 const FLOAT = "tag:yaml.org,2002:float";
 
-const TRUE_WORDS = /^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
-const FALSE_WORDS = /^(?:n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$/;
-const NON_FINITE = /^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
+export const TRUE_WORDS = /^(?:y|Y|yes|Yes|YES|true|True|TRUE|on|On|ON)$/;
+export const FALSE_WORDS = /^(?:n|N|no|No|NO|false|False|FALSE|off|Off|OFF)$/;
+export const NON_FINITE = /^(?:[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$/;
 /** strconv.ParseInt(s, 0, 64) syntax: sign, then 0x / 0o / 0b / leading-0 octal / decimal. */
 const GO_INT = /^[-+]?(?:0[xX][0-9a-fA-F]+|0[oO][0-7]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)$/;
 /** go-yaml v2's yamlStyleFloat, tried on the underscore-free text after the integer parse failed. */
@@ -68,7 +68,7 @@ const nonFiniteTag: ScalarTag = {
  * YAML_STYLE_FLOAT and DOT_FLOAT with underscores allowed after the first character (go-yaml drops
  * them before parsing). Past-float64 values like 1e400 match here and resolve to their text.
  */
-const NUMBER_LIKE = new RegExp(
+export const NUMBER_LIKE = new RegExp(
   [
     String.raw`^(?=[-+0-9])[-+]?_*(?:0_*[xX]_*(?:[0-9a-fA-F]_*)+|0_*[oO]_*(?:[0-7]_*)+|0_*[bB]_*(?:[01]_*)+|0_*(?:[0-7]_*)*|[1-9]_*(?:[0-9]_*)*)$`,
     String.raw`^(?=[-+0-9])[-+]?_*(?:\._*(?:[0-9]_*)+|(?:[0-9]_*)+(?:\._*(?:[0-9]_*)*)?)(?:[eE]_*[-+]?_*(?:[0-9]_*)+)?$`,

@@ -1,6 +1,7 @@
 import { parseAllDocuments } from "yaml";
 import { depthExceeds, MAX_JSON_DEPTH } from "../protocol/index.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
+import { fastYamlDocument } from "./fast-yaml.js";
 import { KUBE_TO_JS_OPTIONS, KUBE_YAML_OPTIONS } from "./kube-yaml.js";
 import { isPlainObject } from "./generators/param-utils.js";
 
@@ -22,6 +23,9 @@ export const MAX_DOCUMENT_DEPTH = MAX_JSON_DEPTH;
  * reads them (kube-yaml.ts). Aliases are capped so a "billion laughs" file cannot blow up memory.
  */
 export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
+  // Most fleet files (every Cluster file) are one plain document: read on the fast path, same result.
+  const fast = fastYamlDocument(text);
+  if (fast !== undefined) return fast.value === null ? [] : [checkedDocument(fast.value, fast.line, file)];
   const lineStarts = lineIndex(text);
   const out: YamlDocument[] = [];
   for (const doc of parseAllDocuments(text, { ...KUBE_YAML_OPTIONS, prettyErrors: true })) {
@@ -39,20 +43,24 @@ export function parseYamlDocuments(text: string, file: string): YamlDocument[] {
       throw new GitOpsError(GITOPS_ERROR.parse, (err as Error).message.split("\n")[0] ?? "invalid YAML", { file });
     }
     if (value === null || value === undefined) continue;
-    if (depthExceeds(value, MAX_DOCUMENT_DEPTH)) {
-      throw new GitOpsError(GITOPS_ERROR.tooLarge, `a document nests deeper than ${String(MAX_DOCUMENT_DEPTH)} levels`, { file });
-    }
     // The line of the document's content (after any `---` and comments), where a reader looks.
-    const line = lineOf(lineStarts, doc.contents?.range?.[0] ?? doc.range[0]);
-    if (!isPlainObject(value)) {
-      throw new GitOpsError(GITOPS_ERROR.invalid, `line ${line}: a document must be a mapping, not ${Array.isArray(value) ? "a list" : typeof value}`, {
-        file,
-        field: `line ${line}`,
-      });
-    }
-    out.push({ value, line });
+    out.push(checkedDocument(value, lineOf(lineStarts, doc.contents?.range?.[0] ?? doc.range[0]), file));
   }
   return out;
+}
+
+/** A document's value once it is known to be a mapping of bounded depth. */
+function checkedDocument(value: unknown, line: number, file: string): YamlDocument {
+  if (depthExceeds(value, MAX_DOCUMENT_DEPTH)) {
+    throw new GitOpsError(GITOPS_ERROR.tooLarge, `a document nests deeper than ${String(MAX_DOCUMENT_DEPTH)} levels`, { file });
+  }
+  if (!isPlainObject(value)) {
+    throw new GitOpsError(GITOPS_ERROR.invalid, `line ${line}: a document must be a mapping, not ${Array.isArray(value) ? "a list" : typeof value}`, {
+      file,
+      field: `line ${line}`,
+    });
+  }
+  return { value, line };
 }
 
 function lineIndex(text: string): number[] {

@@ -2,7 +2,7 @@ import { randomBytes } from "node:crypto";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { encodeBundle } from "./bundle-codec.js";
-import { createEnvelope, verifyEnvelope } from "./envelope.js";
+import { createEnvelope, parseEnvelope, verifyEnvelope } from "./envelope.js";
 import { PROTOCOL_ERROR_CODES } from "./protocol-errors.js";
 import type { Bundle } from "./schemas.js";
 import { generateSigningKey } from "./signing-key.js";
@@ -127,3 +127,34 @@ describe("verifyEnvelope", () => {
 function randomText(n: number): string {
   return randomBytes(Math.ceil(n / 2)).toString("hex").slice(0, n);
 }
+
+describe("an envelope parsed once (fetchDesiredState, then verifyEnvelope)", () => {
+  it("is frozen, so what was validated is what gets verified", () => {
+    const parsed = parseEnvelope(make().value);
+    expect(Object.isFrozen(parsed)).toBe(true);
+    expect(() => {
+      (parsed as { generation: number }).generation = 99;
+    }).toThrow(TypeError);
+    expect(verifyEnvelope({ ...base, envelope: parsed }).ok).toBe(true);
+  });
+
+  it("a copy of it with a field changed is validated and checked again, not trusted", () => {
+    const parsed = parseEnvelope(make().value);
+    const badSchema = verifyEnvelope({ ...base, envelope: { ...parsed, keyId: "not-hex" } });
+    expect(badSchema.ok ? undefined : badSchema.error.code).toBe(PROTOCOL_ERROR_CODES.malformed);
+    const newer = verifyEnvelope({ ...base, envelope: { ...parsed, generation: 8 } });
+    expect(newer.ok ? undefined : newer.error.code).toBe(PROTOCOL_ERROR_CODES.signatureInvalid);
+    const elsewhere = verifyEnvelope({ ...base, cluster: "eu-2", envelope: parsed });
+    expect(elsewhere.ok ? undefined : elsewhere.error.code).toBe(PROTOCOL_ERROR_CODES.wrongCluster);
+  });
+
+  it("a key that verified before does not vouch for an envelope signed by another", () => {
+    expect(verifyEnvelope({ ...base, envelope: parseEnvelope(make().value) }).ok).toBe(true);
+    const forged = createEnvelope({ fleet: "prod", cluster: "eu-1", generation: 9, revision: "abc123", issuedAt: 0, bundle: encodeBundle(bundleFor("eu-1")), signingKey: other, maxPayload: 1024 * 1024 });
+    const result = verifyEnvelope({ ...base, envelope: parseEnvelope(forged.value) });
+    expect(result.ok ? undefined : result.error.code).toBe(PROTOCOL_ERROR_CODES.unknownKey);
+    const resigned = { ...parseEnvelope(forged.value), keyId: hub.keyId };
+    const swapped = verifyEnvelope({ ...base, envelope: resigned });
+    expect(swapped.ok ? undefined : swapped.error.code).toBe(PROTOCOL_ERROR_CODES.signatureInvalid);
+  });
+});

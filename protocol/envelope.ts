@@ -71,10 +71,28 @@ export function createEnvelope(input: CreateEnvelopeInput): CreatedEnvelope {
   return { envelope, value: Buffer.from(JSON.stringify(envelope), "utf8"), external: { bucket, object, data: compressed } };
 }
 
+/**
+ * Envelopes this module parsed from bytes and validated, frozen all the way down: verifyEnvelope
+ * is handed what fetchDesiredState parsed a moment before and need not run the schema twice. Only
+ * parseEnvelope adds to it, and a frozen value cannot change after its check; anything else (a
+ * copy, an object built by hand) is validated as before.
+ */
+const validated = new WeakSet<object>();
+
 /** Parses a KV value (bytes, text or already-decoded JSON) into an envelope; throws ProtocolError. */
 export function parseEnvelope(input: unknown): DesiredStateEnvelope {
-  const value = input instanceof Uint8Array || typeof input === "string" ? parseJson(input, "desired state") : input;
-  return parseWith(desiredStateSchema, value, "desired state");
+  if (typeof input === "object" && input !== null && validated.has(input)) return input as DesiredStateEnvelope;
+  if (!(input instanceof Uint8Array || typeof input === "string")) return parseWith(desiredStateSchema, input, "desired state");
+  // Parsed from bytes here, so nothing else holds a reference into it: freezing it is safe.
+  const envelope = deepFreeze(parseWith(desiredStateSchema, parseJson(input, "desired state"), "desired state"));
+  validated.add(envelope);
+  return envelope;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value !== "object" || value === null || Object.isFrozen(value)) return value;
+  for (const member of Object.values(value)) deepFreeze(member);
+  return Object.freeze(value);
 }
 
 export interface VerifyEnvelopeInput {

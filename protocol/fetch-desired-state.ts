@@ -26,6 +26,26 @@ function wrapNatsError(err: unknown, what: string): ProtocolError {
   );
 }
 
+type DesiredBucket = Awaited<ReturnType<Kvm["open"]>>;
+const buckets = new WeakMap<NatsConnection, Promise<DesiredBucket>>();
+
+/**
+ * The desired-state bucket bound on `nc`, once per connection: binding makes no request (no
+ * STREAM.INFO), but a spoke fetches on every notify and a simulated fleet for each of its spokes.
+ */
+function desiredBucket(nc: NatsConnection): Promise<DesiredBucket> {
+  let bucket = buckets.get(nc);
+  if (bucket === undefined) {
+    bucket = new Kvm(jetstream(nc, { checkAPI: false })).open(DESIRED_BUCKET, { allow_direct: true });
+    buckets.set(nc, bucket);
+    const opening = bucket;
+    opening.catch(() => {
+      if (buckets.get(nc) === opening) buckets.delete(nc);
+    });
+  }
+  return bucket;
+}
+
 /**
  * The spoke's pull: one per-key direct get on `flotilla-desired`, and for a bundle by reference
  * direct gets on `flotilla-bundles-<cluster>` (readBundleObject). Uses only what the spoke's account
@@ -35,11 +55,9 @@ function wrapNatsError(err: unknown, what: string): ProtocolError {
 export async function fetchDesiredState(nc: NatsConnection, options: { fleet: string; cluster: string }): Promise<FetchedDesiredState | null> {
   const cluster = assertClusterName(options.cluster);
   assertClusterName(options.fleet, "fleet");
-  const js = jetstream(nc, { checkAPI: false });
   let entry;
   try {
-    const kv = await new Kvm(js).open(DESIRED_BUCKET, { allow_direct: true });
-    entry = await kv.get(cluster);
+    entry = await (await desiredBucket(nc)).get(cluster);
   } catch (err) {
     throw wrapNatsError(err, `reading ${DESIRED_BUCKET}/${cluster}`);
   }

@@ -66,17 +66,29 @@ export function loadSigningKey(pem: string, file?: string): SigningKey {
 
 /** Parses `ed25519:<base64url>` into a key node:crypto can verify with. */
 export function parsePublicKey(publicKey: string, field = "publicKey"): VerifyKey {
+  // A spoke checks every envelope against the same pinned key(s): importing the JWK each time cost
+  // as much as the signature check itself. Keys are immutable, so a parsed key is shared.
+  const hit = parsedKeys.get(publicKey);
+  if (hit !== undefined) return hit;
   const match = PUBLIC_RE.exec(publicKey.trim());
   if (match?.[1] === undefined) {
     throw new ProtocolError(PROTOCOL_ERROR_CODES.keyInvalid, "public key must look like ed25519:<43 base64url chars>", { field });
   }
+  let key: KeyObject;
   try {
-    const key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: match[1] }, format: "jwk" });
-    return { key, publicKey: publicKey.trim(), keyId: keyIdOf(publicKey.trim()) };
+    key = createPublicKey({ key: { kty: "OKP", crv: "Ed25519", x: match[1] }, format: "jwk" });
   } catch {
     throw new ProtocolError(PROTOCOL_ERROR_CODES.keyInvalid, "public key is not a valid ed25519 point", { field });
   }
+  const parsed: VerifyKey = Object.freeze({ key, publicKey: publicKey.trim(), keyId: keyIdOf(publicKey.trim()) });
+  if (parsedKeys.size >= MAX_PARSED_KEYS) parsedKeys.clear();
+  parsedKeys.set(publicKey, parsed);
+  return parsed;
 }
+
+/** Public keys only (nothing secret), a handful per process: pinned hub keys and registered spokes' status keys. */
+const parsedKeys = new Map<string, VerifyKey>();
+const MAX_PARSED_KEYS = 1024;
 
 export function signBytes(data: Uint8Array, key: SigningKey): string {
   return sign(null, data, key.privateKey).toString("base64");

@@ -17,7 +17,7 @@ export function clustersGenerator(spec: Record<string, unknown>, ctx: GeneratorC
   const matches = compileLabelSelector(spec["selector"] as LabelSelector | undefined, `${field}.selector`, ctx.file);
   const values = stringValues(spec["values"], `${field}.values`, ctx.file);
   const out: Params[] = [];
-  for (const cluster of [...ctx.clusters].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+  for (const cluster of byName(ctx.clusters)) {
     if (!matches(cluster.labels)) continue;
     const params = clusterParams(cluster, ctx.mode.goTemplate);
     out.push(appendTemplatedValues(params, values, ctx, `${field}.values`));
@@ -27,6 +27,18 @@ export function clustersGenerator(spec: Record<string, unknown>, ctx: GeneratorC
     throw new GitOpsError(GITOPS_ERROR.invalid, "flatList must be a boolean", { file: ctx.file, field: `${field}.flatList` });
   }
   return out;
+}
+
+const sortedClusters = new WeakMap<readonly FleetCluster[], readonly FleetCluster[]>();
+
+/** The fleet's clusters by name, sorted once per fleet list: every ApplicationSet of a render shares the list. */
+function byName(clusters: readonly FleetCluster[]): readonly FleetCluster[] {
+  let sorted = sortedClusters.get(clusters);
+  if (sorted === undefined || sorted.length !== clusters.length) {
+    sorted = Object.freeze([...clusters].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)));
+    sortedClusters.set(clusters, sorted);
+  }
+  return sorted;
 }
 
 export function clusterParams(cluster: FleetCluster, goTemplate: boolean): Params {
