@@ -68,7 +68,7 @@ const nonFiniteTag: ScalarTag = {
  * YAML_STYLE_FLOAT and DOT_FLOAT with underscores allowed after the first character (go-yaml drops
  * them before parsing). Past-float64 values like 1e400 match here and resolve to their text.
  */
-const NUMBER_LIKE = new RegExp(
+export const NUMBER_LIKE = new RegExp(
   [
     String.raw`^(?=[-+0-9])[-+]?_*(?:0_*[xX]_*(?:[0-9a-fA-F]_*)+|0_*[oO]_*(?:[0-7]_*)+|0_*[bB]_*(?:[01]_*)+|0_*(?:[0-7]_*)*|[1-9]_*(?:[0-9]_*)*)$`,
     String.raw`^(?=[-+0-9])[-+]?_*(?:\._*(?:[0-9]_*)+|(?:[0-9]_*)+(?:\._*(?:[0-9]_*)*)?)(?:[eE]_*[-+]?_*(?:[0-9]_*)+)?$`,
