@@ -2,10 +2,12 @@ import { readdir, readFile, stat } from "node:fs/promises";
 import { basename, join, relative, resolve, sep } from "node:path";
 import type { Command } from "commander";
 import {
+  finishTemplateOutput,
   HELM_ERROR,
   HelmError,
   helmTemplate,
   isRenderPhaseError,
+  releaseManifest,
   loadChart,
   loadChartArchive,
   type Chart,
@@ -14,6 +16,8 @@ import { ChartFetcher, chartRefOf, GitCredentials, type GitCredentialEntry } fro
 import { renderTemplate } from "../template/index.js";
 import type { CliContext } from "./context.js";
 import { collect, collectList } from "./flag-collectors.js";
+import { writeOutputDir } from "./helm-output-dir.js";
+import { findPostRenderer, runPostRenderer, type PostRenderer } from "./helm-post-renderer.js";
 
 interface HelmTemplateFlags {
   readonly namespace?: string;
@@ -39,6 +43,8 @@ interface HelmTemplateFlags {
   readonly username?: string;
   readonly password?: string;
   readonly outputDir?: string;
+  readonly postRenderer?: string;
+  readonly postRendererArgs?: string[];
   readonly validate?: boolean;
 }
 
@@ -174,7 +180,7 @@ export function registerHelmTemplate(helm: Command, ctx: CliContext): void {
     .option("--skip-tests", "skip tests from templated output")
     .option("-s, --show-only <path>", "only show manifests rendered from the given templates (repeatable)", collect)
     .option("--name-template <template>", "specify template used to name the release")
-    .option("--release-name", "use release name in the output-dir path (no --output-dir here, so no effect)")
+    .option("--release-name", "use release name in the output-dir path")
     .option("-g, --generate-name", "generate the name (and omit the NAME parameter)")
     .option("--is-upgrade", "set .Release.IsUpgrade instead of .Release.IsInstall")
     .option("--skip-schema-validation", "disable JSON schema validation")
@@ -183,10 +189,14 @@ export function registerHelmTemplate(helm: Command, ctx: CliContext): void {
     .option("--ca-file <file>", "verify certificates of HTTPS-enabled servers using this CA bundle")
     .option("--username <name>", "chart repository username where to locate the requested chart")
     .option("--password <password>", "chart repository password where to locate the requested chart (sent over https only)")
-    .option("--output-dir <dir>", "write the templates to files (not supported)")
+    .option("--output-dir <dir>", "writes the executed templates to files in output-dir instead of stdout")
+    .option("--post-renderer <path>", "the path to an executable to be used for post rendering (searched in $PATH when it has no /)")
+    .option("--post-renderer-args <arg>", "an argument to the post-renderer (repeatable)", collect)
     .option("--validate", "validate against a cluster (not supported: flotilla renders without a cluster)")
     .action(async (args: string[], opts: HelmTemplateFlags) => {
-      if (opts.outputDir !== undefined) throw new HelmError(HELM_ERROR.options, "--output-dir is not supported; redirect the output instead", { field: "--output-dir" });
+      if (opts.postRendererArgs !== undefined && opts.postRenderer === undefined) {
+        throw new HelmError(HELM_ERROR.options, "--post-renderer-args needs --post-renderer", { field: "--post-renderer-args" });
+      }
       if (opts.validate === true) throw new HelmError(HELM_ERROR.options, "--validate needs a cluster; flotilla renders without one", { field: "--validate" });
       const { name, chart: chartPath } = nameAndChart(args, opts, ctx);
       if (name === "" || name.length > 53 || !VALID_NAME.test(name)) {
@@ -215,28 +225,44 @@ export function registerHelmTemplate(helm: Command, ctx: CliContext): void {
           }
         }
       }
+      // Helm finds the program when it reads the flag, before anything is rendered.
+      let postRenderer: PostRenderer | undefined;
+      if (opts.postRenderer !== undefined) postRenderer = await findPostRenderer(opts.postRenderer, opts.postRendererArgs ?? [], { cwd: ctx.cwd, PATH: ctx.env["PATH"] });
       const fallback = readLocalFile(ctx.cwd);
       const chart = await locateChart(chartPath, opts, ctx);
+      const output = { includeCrds: opts.includeCrds === true, skipTests: opts.skipTests === true, showOnly: opts.showOnly };
+      // With either flag the text is put together below (--show-only applies to what is printed last).
+      const plain = opts.outputDir === undefined && postRenderer === undefined;
       try {
-        const { output } = helmTemplate(chart, {
+        const { output: text, rendered } = helmTemplate(chart, {
           releaseName: name,
           namespace: opts.namespace ?? "default",
           values: { valueFiles, set: opts.set, setString: opts.setString, setFile: opts.setFile, setJson: opts.setJson, setLiteral: opts.setLiteral },
           readFile: (p) => setFiles.get(p) ?? fallback(p),
           kubeVersion: opts.kubeVersion,
           apiVersions: opts.apiVersions,
-          includeCrds: opts.includeCrds === true,
-          skipTests: opts.skipTests === true,
-          showOnly: opts.showOnly,
+          ...output,
+          showOnly: plain ? output.showOnly : undefined,
           isUpgrade: opts.isUpgrade === true,
           skipSchemaValidation: opts.skipSchemaValidation === true,
           clock: ctx.clock,
           warn: (m) => ctx.logger().debug({ chart: chart.metadata.name }, m),
         });
-        ctx.stdout.write(output);
+        if (plain) {
+          ctx.stdout.write(text);
+          return;
+        }
+        // As renderResources: with --output-dir the documents go to files and the release manifest
+        // (what a post-renderer receives, and what is printed) stays empty.
+        let manifest = "";
+        if (opts.outputDir !== undefined) {
+          await writeOutputDir(rendered, { dir: opts.outputDir, releaseName: opts.releaseName === true ? name : undefined, includeCrds: output.includeCrds, skipTests: output.skipTests, cwd: ctx.cwd, print: (line) => ctx.stdout.write(`${line}\n`) });
+        } else manifest = releaseManifest(rendered, output);
+        if (postRenderer !== undefined) manifest = await runPostRenderer(postRenderer, manifest, { cwd: ctx.cwd, stderr: ctx.stderr });
+        ctx.stdout.write(finishTemplateOutput(manifest, rendered, { ...output, hooks: opts.outputDir === undefined }));
       } catch (err) {
         // helm template adds this hint to errors raised while rendering the release.
-        if (err instanceof HelmError && isRenderPhaseError(err)) {
+        if (err instanceof HelmError && (isRenderPhaseError(err) || err.code === HELM_ERROR.postRender || err.field === "--output-dir")) {
           throw new HelmError(err.code, `${err.message}\n\nUse --debug flag to render out invalid YAML`, { chart: err.chart, file: err.file, line: err.line, cause: err });
         }
         throw err;

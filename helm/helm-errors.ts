@@ -18,6 +18,8 @@ export const HELM_ERROR = {
   schema: "HELM_SCHEMA_INVALID",
   /** A bad option: --set syntax, values file, kube version, --show-only with no match, unsupported flag. */
   options: "HELM_OPTIONS_INVALID",
+  /** `--post-renderer`'s program failed (could not start, killed, or exited non-zero). */
+  postRender: "HELM_POST_RENDER_FAILED",
 } as const;
 
 export type HelmErrorCode = (typeof HELM_ERROR)[keyof typeof HELM_ERROR];

@@ -1,6 +1,7 @@
 import { activeBudget, goFunc, goJson, goQuote, isTemplateError, toYaml, type GoFunction, type TemplateSet } from "../template/index.js";
 import { readYaml, HelmYamlError } from "./helm-yaml.js";
 import { isTable } from "./values-coalesce.js";
+import { fromToml } from "./toml-decode.js";
 import { toToml } from "./toml-encode.js";
 
 /**
@@ -34,7 +35,7 @@ export const HELM_FUNCS: Readonly<Record<string, GoFunction>> = {
   }),
   toYamlPretty: goFunc(["any"], (v: unknown) => {
     try {
-      return toYaml(v);
+      return toYaml(v, { indentSeq: true });
     } catch {
       return "";
     }
@@ -93,6 +94,7 @@ export const HELM_FUNCS: Readonly<Record<string, GoFunction>> = {
       return err instanceof Error ? err.message : String(err);
     }
   }),
+  fromToml: goFunc(["string"], (s: string) => fromToml(s)),
   required: goFunc(["string", "any"], (warn: string, val: unknown) => {
     if (val === null || val === undefined || val === "") throw new Error(HELM_ERR_START + warn + HELM_ERR_END);
     return val;

@@ -63,14 +63,37 @@ interface Head {
   readonly annotations: Readonly<Record<string, string>> | undefined;
 }
 
-function parseHead(path: string, doc: string): Head {
+/**
+ * Reads one rendered document (a whole `---` section) to its value: null when empty, a map for
+ * an object. Throws when it cannot; the engine then reads the document with its own reader.
+ */
+export type DocumentReader = (doc: string, path: string) => unknown;
+
+function parseHead(path: string, doc: string, reader: DocumentReader | undefined): Head {
   let v: unknown;
+  let read = false;
+  if (reader !== undefined) {
+    try {
+      v = reader(doc, path);
+      read = true;
+    } catch {
+      // The engine's reader below gives Helm's error (or reads what the caller's could not).
+    }
+  }
+  if (!read) v = readHelmYaml(path, doc);
+  return headOf(path, v);
+}
+
+function readHelmYaml(path: string, doc: string): unknown {
   try {
-    v = readYaml(doc);
+    return readYaml(doc);
   } catch (err) {
     const line = (err as { line?: number }).line;
     throw new ManifestParseError(path, `error converting YAML to JSON: ${err instanceof Error ? err.message : String(err)}`, line);
   }
+}
+
+function headOf(path: string, v: unknown): Head {
   if (v === null || v === undefined) return { apiVersion: "", kind: "", name: "", annotations: undefined };
   if (!isTable(v)) {
     throw new ManifestParseError(path, `error unmarshaling JSON: while decoding JSON: json: cannot unmarshal ${Array.isArray(v) ? "array" : typeof v} into Go value of type releaseutil.SimpleHead`, undefined);
@@ -94,8 +117,11 @@ function parseHead(path: string, doc: string): Head {
   return { apiVersion: str(v["apiVersion"], "SimpleHead.apiVersion"), kind: str(v["kind"], "SimpleHead.kind"), name, annotations };
 }
 
-/** `SortManifests(files, InstallOrder)`. Files starting with `_` and blank files are skipped. Throws ManifestParseError. */
-export function sortManifests(files: ReadonlyMap<string, string>): { hooks: Hook[]; manifests: Manifest[]; unknownHooks: string[] } {
+/**
+ * `SortManifests(files, InstallOrder)`. Files starting with `_` and blank files are skipped.
+ * Each document is read with `reader` when given (see DocumentReader). Throws ManifestParseError.
+ */
+export function sortManifests(files: ReadonlyMap<string, string>, reader?: DocumentReader): { hooks: Hook[]; manifests: Manifest[]; unknownHooks: string[] } {
   const hooks: Hook[] = [];
   const manifests: Manifest[] = [];
   const unknownHooks: string[] = [];
@@ -104,7 +130,7 @@ export function sortManifests(files: ReadonlyMap<string, string>): { hooks: Hook
     if ((path.split("/").pop() ?? "").startsWith("_")) continue;
     if (content.trim() === "") continue;
     for (const m of splitManifests(content)) {
-      const head = parseHead(path, m);
+      const head = parseHead(path, m, reader);
       const hookTypes = head.annotations?.["helm.sh/hook"];
       if (hookTypes === undefined) {
         manifests.push({ name: path, content: m, kind: head.kind, apiVersion: head.apiVersion });

@@ -1,13 +1,13 @@
 import { posix } from "node:path";
 import type { Clock } from "../core/index.js";
-import { isTemplateError, parseTemplateSet, type ExecBudget, type RandomSource, type TemplateSet } from "../template/index.js";
+import { bindTemplates, isTemplateError, parseTemplates, type ExecBudget, type ParsedTemplates, type RandomSource, type TemplateSet } from "../template/index.js";
 import { isLibraryChart, type Chart, type Values } from "./chart.js";
 import { capabilitiesObject, DEFAULT_KUBE_VERSION, parseKubeVersion, type KubeVersion } from "./capabilities.js";
 import { chartFullPath, crdObjects, isCompatibleRange, processDependencies, type ResolvedChart } from "./chart-dependencies.js";
 import { filesMap, filesObject } from "./chart-files.js";
 import { HELM_ERR_END, HELM_ERR_START, HELM_FUNCS, templateSetFuncs } from "./helm-functions.js";
 import { HELM_ERROR, HelmError, type HelmErrorCode } from "./helm-errors.js";
-import { ManifestParseError, sortManifests, type Hook, type Manifest } from "./manifest-sort.js";
+import { ManifestParseError, sortManifests, type DocumentReader, type Hook, type Manifest } from "./manifest-sort.js";
 import { SchemaLoadError, validateAgainstSchema } from "./schema-validate.js";
 import { coalesceValues, isTable, valuesTable } from "./values-coalesce.js";
 import { withGoMethods } from "../template/index.js";
@@ -36,6 +36,12 @@ export interface RenderChartOptions {
   readonly random?: RandomSource;
   /** Receives Helm's warnings (coalescing conflicts, unknown hooks, non-bool conditions). */
   readonly warn?: (message: string) => void;
+  /**
+   * Reads each rendered document for the InstallOrder sort as the caller will read it, so the
+   * caller can keep what it parsed instead of parsing every document again; when it throws, the
+   * engine reads the document itself (and reports Helm's error). By default, the engine's reader.
+   */
+  readonly readDocument?: DocumentReader;
 }
 
 export interface CrdFile {
@@ -130,10 +136,8 @@ export function renderChart(chart: Chart, options: RenderChartOptions = {}): Ren
   const keys = [...renderables.keys()].sort(byPathLenDesc);
   let set: TemplateSet;
   try {
-    set = parseTemplateSet(
-      keys.map((k) => ({ name: k, text: renderables.get(k)?.text ?? "" })),
-      { missingKey: "zero", functionSet: "helm", funcs: HELM_FUNCS, setFuncs: templateSetFuncs(), clock: options.clock, random: options.random },
-    );
+    const funcs = { missingKey: "zero", functionSet: "helm", funcs: HELM_FUNCS, setFuncs: templateSetFuncs(), clock: options.clock, random: options.random } as const;
+    set = bindTemplates(parsedTemplates(chart, keys, renderables), funcs);
   } catch (err) {
     const e = parseFailure(err, name);
     markRenderPhase(e);
@@ -164,7 +168,7 @@ export function renderChart(chart: Chart, options: RenderChartOptions = {}): Ren
   }
   let sorted;
   try {
-    sorted = sortManifests(rendered);
+    sorted = sortManifests(rendered, options.readDocument);
   } catch (err) {
     if (err instanceof ManifestParseError) throw fail(HELM_ERROR.template, err.message, { file: err.path, line: err.line, renderPhase: true });
     throw err;
@@ -172,6 +176,45 @@ export function renderChart(chart: Chart, options: RenderChartOptions = {}): Ren
   for (const h of sorted.unknownHooks) warn(`info: skipping unknown hook: ${JSON.stringify(h)}`);
   const crds = crdObjects(resolved).map((c) => ({ filename: c.filename, content: decoder.decode(c.file.data) }));
   return { chartName: name, manifests: sorted.manifests, hooks: sorted.hooks, crds, notes, files: rendered };
+}
+
+/**
+ * Parsed template sets by chart, then by the template names in parse order (dependencies that
+ * conditions disable leave theirs out). Parse trees are immutable: every render of a chart binds
+ * the same trees to its own functions instead of parsing the templates again.
+ */
+const parsedSets = new WeakMap<Chart, Map<string, { readonly texts: readonly string[]; readonly parsed: ParsedTemplates }>>();
+const PARSED_SETS_PER_CHART = 64;
+
+function parsedTemplates(chart: Chart, keys: readonly string[], renderables: ReadonlyMap<string, { readonly text: string }>): ParsedTemplates {
+  const texts = keys.map((k) => renderables.get(k)?.text ?? "");
+  let byKeys = parsedSets.get(chart);
+  if (byKeys === undefined) {
+    byKeys = new Map();
+    parsedSets.set(chart, byKeys);
+  }
+  const key = keys.join("\0");
+  const hit = byKeys.get(key);
+  // Texts are decoded once per file (templateText), so this is a pointer comparison in practice.
+  if (hit !== undefined && hit.texts.every((t, i) => t === texts[i])) return hit.parsed;
+  const parsed = parseTemplates(
+    keys.map((k, i) => ({ name: k, text: texts[i] ?? "" })),
+    { functionSet: "helm", funcs: HELM_FUNCS, setFuncs: templateSetFuncs() },
+  );
+  if (byKeys.size >= PARSED_SETS_PER_CHART) byKeys.delete(byKeys.keys().next().value as string);
+  byKeys.set(key, { texts, parsed });
+  return parsed;
+}
+
+/** Template texts decoded once per loaded file. */
+const decodedTexts = new WeakMap<Uint8Array, string>();
+function templateText(data: Uint8Array): string {
+  let text = decodedTexts.get(data);
+  if (text === undefined) {
+    text = decoder.decode(data);
+    decodedTexts.set(data, text);
+  }
+  return text;
 }
 
 /** Errors raised while rendering resources; `helm template` adds "Use --debug flag to render out invalid YAML" to these. */
@@ -230,7 +273,7 @@ function collectTemplates(
   const library = isLibraryChart(c.chart);
   for (const t of c.chart.templates) {
     if (library && !posix.basename(t.name).startsWith("_")) continue;
-    out.set(posix.join(full, t.name), { text: decoder.decode(t.data), vals: next, basePath: posix.join(full, "templates") });
+    out.set(posix.join(full, t.name), { text: templateText(t.data), vals: next, basePath: posix.join(full, "templates") });
   }
   return next;
 }

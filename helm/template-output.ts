@@ -24,13 +24,31 @@ function doc(source: string, content: string): string {
  * pattern matches nothing ("could not find template ... in chart").
  */
 export function formatTemplateOutput(rendered: RenderedChart, options: TemplateOutputOptions = {}): string {
+  return finishTemplateOutput(releaseManifest(rendered, options), rendered, options);
+}
+
+/**
+ * The release manifest (`rel.Manifest`): CRDs with --include-crds, then manifests; hooks are not
+ * in it. This is the text a post-renderer receives.
+ */
+export function releaseManifest(rendered: RenderedChart, options: Pick<TemplateOutputOptions, "includeCrds"> = {}): string {
   let manifest = "";
   if (options.includeCrds === true) for (const crd of rendered.crds) manifest += doc(crd.filename, crd.content);
   for (const m of rendered.manifests) manifest += doc(m.name, m.content);
+  return manifest;
+}
+
+/**
+ * What `helm template` prints around a (possibly post-rendered) release manifest: the manifest
+ * trimmed, then the hooks (`hooks: false` when they went to --output-dir), then --show-only.
+ */
+export function finishTemplateOutput(manifest: string, rendered: RenderedChart, options: TemplateOutputOptions & { readonly hooks?: boolean } = {}): string {
   let out = `${manifest.trim()}\n`;
-  for (const h of rendered.hooks) {
-    if (options.skipTests === true && h.events.includes("test")) continue;
-    out += doc(h.path, h.manifest);
+  if (options.hooks !== false) {
+    for (const h of rendered.hooks) {
+      if (options.skipTests === true && h.events.includes("test")) continue;
+      out += doc(h.path, h.manifest);
+    }
   }
   const showOnly = options.showOnly ?? [];
   if (showOnly.length === 0) return out;

@@ -6,7 +6,7 @@ export { GoTime } from "./go-time.js";
 export { missingKeyFromGoTemplateOptions } from "./go-template-options.js";
 export type { MissingKey } from "./exec.js";
 export { ExecBudget, BudgetExceededError, BUDGET_LIMIT, type BudgetLimit, type BudgetLimits, type ExecBudgetOptions } from "./exec-budget.js";
-export { parseTemplateSet, type TemplateSet, type TemplateSetOptions, type TemplateSource } from "./template-set.js";
+export { parseTemplateSet, parseTemplates, bindTemplates, type ParsedTemplates, type TemplateSet, type TemplateSetOptions, type TemplateSource } from "./template-set.js";
 export { goFunc, type GoFunction, type ParamType } from "./go-function.js";
 export { withGoMethods, type GoMethods } from "./go-methods.js";
 export { activeBudget } from "./exec-budget.js";

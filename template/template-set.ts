@@ -48,11 +48,38 @@ export interface TemplateSource {
  * (TEMPLATE_PARSE) for the first source that does not parse.
  */
 export function parseTemplateSet(sources: Iterable<TemplateSource>, options: TemplateSetOptions = {}): TemplateSet {
-  const base = baseFunctions(options);
-  const names = new Set([...base.keys(), ...Object.keys(options.setFuncs ?? {})]);
+  return bindTemplates(parseTemplates(sources, options), options);
+}
+
+/**
+ * Templates parsed but not bound to functions: immutable, so one parse can serve every execution
+ * of the same sources (a chart rendered for many clusters), each bound to its own functions.
+ */
+export interface ParsedTemplates {
+  readonly entries: ReadonlyMap<string, NamedTemplate>;
+  /** The function names the parse accepted: a binding must offer exactly these. */
+  readonly names: ReadonlySet<string>;
+}
+
+/** The parse half of `parseTemplateSet`; only the function names of `options` matter here. */
+export function parseTemplates(sources: Iterable<TemplateSource>, options: Pick<TemplateSetOptions, "functionSet" | "funcs" | "setFuncs"> = {}): ParsedTemplates {
+  const names = functionNames(baseFunctions(options), options);
   let entries = new Map<string, NamedTemplate>();
   for (const source of sources) entries = addParsed(entries, source, names);
-  return new BoundSet(entries, base, names, options);
+  return { entries, names };
+}
+
+/** The bind half: a set over parsed templates with these functions (clock, randomness, set functions). */
+export function bindTemplates(parsed: ParsedTemplates, options: TemplateSetOptions = {}): TemplateSet {
+  const base = baseFunctions(options);
+  const names = functionNames(base, options);
+  // Parsing checked each called function exists: binding other functions would skip that check.
+  if (names.size !== parsed.names.size || [...names].some((n) => !parsed.names.has(n))) throw new Error("bindTemplates: the functions differ from the ones the templates were parsed with");
+  return new BoundSet(parsed.entries, base, parsed.names, options);
+}
+
+function functionNames(base: FuncMap, options: Pick<TemplateSetOptions, "setFuncs">): ReadonlySet<string> {
+  return new Set([...base.keys(), ...Object.keys(options.setFuncs ?? {})]);
 }
 
 class BoundSet implements TemplateSet {
@@ -106,11 +133,25 @@ function isEmptyList(list: ListNode): boolean {
   return list.nodes.every((n) => n.type === "text" && n.text.trim() === "");
 }
 
-function baseFunctions(options: TemplateSetOptions): FuncMap {
+/** Merged maps by base map and extra functions: a chart's renders share one (maps are never changed). */
+const mergedFunctions = new WeakMap<FuncMap, WeakMap<object, FuncMap>>();
+
+function baseFunctions(options: Pick<TemplateSetOptions, "functionSet" | "clock" | "random" | "funcs">): FuncMap {
   const base = functionSet(options.functionSet ?? "argocd", options.clock ?? systemClock, options.random ?? systemRandom);
-  if (options.funcs === undefined) return base;
-  const merged = new Map(base);
-  for (const [name, fn] of Object.entries(options.funcs)) merged.set(name, fn);
+  const funcs = options.funcs;
+  if (funcs === undefined) return base;
+  let byFuncs = mergedFunctions.get(base);
+  if (byFuncs === undefined) {
+    byFuncs = new WeakMap();
+    mergedFunctions.set(base, byFuncs);
+  }
+  let merged = byFuncs.get(funcs);
+  if (merged === undefined) {
+    const m = new Map(base);
+    for (const [name, fn] of Object.entries(funcs)) m.set(name, fn);
+    merged = m;
+    byFuncs.set(funcs, merged);
+  }
   return merged;
 }
 

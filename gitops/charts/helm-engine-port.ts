@@ -3,7 +3,9 @@ import { HELM_ERROR, loadChart, mergeValueLayers, readChartArchive, renderChart,
 import type { KubeObject } from "../../kube/kube-object.js";
 import type { ExecBudget } from "../../template/index.js";
 import { GITOPS_ERROR } from "../gitops-errors.js";
-import { deepFreeze, parseManifestFile } from "../render/manifest-objects.js";
+import { deepFreeze, documentObjects } from "../render/manifest-objects.js";
+import { readPlainYamlDocument } from "../fast-yaml-document.js";
+import { parseYamlDocuments } from "../yaml-documents.js";
 
 // The seam between gitops/ and the chart engine (helm/): load a chart (directory files or a
 // packaged archive), merge the value layers Argo CD passes, render as `helm template` would, and
@@ -79,21 +81,51 @@ function rethrow(err: Error): never {
 }
 
 /**
+ * A rendered document, read once: its value (what the engine's InstallOrder sort reads the kind
+ * and hook annotations from) and its objects, or the error taking them would give. Frozen: shared
+ * by every render that produces the same text.
+ */
+interface ReadDocument {
+  readonly value: unknown;
+  readonly objects: readonly KubeObject[] | FlotillaError;
+}
+
+/**
  * Rendered documents parsed once per text: clusters whose values do not touch a template (and
  * releases with a fixed name) render the same document, which is then parsed and frozen once.
  */
-const parsedDocuments = new Map<string, readonly KubeObject[]>();
+const parsedDocuments = new Map<string, ReadDocument>();
 const PARSED_DOCUMENTS_MAX = 8192;
 
-function parsedDocument(text: string, file: string): readonly KubeObject[] {
+/** Parses a document as manifests are read (kubectl's YAML); throws GitOpsError when it does not parse. */
+function readDocument(text: string, file: string): ReadDocument {
   const key = `${file}\0${text}`;
   let hit = parsedDocuments.get(key);
   if (hit === undefined) {
-    hit = deepFreeze(parseManifestFile(text, file));
+    const fast = readPlainYamlDocument(text);
+    const docs = fast === undefined ? parseYamlDocuments(text, file) : fast === null ? [] : [fast];
+    let objects: readonly KubeObject[] | FlotillaError;
+    try {
+      objects = documentObjects(docs, file);
+    } catch (err) {
+      if (!isFlotillaError(err)) throw err;
+      objects = err;
+    }
+    // One `---` section is one document; more than one (a `...` end marker) is left to the engine's reader.
+    const value = docs.length === 0 ? null : docs.length === 1 ? docs[0]?.value : undefined;
+    // Errors are not frozen (they are wrapped and thrown; their stack is theirs).
+    hit = Object.freeze({ value: deepFreeze(value), objects: isFlotillaError(objects) ? objects : deepFreeze(objects) });
     if (parsedDocuments.size >= PARSED_DOCUMENTS_MAX) parsedDocuments.delete(parsedDocuments.keys().next().value as string);
     parsedDocuments.set(key, hit);
   }
   return hit;
+}
+
+/** The objects of a document: read once (usually already, by the sort), its error thrown as parsing it would. */
+function parsedDocument(text: string, file: string): readonly KubeObject[] {
+  const { objects } = readDocument(text, file);
+  if (isFlotillaError(objects)) throw objects;
+  return objects;
 }
 
 export const HELM_ENGINE: HelmEngine = {
@@ -118,9 +150,17 @@ export const HELM_ENGINE: HelmEngine = {
     const values = userValues(options);
     // A chart render is one app's work: its own budget scope (steps, output, time) within the ApplicationSet's.
     budget?.resetScope();
+    // The file a rendered path is reported at: under the chart's location, without the chart's own name.
+    const fileOf = (path: string): string => `${location}/${path.startsWith(`${name}/`) ? path.slice(name.length + 1) : path}`;
     let rendered;
     try {
       rendered = renderChart(loaded.chart, {
+        // The sort reads each document as gitops does, so `read` below finds it parsed.
+        readDocument: (text, path) => {
+          const { value } = readDocument(text, fileOf(path));
+          if (value === undefined) throw new Error("not one document");
+          return value;
+        },
         releaseName: options.releaseName,
         namespace: options.namespace,
         values,
@@ -134,7 +174,7 @@ export const HELM_ENGINE: HelmEngine = {
     }
     const objects: KubeObject[] = [];
     const read = (text: string, path: string): void => {
-      const file = `${location}/${path.startsWith(`${name}/`) ? path.slice(name.length + 1) : path}`;
+      const file = fileOf(path);
       try {
         for (const obj of parsedDocument(text, file)) objects.push(obj);
       } catch (err) {

@@ -2,7 +2,7 @@ import { isNamedByServer, type KubeObject } from "../../kube/kube-object.js";
 import { isGeneratedHook } from "../../kube/sync-options.js";
 import { GITOPS_ERROR, GitOpsError } from "../gitops-errors.js";
 import { isPlainObject } from "../generators/param-utils.js";
-import { parseYamlDocuments } from "../yaml-documents.js";
+import { parseYamlDocuments, type YamlDocument } from "../yaml-documents.js";
 
 /** Kinds that live outside namespaces: the renderer never gives them a namespace. */
 const CLUSTER_SCOPED = new Set([
@@ -60,8 +60,13 @@ export function deepFreeze<T>(value: T): T {
  * allows); the error gives the file and the line.
  */
 export function parseManifestFile(text: string, file: string): KubeObject[] {
+  return documentObjects(parseYamlDocuments(text, file), file);
+}
+
+/** The objects of parsed documents (parseManifestFile after the parse). */
+export function documentObjects(docs: readonly YamlDocument[], file: string): KubeObject[] {
   const out: KubeObject[] = [];
-  for (const doc of parseYamlDocuments(text, file)) {
+  for (const doc of docs) {
     const items = isListKind(doc.value) ? (doc.value["items"] as unknown[]) : [doc.value];
     items.forEach((item, i) => {
       const field = items.length === 1 && item === doc.value ? `line ${doc.line}` : `line ${doc.line}: items[${i}]`;

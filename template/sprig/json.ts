@@ -53,8 +53,12 @@ export function fromJson(s: string): unknown {
   return JSON.parse(s) as unknown;
 }
 
-/** sigs.k8s.io/yaml Marshal (JSON round trip, sorted keys), trailing newline trimmed as Argo's toYaml does. */
-export function toYaml(v: unknown): string {
+/**
+ * sigs.k8s.io/yaml Marshal (JSON round trip, sorted keys), trailing newline trimmed as Argo's
+ * toYaml does. `indentSeq`: sequences indented under their key, as Helm's toYamlPretty (go-yaml v3,
+ * indent 2) writes them.
+ */
+export function toYaml(v: unknown, options: { readonly indentSeq?: boolean } = {}): string {
   let json: string;
   try {
     json = goJson(v, { escapeHTML: false });
@@ -63,7 +67,7 @@ export function toYaml(v: unknown): string {
   }
   const plain = JSON.parse(json) as unknown;
   if (plain === null) return "null";
-  return yamlStringify(plain, { sortMapEntries: true, indentSeq: false, lineWidth: 0 }).replace(/\n$/, "");
+  return yamlStringify(plain, { sortMapEntries: true, indentSeq: options.indentSeq === true, lineWidth: 0 }).replace(/\n$/, "");
 }
 
 /** Parses YAML; errors carry the position only, never the (possibly secret) source text. */
