@@ -1,6 +1,9 @@
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { join } from "node:path";
 import fc from "fast-check";
-import { parseAllDocuments } from "yaml";
+import { parseAllDocuments, stringify } from "yaml";
 import { describe, expect, it } from "vitest";
+import { splitManifests } from "../helm/index.js";
 import { fastYamlDocument } from "./fast-yaml.js";
 import { KUBE_TO_JS_OPTIONS, KUBE_YAML_OPTIONS } from "./kube-yaml.js";
 import { parseYamlDocuments } from "./yaml-documents.js";
@@ -168,5 +171,52 @@ y: "tab\\tand \\u00e9"
       ([pairs, head]) => head + pairs.flatMap(([k, v]) => (v.length === 1 ? [`${k}: ${v[0]}`] : [`${k}:`, ...v.map((l) => `  ${l}`)])).join("\n") + "\n",
     );
     fc.assert(fc.property(doc, agrees), { numRuns: Number(process.env["FAST_YAML_RUNS"] ?? 400) });
+  });
+
+  it("reads go-yaml v2 scalars as kube-yaml does", () => {
+    const text = "# head\n\nkind: ConfigMap\ndata:\n  a: yes\n  b: 0755\n  c: 1_000\n  d: 0x1F\n  e: 1e3\n  f: 1:20\n  g: ~\n  h: 2024-01-02\n  i: Off\n  j: 1e400\n  k: '0755'\n  l: .5\n  m: -0o17\n  p:\n";
+    expect(fastYamlDocument(text)).toEqual({ line: 3, value: { kind: "ConfigMap", data: { a: true, b: 493, c: 1000, d: 31, e: 1000, f: "1:20", g: null, h: "2024-01-02", i: false, j: "1e400", k: "0755", l: 0.5, m: -15, p: null } } });
+    agrees(text);
+  });
+
+  it("agrees with yaml on every `---` section of the repository's YAML files (as a chart render splits them)", () => {
+    const yamlFiles = (dir: string): string[] =>
+      readdirSync(dir).flatMap((name) => {
+        const path = join(dir, name);
+        if (statSync(path).isDirectory()) return yamlFiles(path);
+        return /\.ya?ml$/u.test(name) ? [path] : [];
+      });
+    let read = 0;
+    for (const file of [...yamlFiles("test/fixtures"), ...yamlFiles("examples"), ...yamlFiles("deploy")]) {
+      for (const section of splitManifests(readFileSync(file, "utf8"))) {
+        agrees(section);
+        if (fastYamlDocument(section) !== undefined) read++;
+      }
+    }
+    expect(read).toBeGreaterThan(20);
+  });
+
+  it("agrees with yaml on documents the yaml package writes, block and flow, with a `# Source:` head", () => {
+    const scalar = fc.oneof(
+      fc.string(),
+      fc.constantFrom("yes", "No", "on", "0755", "0x1F", "1_0", "1e3", "1:20", "~", "null", "", " lead", "trail ", "a: b", "- x", "#c", "'q'", '"d"', "2024-01-02", "1e400", ".5", "+1", "0o17", "0b101", "%x", "@x", "`x"),
+      fc.integer(),
+      fc.double({ noNaN: true, noDefaultInfinity: true }),
+      fc.boolean(),
+      fc.constant(null),
+    );
+    const key = fc.oneof(fc.string({ minLength: 1 }), fc.constantFrom("1", "true", "null", "y", "0x10", "a b", "a:b", "a#b"));
+    const value = fc.letrec((tie) => ({
+      node: fc.oneof({ depthSize: "small" }, scalar, tie("list"), tie("map")),
+      list: fc.array(tie("node"), { maxLength: 4 }),
+      map: fc.dictionary(key, tie("node"), { maxKeys: 4 }),
+    })).node;
+    fc.assert(
+      fc.property(fc.dictionary(key, value, { minKeys: 1, maxKeys: 5 }), fc.boolean(), (doc, flow) => {
+        const text = stringify(doc, { lineWidth: 0, ...(flow ? { collectionStyle: "flow" as const } : {}) });
+        return agrees(text) && agrees(`# Source: x\n${text}`);
+      }),
+      { numRuns: 300 },
+    );
   });
 });

@@ -4,7 +4,6 @@ import type { KubeObject } from "../../kube/kube-object.js";
 import type { ExecBudget } from "../../template/index.js";
 import { GITOPS_ERROR } from "../gitops-errors.js";
 import { deepFreeze, documentObjects } from "../render/manifest-objects.js";
-import { readPlainYamlDocument } from "../fast-yaml-document.js";
 import { parseYamlDocuments } from "../yaml-documents.js";
 
 // The seam between gitops/ and the chart engine (helm/): load a chart (directory files or a
@@ -102,8 +101,8 @@ function readDocument(text: string, file: string): ReadDocument {
   const key = `${file}\0${text}`;
   let hit = parsedDocuments.get(key);
   if (hit === undefined) {
-    const fast = readPlainYamlDocument(text);
-    const docs = fast === undefined ? parseYamlDocuments(text, file) : fast === null ? [] : [fast];
+    // parseYamlDocuments reads a plain section on its fast path (fast-yaml.ts).
+    const docs = parseYamlDocuments(text, file);
     let objects: readonly KubeObject[] | FlotillaError;
     try {
       objects = documentObjects(docs, file);
