@@ -25,12 +25,12 @@
  */
 import * as fs from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
 import git from "isomorphic-git";
 import { silentLogger, systemClock } from "../core/index.js";
-import type { FleetRender } from "../gitops/index.js";
+import { DEFAULT_RENDER_BUDGET, RenderPool, type FleetRender } from "../gitops/index.js";
 import { DesiredStateStore, GitFleetSource, clusterView, startHub, type DesiredStateSource, type HubConfig, type RunningHub } from "../hub/index.js";
 import { createEnvelope, encodeBundle, loadSigningKey } from "../protocol/index.js";
 import { makeGitRepo, startNats, type GitRepo, type RepoFiles } from "../test/harness/index.js";
@@ -280,7 +280,7 @@ async function fanoutAlone(run: Run, options: { url: string; keyFile: string }):
 
 const s3 = (seconds: number): string => `${seconds.toFixed(3)} s`;
 
-async function runSize(size: number): Promise<void> {
+async function runSize(size: number, pool: RenderPool): Promise<void> {
   const clusters = clusterNames(size);
   const dir = await mkdtemp(join(tmpdir(), "flotilla-bench-e2e-"));
   const nats = await startNats();
@@ -297,7 +297,8 @@ async function runSize(size: number): Promise<void> {
     const config: HubConfig = { fleet: FLEET, nats: { servers: [nats.url] }, signingKeyFile: keyFile, repos: [repoConfig], listen: { host: "127.0.0.1", port: 0 }, pollIntervalMs: 0 };
     const logger = silentLogger();
     // The source startHub would build from config.repos, wrapped to time its fetch + render.
-    const source = new TimedSource(new GitFleetSource({ ...repoConfig, logger }));
+    // Rendering in worker threads on every core, as `flotilla hub` does (its --render-workers default).
+    const source = new TimedSource(new GitFleetSource({ ...repoConfig, logger, budget: DEFAULT_RENDER_BUDGET, renderAppSet: pool.renderer }));
     const tCold = performance.now();
     hub = await startHub(config, { clock: systemClock, logger, sources: [source] });
     await hub.service.refresh();
@@ -339,7 +340,7 @@ async function runSize(size: number): Promise<void> {
         `    CPU in this one thread: spokes' verifyEnvelope ${s3(f.verifyCpu)}, apply ${s3(f.applyCpu)}, build + sign report ${s3(f.reportCpu)}; hub's registry.ingest ${s3(f.ingestCpu)}`,
         `    baseline, fan-out alone (same bundles re-signed, putMany + notify → all spokes fetched and verified): ${s3(fanout)}  ratio ${(f.totalSeconds / fanout).toFixed(1)}× the fan-out`,
         `    setup (not timed): repo with ${String(size)} clusters ${s3(repoSeconds)}, hub start + cold first render/publish ${s3(coldSeconds)}, spokes join (connect, hello, fetch, report) ${s3(joinSeconds)}; git commit ${s3(f.commitSeconds)}`,
-        `    generation ${String(f.generation)} at ${f.revision.slice(0, 12)}; spoke messages rejected by the hub: ${String(rejected)}; RSS ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB`,
+        `    generation ${String(f.generation)} at ${f.revision.slice(0, 12)}; spoke messages rejected by the hub: ${String(rejected)}; RSS ${(mem.rss / 2 ** 20).toFixed(0)} MiB, heap used ${(mem.heapUsed / 2 ** 20).toFixed(0)} MiB; loadavg ${loadavg().map((l) => l.toFixed(1)).join(" ")}`,
         "",
       ].join("\n"),
     );
@@ -356,7 +357,12 @@ async function main(): Promise<void> {
   process.stdout.write(
     `e2e-commit-to-converged: git commit → hub render/sign/publish → spokes fetch/verify/apply/report → hub sees all Synced; fleet ${FLEET}, spokes on ${String(CONNECTIONS)} pooled connections\n`,
   );
-  for (const size of SIZES) await runSize(size);
+  const pool = new RenderPool({ size: availableParallelism(), budget: DEFAULT_RENDER_BUDGET, logger: silentLogger() });
+  try {
+    for (const size of SIZES) await runSize(size, pool);
+  } finally {
+    await pool.close();
+  }
 }
 
 await main();

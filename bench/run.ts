@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 // `npm run bench [name…]`: each benchmark in its own process (a fresh heap and JIT, so one cannot
 // skew the next), one after the other; each prints its figure and its ratio to a baseline.
 
-const BENCHMARKS = ["decrypt", "render-expand", "helm-render", "hub-publish", "spoke-apply", "fanout-converge", "reconnect-storm", "e2e-commit-to-converged", "footprint", "payload-limits", "dashboard-fleet"] as const;
+const BENCHMARKS = ["decrypt", "render-expand", "helm-render", "hub-publish", "spoke-apply", "fanout-converge", "reconnect-storm", "e2e-commit-to-converged", "hub-incremental", "footprint", "payload-limits", "dashboard-fleet"] as const;
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);

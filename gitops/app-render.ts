@@ -297,3 +297,45 @@ export function clusterDigest(name: string, apps: readonly AppRender[]): string 
   for (const app of apps) text += `\n${JSON.stringify(app.name)} ${app.digest}`;
   return sha256Digest(text);
 }
+
+const objectLinesCache = new WeakMap<readonly KubeObject[], string>();
+
+/** The object part of an app's digest input (one line per object digest); lists are shared between apps, so computed once each. */
+function objectLines(objects: readonly KubeObject[]): string {
+  let lines = objectLinesCache.get(objects);
+  if (lines === undefined) {
+    lines = "";
+    for (const obj of objects) lines += `\n${objectDigest(obj)}`;
+    if (Object.isFrozen(objects)) objectLinesCache.set(objects, lines);
+  }
+  return lines;
+}
+
+/**
+ * The app exactly as {@link finishApp} would build it from the same header and placed objects at
+ * another revision of its source: the incremental render reuses an app whose inputs did not change
+ * and only moves it to the new commit. `sources` shares one new source per old one across a pass.
+ */
+export function restampApp(app: AppRender, revision: string, sources: Map<AppRender["source"], AppRender["source"]>): AppRender {
+  let source = sources.get(app.source);
+  if (source === undefined) {
+    const s = app.source;
+    source = Object.freeze({ repoURL: s.repoURL, path: s.path, targetRevision: s.targetRevision, revision, ...(s.chart === undefined ? {} : { chart: s.chart }) });
+    sources.set(app.source, source);
+  }
+  const out: { -readonly [K in keyof AppRender]: AppRender[K] } = {
+    name: app.name,
+    appSet: app.appSet,
+    namespace: app.namespace,
+    project: app.project,
+    labels: app.labels,
+    source,
+    syncPolicy: app.syncPolicy,
+    ignoreDifferences: app.ignoreDifferences,
+    objects: app.objects,
+    digest: "",
+  };
+  if (app.error !== undefined) out.error = app.error;
+  out.digest = sha256Digest(headerJson(out) + objectLines(out.objects));
+  return out;
+}

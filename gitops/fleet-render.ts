@@ -46,13 +46,23 @@ export interface RenderSnapshotOptions extends FleetLayout {
   readonly renderAppSet?: AppSetRenderer | undefined;
   /** Fetches charts from Helm repositories and OCI registries (after the source policy); without it only Git chart directories render. */
   readonly charts?: ChartResolver | undefined;
+  /** Reuses ApplicationSets whose inputs did not change since the last render (the hub keeps one per source). */
+  readonly appSetCache?: AppSetCache | undefined;
+}
+
+/** Reuses an ApplicationSet's outcome while its inputs stay the same (gitops/incremental-render.ts). */
+export interface AppSetCache {
+  render(loaded: LoadedApplicationSet, env: Pick<AppSetEnv, "snapshot" | "clusters" | "wantedClusters" | "fleetRepoURLs">, render: () => Promise<AppSetOutcome>): Promise<AppSetOutcome>;
+  /** Forgets the ApplicationSets that are not in this list (the fleet's, after a render). */
+  retain(loaded: readonly LoadedApplicationSet[]): void;
 }
 
 export function toRenderError(err: GitOpsError): RenderError {
   return { code: err.code, message: err.message, ...(err.file === undefined ? {} : { file: err.file }), ...(err.field === undefined ? {} : { field: err.field }) };
 }
 
-function normalizeRepoURL(url: string): string {
+/** A repoURL as compared with the fleet's own URLs (no credentials, no `.git`, no trailing slash, lower case). */
+export function normalizeRepoURL(url: string): string {
   return url.trim().replace(/\/+$/u, "").replace(/\.git$/u, "").replace(/^(https?:\/\/)[^@/]*@/iu, "$1").toLowerCase();
 }
 
@@ -158,14 +168,18 @@ export async function renderSnapshot(snapshot: RepoSnapshot, options: RenderSnap
       appsByCluster.get(cluster)?.push(app);
     }
   };
+  // An app filter renders part of an ApplicationSet: such an outcome is never cached.
+  const cache = options.appFilter === undefined ? options.appSetCache : undefined;
+  const cached = (loaded: LoadedApplicationSet, render: () => Promise<AppSetOutcome>): Promise<AppSetOutcome> => (cache === undefined ? render() : cache.render(loaded, env, render));
   if (options.renderAppSet !== undefined) {
     // Off this thread: every ApplicationSet at once (the pool queues them), collected in file order.
-    const outcomes = await Promise.all(fleet.appSets.map((loaded) => options.renderAppSet!(loaded, env)));
+    const outcomes = await Promise.all(fleet.appSets.map((loaded) => cached(loaded, () => options.renderAppSet!(loaded, env))));
     outcomes.forEach(collect);
   } else {
     const local: AppSetEnv = { ...env, manifests: options.manifests, snapshots: new Map() };
-    for (const loaded of fleet.appSets) collect(await renderApplicationSet(loaded, local, options.appFilter));
+    for (const loaded of fleet.appSets) collect(await cached(loaded, () => renderApplicationSet(loaded, local, options.appFilter)));
   }
+  cache?.retain(fleet.appSets);
 
   const clusters: ClusterRender[] = [];
   for (const cluster of [...fleet.clusters].filter(wanted).sort((a, b) => compare(a.name, b.name))) {

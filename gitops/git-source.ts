@@ -8,7 +8,7 @@ import { errorMessage, silentLogger, type Logger } from "../core/index.js";
 import { parseRemoteRepoURL, type GitAuth } from "./git-credentials.js";
 import { guardedHttpClient } from "./git-http-client.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
-import { DEFAULT_LIMITS, SnapshotBuilder, type RepoSnapshot, type SnapshotLimits } from "./repo-snapshot.js";
+import { DEFAULT_LIMITS, SnapshotBuilder, type RepoSnapshot, type SnapshotEntry, type SnapshotLimits } from "./repo-snapshot.js";
 
 export type { GitAuth } from "./git-credentials.js";
 
@@ -101,6 +101,8 @@ export async function openGitSource(options: GitSourceOptions): Promise<GitSourc
 }
 
 interface RepoAccess {
+  /** The subtrees of the last checkout, by tree oid (see checkoutTree). */
+  trees?: Map<string, TreeFiles> | undefined;
   readonly dir: string;
   readonly cache: object;
 }
@@ -169,24 +171,44 @@ async function peelToCommit(repo: RepoAccess, oid: string): Promise<string> {
   throw new GitOpsError(GITOPS_ERROR.revision, `${oid} is not a commit`, { field: "targetRevision" });
 }
 
+/** A subtree's files, relative to it, as read at some commit (a tree oid names its content exactly). */
+type TreeFiles = readonly (readonly [path: string, entry: SnapshotEntry])[];
+
 async function checkoutTree(repo: RepoAccess, commit: string, source: string, limits: SnapshotLimits): Promise<RepoSnapshot> {
   const builder = new SnapshotBuilder(source, limits);
   const { commit: parsed } = await git.readCommit({ fs, dir: repo.dir, oid: commit, cache: repo.cache });
-  const walkTree = async (treeOid: string, prefix: string): Promise<void> => {
+  // Subtrees of the last checkout by oid: a commit that leaves `clusters/` alone reads none of its
+  // 10 000 files again. Only the last checkout's trees are kept, so the cache never outgrows one snapshot.
+  const previous = repo.trees ?? new Map<string, TreeFiles>();
+  const seen = new Map<string, TreeFiles>();
+  const at = (prefix: string, path: string): string => (prefix === "" ? path : `${prefix}/${path}`);
+  // Every file goes through the builder as it is found, so the limits stop a huge tree early.
+  const walk = async (treeOid: string, prefix: string): Promise<TreeFiles> => {
+    const known = seen.get(treeOid) ?? previous.get(treeOid);
+    if (known !== undefined) {
+      seen.set(treeOid, known);
+      for (const [path, entry] of known) builder.add(at(prefix, path), entry);
+      return known;
+    }
+    const files: (readonly [string, SnapshotEntry])[] = [];
     const { tree } = await git.readTree({ fs, dir: repo.dir, oid: treeOid, cache: repo.cache });
     for (const entry of tree) {
-      const path = prefix === "" ? entry.path : `${prefix}/${entry.path}`;
       if (entry.type === "tree") {
-        await walkTree(entry.oid, path);
+        for (const [path, e] of await walk(entry.oid, at(prefix, entry.path))) files.push([`${entry.path}/${path}`, e]);
       } else if (entry.type === "blob") {
         const { blob } = await git.readBlob({ fs, dir: repo.dir, oid: entry.oid, cache: repo.cache });
-        if (entry.mode === "120000") builder.add(path, { kind: "symlink", target: new TextDecoder().decode(blob) });
-        else builder.add(path, { kind: "file", data: blob });
+        const e: SnapshotEntry =
+          entry.mode === "120000" ? { kind: "symlink", target: new TextDecoder().decode(blob) } : builder.accepts(blob.byteLength) ? { kind: "file", data: blob } : { kind: "oversized", size: blob.byteLength };
+        builder.add(at(prefix, entry.path), e);
+        files.push([entry.path, e]);
       }
       // Submodules ("commit" entries) are not followed.
     }
+    seen.set(treeOid, files);
+    return files;
   };
-  await walkTree(parsed.tree, "");
+  await walk(parsed.tree, "");
+  repo.trees = seen;
   return builder.build(commit);
 }
 

@@ -40,6 +40,7 @@ export {
 export { preflightKustomization, type KustomizePreflightOptions } from "./render/kustomize-preflight.js";
 export { loadGitCredentialsFile } from "./git-credentials-file.js";
 export { RenderPool, type RenderPoolOptions } from "./render-pool.js";
+export { AppSetRenderCache, appSetInputKey, type AppSetCacheStats } from "./incremental-render.js";
 export { diffManifests, type ObjectDiff } from "./manifest-diff.js";
 export { maskSecret, maskSecretPair } from "./mask-secrets.js";
 export { ChartFetcher, HELM_MEDIA_TYPE, type ChartArchive, type ChartFetcherOptions } from "./charts/chart-fetcher.js";

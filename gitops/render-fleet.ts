@@ -7,7 +7,7 @@ import { chartRefOf } from "./charts/chart-ref.js";
 import type { FleetCluster } from "./fleet-cluster.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
 import type { FleetRender } from "./fleet-render-types.js";
-import { renderSnapshot, type AppSetRenderer, type RepoResolver } from "./fleet-render.js";
+import { renderSnapshot, type AppSetCache, type AppSetRenderer, type RepoResolver } from "./fleet-render.js";
 import type { RenderBudget } from "./render-budget.js";
 import type { DocumentCache } from "./fleet-repo.js";
 import { isRemoteUrl, openGitSource, redactUrl, type GitAuth, type GitSource } from "./git-source.js";
@@ -61,6 +61,8 @@ export interface RenderFleetOptions {
   readonly charts?: ChartFetcher | undefined;
   /** Extra trusted CAs for chart repositories and registries (when `charts` is not given). */
   readonly chartHttp?: ChartHttpSettings | undefined;
+  /** Keep one across calls (the hub does, per source) so unchanged ApplicationSets are not rendered again. */
+  readonly appSetCache?: AppSetCache | undefined;
 }
 
 /** The resolver renderSnapshot takes, over a fetcher (the source policy has been checked by then). */
@@ -131,6 +133,7 @@ export async function renderFleet(options: RenderFleetOptions): Promise<FleetRen
       budget: options.budget,
       renderAppSet: options.renderAppSet,
       charts: chartResolver(charts),
+      appSetCache: options.appSetCache,
     });
   } finally {
     await manifests.dispose();

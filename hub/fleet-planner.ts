@@ -11,20 +11,31 @@ export interface AppIssue {
   readonly error: RenderError;
 }
 
-/** The app as it travels in a bundle: the renderer's fields, objects still sealed. */
+const bundles = new WeakMap<AppRender, AppBundle>();
+
+/**
+ * The app as it travels in a bundle: the renderer's fields, objects still sealed. One per AppRender
+ * (renders are never mutated), so an app the incremental render kept is the same AppBundle in every
+ * plan and its content key is computed once. Frozen objects (shared between clusters) are not copied.
+ */
 export function toAppBundle(app: AppRender): AppBundle {
-  return {
-    name: app.name,
-    appSet: app.appSet,
-    namespace: app.namespace,
-    project: app.project,
-    labels: { ...app.labels },
-    source: { ...app.source },
-    syncPolicy: { ...app.syncPolicy, syncOptions: [...app.syncPolicy.syncOptions] },
-    ignoreDifferences: [...app.ignoreDifferences],
-    digest: app.digest,
-    objects: app.objects.map((o) => ({ ...o })),
-  };
+  let bundle = bundles.get(app);
+  if (bundle === undefined) {
+    bundle = {
+      name: app.name,
+      appSet: app.appSet,
+      namespace: app.namespace,
+      project: app.project,
+      labels: { ...app.labels },
+      source: { ...app.source },
+      syncPolicy: { ...app.syncPolicy, syncOptions: [...app.syncPolicy.syncOptions] },
+      ignoreDifferences: [...app.ignoreDifferences],
+      digest: app.digest,
+      objects: Object.isFrozen(app.objects) && app.objects.every((o) => Object.isFrozen(o)) ? (app.objects as AppBundle["objects"]) : app.objects.map((o) => ({ ...o })),
+    };
+    bundles.set(app, bundle);
+  }
+  return bundle;
 }
 
 export function appSetOf(app: AppBundle): string {

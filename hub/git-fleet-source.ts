@@ -1,5 +1,5 @@
 import type { Logger } from "../core/index.js";
-import { ChartFetcher, DocumentCache, openGitSource, redactUrl, renderFleet, type AppSetRenderer, type CommitInfo, type FleetRender, type GitAuth, type GitSource, type RenderBudget, type SourcePolicy } from "../gitops/index.js";
+import { AppSetRenderCache, ChartFetcher, DocumentCache, openGitSource, redactUrl, renderFleet, type AppSetRenderer, type CommitInfo, type FleetRender, type GitAuth, type GitSource, type RenderBudget, type SourcePolicy } from "../gitops/index.js";
 import type { DesiredStateSource } from "./fleet-source.js";
 
 export interface GitFleetSourceOptions {
@@ -30,6 +30,8 @@ export class GitFleetSource implements DesiredStateSource {
   readonly id: string;
   readonly #options: GitFleetSourceOptions;
   readonly #documents = new DocumentCache();
+  /** ApplicationSets whose inputs did not change since the last commit are not rendered again. */
+  readonly renderCache = new AppSetRenderCache();
   /** Kept across renders: chart archives are cached by digest (on disk under the git cache too). */
   readonly #charts: ChartFetcher;
   #source: GitSource | undefined;
@@ -67,6 +69,7 @@ export class GitFleetSource implements DesiredStateSource {
       budget: o.budget,
       renderAppSet: o.renderAppSet,
       charts: this.#charts,
+      appSetCache: this.renderCache,
     });
   }
 }

@@ -22,6 +22,7 @@ import { DesiredStateStore, STATUS_KEY, type PublishedState } from "./desired-st
 import { appSetOf, bundleOf, mergeRenders, newAppsFor, observedHealth, type AppIssue } from "./fleet-planner.js";
 import type { DesiredStateSource } from "./fleet-source.js";
 import { AppHistory, type AppHistoryEntry } from "./app-history.js";
+import { contentKey, sameContent } from "./bundle-content.js";
 import { gateApps, isAutomated, type AppOverride } from "./app-sync.js";
 import { AuditLog } from "./audit-log.js";
 import { HUB_ERROR, HubError } from "./hub-errors.js";
@@ -404,7 +405,7 @@ export class HubService {
         current,
         overrides: this.#overrides.get(c.name),
         suspended: (app) => this.#suspended.has(app) || this.#suspended.has(`${c.name}\0${app}`),
-        content: contentJson,
+        content: contentKey,
       });
       newApps.set(c.name, gated.byAppSet);
       if (gated.waiting.size > 0) waiting.set(c.name, gated.waiting);
@@ -462,7 +463,7 @@ export class HubService {
         }
       }
       const sameHealth = canonicalJson(state?.bundle?.health ?? null) === canonicalJson(health ?? null);
-      if (state?.bundle !== undefined && state.republish !== true && sameHealth && contentDigest(apps) === contentDigest(state.bundle.apps)) continue;
+      if (state?.bundle !== undefined && state.republish !== true && sameHealth && sameContent(apps, state.bundle.apps)) continue;
       work.push({ cluster: c.name, apps, revision, health, initiated: initiated.get(c.name) });
     }
     await this.#publishAll(work);
@@ -579,7 +580,7 @@ export class HubService {
     for (const app of bundle.apps) {
       const old = previous.get(app.name);
       const by = initiated?.get(app.name);
-      if (old !== undefined && contentJson(old) === contentJson(app) && by === undefined) continue;
+      if (old !== undefined && contentKey(old) === contentKey(app) && by === undefined) continue;
       const source = (app as { source?: { revision?: unknown } }).source;
       const revision = typeof source?.revision === "string" && source.revision !== "" ? source.revision : bundle.revision;
       this.history.record(cluster, { revision, deployedAt, generation, app, kind: by?.kind ?? "auto", initiatedBy: by?.by ?? "automated" });
