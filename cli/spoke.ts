@@ -4,7 +4,12 @@ import type { Command } from "commander";
 import { nkeyAuthenticator } from "@nats-io/transport-node";
 import { errorMessage, FlotillaError, type Logger } from "../core/index.js";
 import { KubeError, loadKubeTarget, RestKube } from "../kube/index.js";
-import { parseSpokeConfig, SpokeMetrics, startSpoke, startSpokeProbeServer, type SpokeConfig, type SpokeProbeServer, type SpokeRuntime } from "../spoke/index.js";
+// Deep imports, not the spoke/ barrel: the barrel also loads the probe server (fastify) and the
+// metrics (prom-client), which `flotilla spoke` loads only with --metrics-addr (footprint).
+import { parseSpokeConfig, type SpokeConfig } from "../spoke/spoke-config.js";
+import { startSpoke } from "../spoke/spoke-agent.js";
+import type { SpokeProbeServer } from "../spoke/spoke-probe-server.js";
+import type { SpokeRuntime } from "../spoke/spoke-runtime.js";
 import type { CliContext, CommandRegistrar } from "./context.js";
 import { parseDuration } from "./duration-flag.js";
 import { collectList } from "./flag-collectors.js";
@@ -136,6 +141,7 @@ export interface RunSpokeOptions {
 
 async function probeServer(o: RunSpokeOptions, runtime: SpokeRuntime): Promise<SpokeProbeServer | undefined> {
   if (o.metricsAddr === undefined) return undefined;
+  const [{ SpokeMetrics }, { startSpokeProbeServer }] = await Promise.all([import("../spoke/spoke-metrics.js"), import("../spoke/spoke-probe-server.js")]);
   const metrics = new SpokeMetrics({
     requestCounts: () => o.client.requestCounts(),
     privateOperations: () => runtime.custody.privateOperations,
