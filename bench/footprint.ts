@@ -8,14 +8,17 @@
  * so "idle" still heartbeats and resyncs: a conservative figure. Target ≤ 80 MB (MiB) RSS.
  * Two spokes run side by side on two clusters: one with Node's defaults, one with the Node flags
  * Dockerfile.spoke's ENTRYPOINT gives the image (read from the Dockerfile, so they cannot drift).
- * Baselines sampled in the same window: a bare `node -e "setInterval(…)"` (what Node itself costs)
- * a node that only imported the spoke command's code (cli/spoke.js: spoke, kube client, NATS), and
- * a node that only imported @kubernetes/client-node (the largest share of that code).
+ * Baselines sampled in the same window: a bare `node -e "setInterval(…)"` (what Node itself costs),
+ * a node that only imported the spoke command's code (cli/spoke.js: spoke, kube client, NATS) with
+ * the young-generation setting `flotilla spoke` applies to itself (cli/agent-heap.ts), and a node
+ * that only imported @kubernetes/client-node (which the spoke no longer loads: what it used to cost).
+ * The code-loaded node also reports how long the import took (the spoke's startup before any I/O).
  *
  * Run: npm run build && node dist/bench/footprint.js
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
+import os from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { REPO_ROOT } from "../test/harness/index.js";
@@ -99,7 +102,19 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 function startIdleNode(code: string): ChildProcess {
   // cwd at the package root, so a bare specifier resolves against its node_modules.
-  return spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: "ignore", cwd: REPO_ROOT });
+  return spawn(process.execPath, ["--input-type=module", "-e", code], { stdio: ["ignore", "pipe", "ignore"], cwd: REPO_ROOT });
+}
+
+/** The first line a child prints. */
+function firstLine(child: ChildProcess): Promise<string> {
+  return new Promise((resolve) => {
+    let text = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes("\n")) resolve(text.split("\n")[0] ?? "");
+    });
+    child.once("exit", () => resolve(text));
+  });
 }
 
 function stopChild(child: ChildProcess): Promise<void> {
@@ -137,8 +152,12 @@ async function main(): Promise<void> {
     const bare = startIdleNode("setInterval(() => {}, 1000);");
     baselines.push(bare);
     const spokeModule = pathToFileURL(join(REPO_ROOT, "dist", "cli", "spoke.js")).href;
-    const loaded = startIdleNode(`await import(${JSON.stringify(spokeModule)}); setInterval(() => {}, 1000);`);
+    const heapModule = pathToFileURL(join(REPO_ROOT, "dist", "cli", "agent-heap.js")).href;
+    const loaded = startIdleNode(
+      `(await import(${JSON.stringify(heapModule)})).useSmallYoungGeneration(); const t0 = performance.now(); await import(${JSON.stringify(spokeModule)}); console.log(performance.now() - t0); setInterval(() => {}, 1000);`,
+    );
     baselines.push(loaded);
+    const importMs = Number(await firstLine(loaded));
     const kubeClient = startIdleNode(`await import("@kubernetes/client-node"); setInterval(() => {}, 1000);`);
     baselines.push(kubeClient);
 
@@ -172,9 +191,10 @@ async function main(): Promise<void> {
         `  idle spoke RSS, Node defaults: max ${fmt(spokeMax)}, median ${fmt(spokeMedian)}, min ${fmt(Math.min(...samples.spoke))}  target ≤ ${String(TARGET_MIB)} MiB: ${ok ? "met" : "MISSED"}`,
         `  idle spoke RSS, the image's Node flags (${imageFlags.join(" ")}): max ${fmt(imageMax)}, median ${fmt(imageMedian)}  ${(imageMedian / spokeMedian).toFixed(2)}× the default  target ≤ ${String(TARGET_MIB)} MiB: ${imageOk ? "met" : "MISSED"}`,
         `  baseline, bare node (setInterval only): median ${fmt(bareMedian)}  spoke/bare-node ratio ${(spokeMedian / bareMedian).toFixed(2)}×`,
-        `  baseline, node with the spoke command's code imported, not running: median ${fmt(loadedMedian)}  spoke/code-loaded ratio ${(spokeMedian / loadedMedian).toFixed(2)}×`,
-        `    of which @kubernetes/client-node alone (node that only imported it): median ${fmt(kubeClientMedian)}, ${fmt(kubeClientMedian - bareMedian)} over bare node`,
+        `  baseline, node with the spoke command's code imported, not running: median ${fmt(loadedMedian)}  spoke/code-loaded ratio ${(spokeMedian / loadedMedian).toFixed(2)}×; the import took ${importMs.toFixed(0)} ms`,
+        `  for comparison, @kubernetes/client-node alone (the spoke no longer loads it): median ${fmt(kubeClientMedian)}, ${fmt(kubeClientMedian - bareMedian)} over bare node`,
         `  so: Node ${fmt(bareMedian)} + code ${fmt(loadedMedian - bareMedian)} + running state ${fmt(spokeMedian - loadedMedian)}`,
+        `  load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")}`,
         `  after sampling the hub still sees them ${stillConverged?.connection ?? "?"}/${stillConverged?.sync ?? "?"}/${stillConverged?.health ?? "?"} and ${imageConverged?.connection ?? "?"}/${imageConverged?.sync ?? "?"}/${imageConverged?.health ?? "?"}`,
         "",
       ].join("\n"),

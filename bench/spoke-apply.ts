@@ -10,7 +10,7 @@
  */
 import { systemClock } from "../core/index.js";
 import { startDevCluster } from "../devcluster/index.js";
-import { ClientNodeKube, loadKubeConfig, type KubeObject } from "../kube/index.js";
+import { loadKubeconfig, RestKube, type KubeObject } from "../kube/index.js";
 import { desiredApp, SpokeRuntime, type DesiredState } from "../spoke/index.js";
 
 const OBJECTS = Number(process.argv[2] ?? 50);
@@ -28,7 +28,7 @@ function state(generation: number): DesiredState {
 async function main(): Promise<void> {
   const cluster = await startDevCluster({ name: "bench-spoke" });
   try {
-    const kube = new ClientNodeKube({ kubeConfig: loadKubeConfig(cluster.kubeconfigPath), fieldManager: "flotilla" });
+    const kube = new RestKube({ target: loadKubeconfig(cluster.kubeconfigPath), fieldManager: "flotilla" });
     await kube.apply({ apiVersion: "v1", kind: "Namespace", metadata: { name: "flotilla-system" } });
     const runtime = new SpokeRuntime({ fleet: "bench", cluster: "bench", client: kube, namespace: "flotilla-system", clock: systemClock, keyBits: 2048, resyncIntervalMs: 0 });
     await runtime.custody.ensureSealingKeys();

@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { FlotillaError } from "../core/index.js";
 import { formatManifest, parseManifests, parseSealingCertificate, type OutputFormat, type SealingCertificate } from "../crypto/seal.js";
-import type { ClientNodeKube } from "../kube/index.js";
+import type { RestKube } from "../kube/index.js";
 import type { CliContext } from "./context.js";
 import { kubeClientFor } from "./spoke.js";
 
@@ -34,7 +34,7 @@ function failure(code: string, message: string, field?: string): FlotillaError {
  * them re-encrypted server-side. No private key ever leaves the cluster.
  */
 export class ControllerSealing {
-  readonly #client: ClientNodeKube;
+  readonly #client: RestKube;
   readonly #flags: ControllerFlags;
   #port: string | undefined;
 

@@ -3,8 +3,13 @@ import { resolve } from "node:path";
 import type { Command } from "commander";
 import { nkeyAuthenticator } from "@nats-io/transport-node";
 import { errorMessage, FlotillaError, type Logger } from "../core/index.js";
-import { ClientNodeKube, loadKubeConfig } from "../kube/index.js";
-import { parseSpokeConfig, SpokeMetrics, startSpoke, startSpokeProbeServer, type SpokeConfig, type SpokeProbeServer, type SpokeRuntime } from "../spoke/index.js";
+import { KubeError, loadKubeTarget, RestKube } from "../kube/index.js";
+// Deep imports, not the spoke/ barrel: the barrel also loads the probe server (fastify) and the
+// metrics (prom-client), which `flotilla spoke` loads only with --metrics-addr (footprint).
+import { parseSpokeConfig, type SpokeConfig } from "../spoke/spoke-config.js";
+import { startSpoke } from "../spoke/spoke-agent.js";
+import type { SpokeProbeServer } from "../spoke/spoke-probe-server.js";
+import type { SpokeRuntime } from "../spoke/spoke-runtime.js";
 import type { CliContext, CommandRegistrar } from "./context.js";
 import { parseDuration } from "./duration-flag.js";
 import { collectList } from "./flag-collectors.js";
@@ -91,23 +96,24 @@ export function kubeClientFor(
   config: { fieldManager: string; qps: number; burst: number; context?: string | undefined },
   ctx: CliContext,
   logger: Logger,
-): ClientNodeKube {
-  let kc;
+): RestKube {
+  let target;
   try {
-    kc = loadKubeConfig(kubeconfig === undefined ? undefined : resolve(ctx.cwd, kubeconfig));
-  } catch {
-    throw new FlotillaError("INVALID_FLAG", kubeconfig === undefined ? "not running in a cluster and no --kubeconfig given" : "cannot load the kubeconfig", {
-      file: kubeconfig,
-      field: "--kubeconfig",
-    });
-  }
-  if (config.context !== undefined) {
-    if (kc.getContextObject(config.context) === null) {
+    target = loadKubeTarget({ kubeconfig: kubeconfig === undefined ? undefined : resolve(ctx.cwd, kubeconfig), context: config.context, env: ctx.env });
+  } catch (err) {
+    // Whole-file problems are the flag's; a bad field inside the kubeconfig keeps its own file/field.
+    if (config.context !== undefined && err instanceof KubeError && err.field === "contexts") {
       throw new FlotillaError("INVALID_FLAG", `the kubeconfig has no context "${config.context}"`, { file: kubeconfig, field: "--context" });
     }
-    kc.setCurrentContext(config.context);
+    if (err instanceof KubeError && (err.field === "" || err.field === "--kubeconfig" || err.field === undefined)) {
+      throw new FlotillaError("INVALID_FLAG", kubeconfig === undefined ? "not running in a cluster and no --kubeconfig given" : `cannot load the kubeconfig: ${err.message}`, {
+        file: kubeconfig ?? err.file,
+        field: "--kubeconfig",
+      });
+    }
+    throw err;
   }
-  return new ClientNodeKube({ kubeConfig: kc, fieldManager: config.fieldManager, qps: config.qps, burst: config.burst, clock: ctx.clock, logger });
+  return new RestKube({ target, fieldManager: config.fieldManager, qps: config.qps, burst: config.burst, clock: ctx.clock, logger, env: ctx.env });
 }
 
 export async function nkeyFrom(path: string | undefined, ctx: CliContext): Promise<ReturnType<typeof nkeyAuthenticator> | undefined> {
@@ -123,7 +129,7 @@ export async function nkeyFrom(path: string | undefined, ctx: CliContext): Promi
 
 export interface RunSpokeOptions {
   readonly config: SpokeConfig;
-  readonly client: ClientNodeKube;
+  readonly client: RestKube;
   readonly nkey: string | undefined;
   readonly ctx: CliContext;
   readonly logger: Logger;
@@ -135,6 +141,7 @@ export interface RunSpokeOptions {
 
 async function probeServer(o: RunSpokeOptions, runtime: SpokeRuntime): Promise<SpokeProbeServer | undefined> {
   if (o.metricsAddr === undefined) return undefined;
+  const [{ SpokeMetrics }, { startSpokeProbeServer }] = await Promise.all([import("../spoke/spoke-metrics.js"), import("../spoke/spoke-probe-server.js")]);
   const metrics = new SpokeMetrics({
     requestCounts: () => o.client.requestCounts(),
     privateOperations: () => runtime.custody.privateOperations,

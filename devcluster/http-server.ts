@@ -1,4 +1,5 @@
 import { timingSafeEqual } from "node:crypto";
+import type { TLSSocket } from "node:tls";
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import type { Clock, Logger } from "../core/index.js";
 import { ApiStatusError, isApiStatusError } from "./api-status.js";
@@ -12,7 +13,10 @@ import type { ServingCertificate } from "./tls-certificate.js";
 export interface HttpServerOptions {
   readonly api: KubeApi;
   readonly tls: ServingCertificate;
-  readonly token: string;
+  /** The bearer tokens accepted now (a function, so a test can rotate them). */
+  readonly tokens: () => readonly string[];
+  /** When set, a client certificate signed by this CA authenticates too (kubeconfig client-certificate). */
+  readonly clientCaPem?: string | undefined;
   readonly clock: Clock;
   readonly logger: Logger;
   readonly faults: () => DevClusterFaults;
@@ -46,11 +50,18 @@ function sendStatus(reply: FastifyReply, err: ApiStatusError): FastifyReply {
   return reply.code(err.code).type("application/json").send(JSON.stringify(err.toStatus()));
 }
 
-function tokenMatches(header: string | undefined, token: string): boolean {
+function tokenMatches(header: string | undefined, tokens: readonly string[]): boolean {
   if (header === undefined || !header.startsWith("Bearer ")) return false;
   const given = Buffer.from(header.slice("Bearer ".length).trim());
-  const wanted = Buffer.from(token);
-  return given.length === wanted.length && timingSafeEqual(given, wanted);
+  return tokens.some((token) => {
+    const wanted = Buffer.from(token);
+    return given.length === wanted.length && timingSafeEqual(given, wanted);
+  });
+}
+
+/** A verified client certificate (requested only when a client CA is configured), as the API server's x509 authenticator. */
+function certificateVerified(req: FastifyRequest): boolean {
+  return (req.raw.socket as TLSSocket).authorized === true;
 }
 
 /**
@@ -62,7 +73,12 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
   const { api } = options;
   const watches = new Set<OpenWatch>();
   const app = Fastify({
-    https: { key: options.tls.keyPem, cert: options.tls.certPem },
+    https: {
+      key: options.tls.keyPem,
+      cert: options.tls.certPem,
+      // Ask for a client certificate but let token users in without one; the hook below decides.
+      ...(options.clientCaPem === undefined ? {} : { ca: options.clientCaPem, requestCert: true, rejectUnauthorized: false }),
+    },
     bodyLimit: MAX_BODY_BYTES,
     forceCloseConnections: true,
     logger: false,
@@ -76,7 +92,7 @@ export function buildHttpServer(options: HttpServerOptions): { app: FastifyInsta
 
   app.addHook("onRequest", async (req, reply) => {
     const path = req.url.split("?")[0] ?? "";
-    if (!ANONYMOUS.has(path) && !tokenMatches(req.headers.authorization, options.token)) {
+    if (!ANONYMOUS.has(path) && !tokenMatches(req.headers.authorization, options.tokens()) && !(options.clientCaPem !== undefined && certificateVerified(req))) {
       return sendStatus(reply, new ApiStatusError("Unauthorized", "Unauthorized"));
     }
     const latency = options.latencyMs();

@@ -42,6 +42,8 @@ export interface DevClusterOptions {
   readonly logger?: Logger;
   /** Uniform [0, 1) source for fault injection. */
   readonly random?: () => number;
+  /** Also accept client certificates signed by this CA (PEM), as an API server with `--client-ca-file`. */
+  readonly clientCaPem?: string;
 }
 
 export interface DevCluster {
@@ -54,6 +56,8 @@ export interface DevCluster {
   readonly kubeconfig: string;
   /** The bearer token of the kubeconfig's user. */
   readonly token: string;
+  /** Replaces the accepted bearer tokens (rotation, revocation); the kubeconfig file is left as is. */
+  setTokens(tokens: readonly string[]): void;
   /** PEM of the self-signed serving certificate (its own CA). */
   readonly caPem: string;
   /** The faults in force now. */
@@ -100,12 +104,14 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
   if (nsType !== undefined) for (const ns of DEFAULT_NAMESPACES) api.ensure(nsType, { apiVersion: "v1", kind: "Namespace", metadata: { name: ns } });
 
   const token = randomBytes(24).toString("base64url");
+  let tokens: readonly string[] = [token];
   const tls = createServingCertificate({ commonName: `${name}-devcluster`, now: clock.now() });
   let port = options.port ?? 0;
   const { app, watches } = buildHttpServer({
     api,
     tls,
-    token,
+    tokens: () => tokens,
+    clientCaPem: options.clientCaPem,
     clock,
     logger,
     faults: () => faults,
@@ -179,6 +185,9 @@ export async function startDevCluster(options: DevClusterOptions = {}): Promise<
     kubeconfig,
     token,
     caPem: tls.certPem,
+    setTokens: (next) => {
+      tokens = [...next];
+    },
     faults: () => faults,
     setFaults: (next) => {
       faults = validateFaults(next);

@@ -26,7 +26,14 @@ export {
   type KubeVerb,
 } from "./kube-errors.js";
 export type { KubeClient, ListQuery, ObjectList, ApplyOptions, WatchEvent, WatchEventType, WatchOptions } from "./kube-client.js";
-export { ClientNodeKube, loadKubeConfig, type ClientNodeKubeOptions, type RequestCounts } from "./client-node-kube.js";
+export { RestKube, statusError, type RestKubeOptions, type RequestCounts } from "./rest-kube.js";
+export type { KubeTarget, KubeUser, ExecPluginConfig } from "./kube-target.js";
+export { loadKubeTarget, type LoadKubeTargetOptions } from "./load-kube-target.js";
+export { kubeconfigTarget, loadKubeconfig, EXEC_API_VERSIONS, type KubeconfigOptions } from "./kubeconfig.js";
+export { inClusterTarget, SERVICE_ACCOUNT_DIR, type InClusterOptions } from "./in-cluster.js";
+export { ExecCredentialPlugin, parseExecCredential, type ExecCredential, type ExecCredentialOptions } from "./exec-credential.js";
+export { KubeTransport, type KubeTransportOptions, type KubeRequest, type KubeResponse } from "./kube-transport.js";
+export { ApiDiscovery, apiVersionPath, resourcesOf, type ApiResource } from "./api-discovery.js";
 export { TokenBucket, type TokenBucketOptions } from "./token-bucket.js";
 export { withRetry, retryDelay, isRetryable, DEFAULT_RETRY_POLICY, RETRYABLE_STATUSES, type RetryPolicy } from "./retry-policy.js";
 export {

@@ -21,6 +21,10 @@ export const KUBE_ERROR = {
   invalidHealthScript: "KUBE_INVALID_HEALTH_SCRIPT",
   /** The operation was cancelled (shutdown). */
   aborted: "KUBE_ABORTED",
+  /** A kubeconfig (or the in-cluster service account) that cannot be used: missing, malformed, unsupported. */
+  config: "KUBE_CONFIG_INVALID",
+  /** Credentials could not be obtained: an exec plugin failed or answered garbage, a token file is unreadable. */
+  credential: "KUBE_CREDENTIAL_FAILED",
 } as const;
 
 export type KubeErrorCode = (typeof KUBE_ERROR)[keyof typeof KUBE_ERROR];

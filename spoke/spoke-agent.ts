@@ -10,9 +10,9 @@ import type { SpokeConfig } from "./spoke-config.js";
 import { SPOKE_ERROR, SpokeError } from "./spoke-errors.js";
 import { repeatEvery } from "./repeat-every.js";
 import { SpokeRuntime } from "./spoke-runtime.js";
-import { SealedSecretsController } from "./sealed-secrets-controller.js";
-import { startSealedSecretsApi, type SealedSecretsApi } from "./sealed-secrets-api.js";
-import { SealedSecretsMetrics } from "./sealed-secrets-metrics.js";
+import type { SealedSecretsController } from "./sealed-secrets-controller.js";
+import type { SealedSecretsApi } from "./sealed-secrets-api.js";
+import type { SealedSecretsMetrics } from "./sealed-secrets-metrics.js";
 import { SpokeSession } from "./spoke-session.js";
 
 export interface StartSpokeOptions {
@@ -244,6 +244,12 @@ async function startSealedSecretsPart(o: {
 }): Promise<SealedSecretsPart | undefined> {
   const settings = o.config.sealedSecretsController;
   if (settings === undefined) return undefined;
+  // Imported only when enabled: fastify and prom-client cost an idle spoke ~20 MiB (docs/benchmarks.md, footprint).
+  const [{ SealedSecretsMetrics }, { SealedSecretsController }, { startSealedSecretsApi }] = await Promise.all([
+    import("./sealed-secrets-metrics.js"),
+    import("./sealed-secrets-controller.js"),
+    import("./sealed-secrets-api.js"),
+  ]);
   const metrics = new SealedSecretsMetrics({ version: o.spokeVersion });
   const ring = (): ReturnType<KeyCustody["sealingRing"]> => o.runtime.custody.sealingRing();
   const controller = new SealedSecretsController({

@@ -5,7 +5,7 @@ import { backupKeys, keyFromPem } from "../../crypto/open.js";
 import type { DevCluster } from "../../devcluster/index.js";
 import { renderFleet } from "../../gitops/index.js";
 import { toAppBundle } from "../../hub/fleet-planner.js";
-import type { ClientNodeKube, KubeObject } from "../../kube/index.js";
+import type { RestKube, KubeObject } from "../../kube/index.js";
 import { bootstrapFromGit, parseSpokeConfig, SpokeRuntime, startSpoke, type SpokeAgent } from "../../spoke/index.js";
 import { makeGitRepo, startNats, type GitRepo, type NatsServerHandle } from "../harness/index.js";
 import { kubectlJson } from "../kube/kube-fixtures.js";
@@ -18,7 +18,7 @@ let nats: NatsServerHandle;
 let hub: HubDouble;
 let drCluster: DevCluster;
 let hubCluster: DevCluster;
-let drKube: ClientNodeKube;
+let drKube: RestKube;
 let drRuntime: SpokeRuntime;
 const agents: SpokeAgent[] = [];
 

@@ -4,7 +4,7 @@ import { Writable } from "node:stream";
 import { parse, parseAllDocuments } from "yaml";
 import { startDevCluster, type DevCluster } from "../../devcluster/index.js";
 import { createLogger, silentLogger, systemClock } from "../../core/index.js";
-import { ClientNodeKube, loadKubeConfig, type KubeObject } from "../../kube/index.js";
+import { loadKubeconfig, RestKube, type KubeObject } from "../../kube/index.js";
 import type { StatusReportInput } from "../../protocol/index.js";
 import { SpokeRuntime } from "../../spoke/index.js";
 import { fixturePath, REPO_ROOT } from "../harness/index.js";
@@ -23,15 +23,15 @@ export async function clusterWithCrds(name: string): Promise<DevCluster> {
   return cluster;
 }
 
-export function kubeFor(cluster: DevCluster): ClientNodeKube {
-  return new ClientNodeKube({ kubeConfig: loadKubeConfig(cluster.kubeconfigPath), fieldManager: "flotilla", retry: { attempts: 6, baseDelayMs: 20, maxDelayMs: 200 } });
+export function kubeFor(cluster: DevCluster): RestKube {
+  return new RestKube({ target: loadKubeconfig(cluster.kubeconfigPath), fieldManager: "flotilla", retry: { attempts: 6, baseDelayMs: 20, maxDelayMs: 200 } });
 }
 
 /**
  * A SpokeRuntime as the runtime tests drive it: fleet prod, cluster eu-1, no key rotation and no
  * periodic resync (the test decides when passes run); debug log lines go to `logLines` when given.
  */
-export function testRuntime(cluster: DevCluster, options: { client?: ClientNodeKube; report?: (r: StatusReportInput) => void; logLines?: string[] } = {}): SpokeRuntime {
+export function testRuntime(cluster: DevCluster, options: { client?: RestKube; report?: (r: StatusReportInput) => void; logLines?: string[] } = {}): SpokeRuntime {
   const lines = options.logLines;
   const logger =
     lines === undefined

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parse } from "yaml";
 import type { DevCluster } from "../../devcluster/index.js";
-import type { ClientNodeKube, KubeObject } from "../../kube/index.js";
+import type { RestKube, KubeObject } from "../../kube/index.js";
 import type { StatusReportInput } from "../../protocol/index.js";
 import { desiredApp, type DesiredState, type SpokeRuntime } from "../../spoke/index.js";
 import { kubectl, kubectlJson } from "../kube/kube-fixtures.js";
@@ -9,7 +9,7 @@ import { SOPS_SECRET } from "./fleet-repo-fixture.js";
 import { clusterWithCrds, eventually, expected, fixtureObject, installFixtureSealingKey, installFixtureSopsKey, kubeFor, testRuntime } from "./spoke-fixtures.js";
 
 let cluster: DevCluster;
-let kube: ClientNodeKube;
+let kube: RestKube;
 let runtime: SpokeRuntime;
 let lastReport: StatusReportInput | undefined;
 const logLines: string[] = [];

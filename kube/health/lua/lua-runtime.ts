@@ -1,4 +1,5 @@
-import { LuaFactory, LuaLibraries, LuaEngine, type LuaWasm } from "wasmoon";
+import type * as Wasmoon from "wasmoon";
+import type { LuaWasm } from "wasmoon";
 import { LuaValueError, pushJson, pushString, readJson, type LuaJson } from "./lua-values.js";
 import { SANDBOX_PRELUDE } from "./lua-sandbox-prelude.js";
 
@@ -59,11 +60,14 @@ let shared: Promise<LuaRuntime> | undefined;
  */
 export class LuaRuntime {
   readonly #wasm: LuaWasm;
+  /** The wasmoon module, imported with the runtime: processes that never run Lua never load it. */
+  readonly #lib: typeof Wasmoon;
   readonly #hook: number;
   /** Budget of the run in progress (runs never nest: everything here is synchronous). */
   #stepsLeft = 0;
 
-  private constructor(wasm: LuaWasm) {
+  private constructor(lib: typeof Wasmoon, wasm: LuaWasm) {
+    this.#lib = lib;
     this.#wasm = wasm;
     // One hook for the process: a table slot per run would grow the wasm function table.
     this.#hook = wasm.module.addFunction((L: number) => {
@@ -79,13 +83,14 @@ export class LuaRuntime {
 
   /** The process-wide runtime (the WebAssembly module is compiled on first use). */
   static load(): Promise<LuaRuntime> {
-    shared ??= new LuaFactory().getLuaModule().then((wasm) => new LuaRuntime(wasm));
+    shared ??= import("wasmoon").then(async (lib) => new LuaRuntime(lib, await new lib.LuaFactory().getLuaModule()));
     return shared;
   }
 
   /** Runs `script` in a sandbox (see lua-sandbox-prelude.ts) and returns its first result as JSON-like data. */
   run(script: string, options: LuaRunOptions): LuaRun {
     const limits = options.limits ?? DEFAULT_LUA_LIMITS;
+    const { LuaEngine, LuaLibraries } = this.#lib;
     const engine = new LuaEngine(this.#wasm, { openStandardLibs: false, injectObjects: false, enableProxy: false, traceAllocations: true });
     const global = engine.global;
     const wasm = this.#wasm;
