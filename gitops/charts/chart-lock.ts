@@ -43,7 +43,8 @@ export function parseChartLock(text: string, where: Where): ChartLock {
 }
 
 function scalar(v: unknown): string {
-  return v === undefined || v === null ? "" : typeof v === "string" ? v : String(v);
+  if (typeof v === "string") return v;
+  return typeof v === "number" || typeof v === "boolean" ? String(v) : "";
 }
 
 /**
