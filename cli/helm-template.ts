@@ -14,6 +14,7 @@ import { ChartFetcher, chartRefOf, GitCredentials, type GitCredentialEntry } fro
 import { renderTemplate } from "../template/index.js";
 import type { CliContext } from "./context.js";
 import { collect, collectList } from "./flag-collectors.js";
+import { keyringFor, verifyLocalChart } from "./helm-verify.js";
 
 interface HelmTemplateFlags {
   readonly namespace?: string;
@@ -40,6 +41,8 @@ interface HelmTemplateFlags {
   readonly password?: string;
   readonly outputDir?: string;
   readonly validate?: boolean;
+  readonly verify?: boolean;
+  readonly keyring?: string;
 }
 
 /** Kubernetes' DNS-1123 subdomain, as Helm validates release names (at most 53 characters). */
@@ -117,7 +120,11 @@ export async function loadLocalChart(path: string, cwd: string): Promise<Chart> 
  */
 async function locateChart(chartPath: string, opts: HelmTemplateFlags, ctx: CliContext): Promise<Chart> {
   const oci = chartPath.startsWith("oci://");
-  if (!oci && opts.repo === undefined) return loadLocalChart(chartPath, ctx.cwd);
+  const keyring = await keyringFor(opts, ctx);
+  if (!oci && opts.repo === undefined) {
+    if (keyring !== undefined) await verifyLocalChart(chartPath, keyring, ctx);
+    return loadLocalChart(chartPath, ctx.cwd);
+  }
   const field = oci ? "CHART" : "--repo";
   const where = { field };
   let source: { repoURL: string; chart: string; targetRevision: string };
@@ -143,7 +150,7 @@ async function locateChart(chartPath: string, opts: HelmTemplateFlags, ctx: CliC
       throw new HelmError(HELM_ERROR.options, `open ${opts.caFile}: no such file or directory`, { field: "--ca-file", file: opts.caFile });
     }
   }
-  const fetcher = new ChartFetcher({ credentials: new GitCredentials({ entries }).resolver(), http: { ca }, logger: ctx.logger() });
+  const fetcher = new ChartFetcher({ credentials: new GitCredentials({ entries }).resolver(), http: { ca }, logger: ctx.logger(), provenance: keyring });
   const archive = await fetcher.fetch(ref, where);
   ctx.logger().debug({ chart: archive.location, version: archive.version, digest: archive.digest }, "chart fetched");
   return loadChartArchive(archive.bytes, { source: `${archive.location}:${archive.version}` });
@@ -184,6 +191,8 @@ export function registerHelmTemplate(helm: Command, ctx: CliContext): void {
     .option("--username <name>", "chart repository username where to locate the requested chart")
     .option("--password <password>", "chart repository password where to locate the requested chart (sent over https only)")
     .option("--output-dir <dir>", "write the templates to files (not supported)")
+    .option("--verify", "verify the chart's provenance (.prov) before using it")
+    .option("--keyring <file>", "keyring of public keys used for verification (default $GNUPGHOME/pubring.gpg or ~/.gnupg/pubring.gpg)")
     .option("--validate", "validate against a cluster (not supported: flotilla renders without a cluster)")
     .action(async (args: string[], opts: HelmTemplateFlags) => {
       if (opts.outputDir !== undefined) throw new HelmError(HELM_ERROR.options, "--output-dir is not supported; redirect the output instead", { field: "--output-dir" });

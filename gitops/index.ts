@@ -47,6 +47,7 @@ export { chartRefOf, chartLocation, type ChartRef } from "./charts/chart-ref.js"
 export { resolveChartVersion, parseChartConstraint, parseChartVersion } from "./charts/chart-version.js";
 export { type ChartHttpSettings } from "./charts/chart-http.js";
 export { buildChartDependencies, dependencyRepo, missingDependencies, withDependencies, type DependencyBuildResult, type DependencyPorts, type DependencyRepo } from "./charts/chart-dependency-build.js";
+export { readChartKeyring, verifyChartProvenance, type ChartKeyring, type ProvenanceVerification } from "./charts/chart-provenance.js";
 export { formatChartLock, hashRequirements, parseChartLock, type ChartLock, type LockedDependency } from "./charts/chart-lock.js";
 export { chartResolver } from "./render-fleet.js";
 export { type ChartResolver, type ChartSourceRequest } from "./chart-app-render.js";
