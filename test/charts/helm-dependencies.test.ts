@@ -28,7 +28,7 @@ const LIB: Record<string, string> = {
   "templates/cm.yaml": "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: {{ .Release.Name }}-lib\ndata:\n  from: lib\n",
 };
 const web = (repo: string): Record<string, string> => ({
-  "Chart.yaml": `apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n- name: db\n  version: ^1.0.0\n  repository: \"${repo}\"\n- name: lib\n  version: 0.1.0\n  repository: file://../lib\n`,
+  "Chart.yaml": `apiVersion: v2\nname: web\nversion: 1.0.0\ndependencies:\n- name: db\n  version: ^1.0.0\n  repository: "${repo}"\n- name: lib\n  version: 0.1.0\n  repository: file://../lib\n`,
   "values.yaml": "color: grey\nsize: none\ndb:\n  size: small\n",
   "values-a.yaml": "size: a\n",
   "values-b.yaml": "size: b\n",
