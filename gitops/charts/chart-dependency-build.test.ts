@@ -99,3 +99,11 @@ describe("helm dependency update / build", () => {
     expect(calls).toEqual([]);
   });
 });
+
+describe("a chart without dependencies", () => {
+  it("is a success with nothing to do and no lock written, as helm's Update", async () => {
+    const r = await buildChartDependencies(files({ "Chart.yaml": "apiVersion: v2\nname: web\nversion: 1.0.0\n" }), { mode: "update", chart: "web", where }, ports([]));
+    expect(r.added.size).toBe(0);
+    expect(r.lockFile).toBeUndefined();
+  });
+});

@@ -84,7 +84,9 @@ function lockName(chart: Chart): string {
 export async function buildChartDependencies(files: ReadonlyMap<string, Uint8Array>, options: DependencyBuildOptions, ports: DependencyPorts): Promise<DependencyBuildResult> {
   const { where } = options;
   const chart = await loadChart(files, { source: options.chart });
-  const reqs = chart.metadata.dependencies ?? [];
+  // helm's Update: no dependencies is a success with nothing to do (no lock written).
+  if (chart.metadata.dependencies === undefined) return { added: new Map(), removed: [], remotes: [], lock: { generated: "", digest: "", dependencies: [] }, lockFile: undefined };
+  const reqs = chart.metadata.dependencies;
   const repos = reqs.map((d) => dependencyRepo(d, ports.repoNames, where));
   // resolveRepoNames rewrites `@name` to its URL before hashing.
   const resolved: ChartDependency[] = reqs.map((d, i) => {
