@@ -18,6 +18,7 @@ import type { CliContext } from "./context.js";
 import { collect, collectList } from "./flag-collectors.js";
 import { writeOutputDir } from "./helm-output-dir.js";
 import { findPostRenderer, runPostRenderer, type PostRenderer } from "./helm-post-renderer.js";
+import { keyringFor, verifyLocalChart } from "./helm-verify.js";
 
 interface HelmTemplateFlags {
   readonly namespace?: string;
@@ -46,6 +47,8 @@ interface HelmTemplateFlags {
   readonly postRenderer?: string;
   readonly postRendererArgs?: string[];
   readonly validate?: boolean;
+  readonly verify?: boolean;
+  readonly keyring?: string;
 }
 
 /** Kubernetes' DNS-1123 subdomain, as Helm validates release names (at most 53 characters). */
@@ -123,7 +126,11 @@ export async function loadLocalChart(path: string, cwd: string): Promise<Chart> 
  */
 async function locateChart(chartPath: string, opts: HelmTemplateFlags, ctx: CliContext): Promise<Chart> {
   const oci = chartPath.startsWith("oci://");
-  if (!oci && opts.repo === undefined) return loadLocalChart(chartPath, ctx.cwd);
+  const keyring = await keyringFor(opts, ctx);
+  if (!oci && opts.repo === undefined) {
+    if (keyring !== undefined) await verifyLocalChart(chartPath, keyring, ctx);
+    return loadLocalChart(chartPath, ctx.cwd);
+  }
   const field = oci ? "CHART" : "--repo";
   const where = { field };
   let source: { repoURL: string; chart: string; targetRevision: string };
@@ -149,7 +156,7 @@ async function locateChart(chartPath: string, opts: HelmTemplateFlags, ctx: CliC
       throw new HelmError(HELM_ERROR.options, `open ${opts.caFile}: no such file or directory`, { field: "--ca-file", file: opts.caFile });
     }
   }
-  const fetcher = new ChartFetcher({ credentials: new GitCredentials({ entries }).resolver(), http: { ca }, logger: ctx.logger() });
+  const fetcher = new ChartFetcher({ credentials: new GitCredentials({ entries }).resolver(), http: { ca }, logger: ctx.logger(), provenance: keyring });
   const archive = await fetcher.fetch(ref, where);
   ctx.logger().debug({ chart: archive.location, version: archive.version, digest: archive.digest }, "chart fetched");
   return loadChartArchive(archive.bytes, { source: `${archive.location}:${archive.version}` });
@@ -192,6 +199,8 @@ export function registerHelmTemplate(helm: Command, ctx: CliContext): void {
     .option("--output-dir <dir>", "writes the executed templates to files in output-dir instead of stdout")
     .option("--post-renderer <path>", "the path to an executable to be used for post rendering (searched in $PATH when it has no /)")
     .option("--post-renderer-args <arg>", "an argument to the post-renderer (repeatable)", collect)
+    .option("--verify", "verify the chart's provenance (.prov) before using it")
+    .option("--keyring <file>", "keyring of public keys used for verification (default $GNUPGHOME/pubring.gpg or ~/.gnupg/pubring.gpg)")
     .option("--validate", "validate against a cluster (not supported: flotilla renders without a cluster)")
     .action(async (args: string[], opts: HelmTemplateFlags) => {
       if (opts.postRendererArgs !== undefined && opts.postRenderer === undefined) {

@@ -1,7 +1,7 @@
 import { readFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { FlotillaError } from "../core/index.js";
-import { loadGitCredentialsFile } from "../gitops/index.js";
+import { loadGitCredentialsFile, readChartKeyring, type ChartKeyring } from "../gitops/index.js";
 import { loadAllowlists, startHub, type HubConfig } from "../hub/index.js";
 import { assertClusterName } from "../protocol/index.js";
 import type { CommandRegistrar } from "./context.js";
@@ -30,6 +30,7 @@ interface HubOptions extends NatsTlsFlags, RenderBudgetFlags {
   allowLocalRepos?: boolean;
   gitCacheDir?: string;
   gitCredentialsFile?: string;
+  chartKeyring?: string;
   allowInsecureHttpCredentials?: boolean;
   kustomizeRemoteBases?: string[];
 }
@@ -79,6 +80,7 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
     .option("--auto-rollback", "roll back a degraded RollingSync step unless the ApplicationSet says otherwise")
     .option("--allow-local-repos", "let apps name local paths as repoURL (development only)")
     .option("--git-cache-dir <dir>", "where remote repositories are cloned")
+    .option("--chart-keyring <file>", "OpenPGP public keys (armored or binary): every chart fetched from a Helm repository or OCI registry must have provenance (.prov) signed by one of them")
     .option("--git-credentials-file <file>", "YAML: credentials: [{url, username, password | passwordFile}], matched by longest URL prefix (FLOTILLA_GIT_TOKEN covers only the fleet repositories)")
     .option("--allow-insecure-http-credentials", "let credentials go to http:// prefixes configured for them (development and tests only)")
     .option("--kustomize-remote-bases <url-prefix>", "repositories under this prefix may use kustomize remote bases (git/https); repeat for several", (v: string, prev: string[] = []) => [...prev, v]);
@@ -106,6 +108,7 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
         allowInsecureHttpCredentials: opts.allowInsecureHttpCredentials,
         kustomizeRemoteBases: opts.kustomizeRemoteBases,
         gitCacheDir: abs(opts.gitCacheDir),
+        chartProvenance: opts.chartKeyring === undefined ? undefined : await chartKeyringFile(resolve(ctx.cwd, opts.chartKeyring)),
         allowLocalRepos: opts.allowLocalRepos,
         listen: parseListen(opts.listen),
         apiToken: (await secretFile(opts.apiTokenFile, "--api-token-file", ctx.cwd)) ?? ctx.env.FLOTILLA_HUB_TOKEN,
@@ -127,3 +130,14 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
       await hub.close();
     });
 };
+
+/** --chart-keyring, read once at the edge. */
+async function chartKeyringFile(path: string): Promise<ChartKeyring> {
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch {
+    throw new FlotillaError("INVALID_FLAG", `cannot read --chart-keyring ${path}`, { field: "--chart-keyring", file: path });
+  }
+  return readChartKeyring(bytes, { file: path, field: "--chart-keyring" });
+}

@@ -6,6 +6,7 @@ import { finishApp, refSources, type AppHeader } from "./app-render.js";
 import { readArgoHelmSource, type ArgoBuildEnv } from "./charts/argo-helm-source.js";
 import type { ChartArchive } from "./charts/chart-fetcher.js";
 import { ChartApps, type ChartOrigin } from "./charts/chart-app.js";
+import { prepareChartApp, type PreparedChart } from "./charts/chart-app-prepare.js";
 import type { Application } from "./expand-application-set.js";
 import type { AppRender } from "./fleet-render-types.js";
 import { GITOPS_ERROR, GitOpsError } from "./gitops-errors.js";
@@ -19,6 +20,8 @@ export interface ChartSourceRequest {
   readonly repoURL: string;
   readonly chart: string;
   readonly targetRevision: string;
+  /** A chart (default), or a value file named by URL (`repoURL` is the URL; the answer's bytes are the file). */
+  readonly kind?: "chart" | "valueFile" | undefined;
 }
 
 type Requester = { readonly appSet: string; readonly project: string | undefined };
@@ -113,12 +116,22 @@ export function renderChartApp(app: Application, header: AppHeader, source: Reco
         }),
       );
     }
-    const finish = (origin: ChartOrigin, revision: string): AppRender | Promise<AppRender> => {
+    const finish = (unprepared: ChartOrigin, revision: string): AppRender | Promise<AppRender> => {
       const env = buildEnv(header, revision, helm.kubeVersion, helm.apiVersions);
-      const request = { origin, helm, appName: header.name, namespace: header.namespace, refs: refSnapshots, env, file, field: FIELD };
-      const objects = ctx.chartApps.render(request, ctx.budget);
-      const done = (o: readonly KubeObject[]): AppRender => finishApp(header, revision, o, { cluster });
-      return objects instanceof Promise ? objects.then(done, (err: unknown) => failedChart(header, revision, err, file)) : done(objects);
+      const render = ({ origin, remoteValues }: PreparedChart): AppRender | Promise<AppRender> => {
+        const request = { origin, helm, appName: header.name, namespace: header.namespace, refs: refSnapshots, remoteValues, env, file, field: FIELD };
+        const objects = ctx.chartApps.render(request, ctx.budget);
+        const done = (o: readonly KubeObject[]): AppRender => finishApp(header, revision, o, { cluster });
+        return objects instanceof Promise ? objects.then(done, (err: unknown) => failedChart(header, revision, err, file)) : done(objects);
+      };
+      // Dependencies charts/ lacks (helm dependency build) and URL value files, through the source policy.
+      let prepared: PreparedChart | Promise<PreparedChart>;
+      try {
+        prepared = prepareChartApp(unprepared, helm, { refs: new Set(refs.keys()), env, requester, where: { file, field: FIELD } }, ctx);
+      } catch (err) {
+        return failedChart(header, revision, err, file);
+      }
+      return prepared instanceof Promise ? prepared.then(render, (err: unknown) => failedChart(header, revision, err, file)) : render(prepared);
     };
     const withOrigin = (): AppRender | Promise<AppRender> => {
       if (snapshot !== undefined) return finish({ kind: "git", snapshot, path: header.source.path }, snapshot.revision);

@@ -39,10 +39,19 @@ export const GITOPS_ERROR = {
   chart: "GITOPS_CHART",
   /** A chart version constraint does not parse, or no published version satisfies it. */
   chartVersion: "GITOPS_CHART_VERSION",
-  /** A chart archive's sha256 is not the digest its index or OCI manifest promised. */
+  /** A chart archive's sha256 is not the digest its index, OCI manifest or provenance file promised. */
   chartDigest: "GITOPS_CHART_DIGEST",
   /** A Helm repository or OCI registry could not be read (network, TLS, auth, HTTP status). */
   chartFetch: "GITOPS_CHART_FETCH",
+  /**
+   * A chart's dependencies cannot be built: a repository no name or URL resolves, a `file://` path
+   * outside the repository, a Chart.lock out of sync with Chart.yaml, a dependency missing from charts/.
+   */
+  chartDependency: "GITOPS_CHART_DEPENDENCY",
+  /** A chart's provenance (`.prov`) is not signed by a key of the keyring, or its signature is broken. */
+  chartSignature: "GITOPS_CHART_SIGNATURE",
+  /** Provenance verification was asked for, and the chart has no `.prov` file. */
+  chartProvenanceMissing: "GITOPS_CHART_PROVENANCE_MISSING",
   /** An Application's destination matches no known cluster. */
   destination: "GITOPS_DESTINATION",
   /**

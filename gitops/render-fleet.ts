@@ -68,6 +68,7 @@ export interface RenderFleetOptions {
 /** The resolver renderSnapshot takes, over a fetcher (the source policy has been checked by then). */
 export function chartResolver(fetcher: ChartFetcher): ChartResolver {
   return (source, where) => {
+    if (source.kind === "valueFile") return fetcher.fetchFile(source.repoURL, where);
     const ref = chartRefOf(source, where);
     return fetcher.fetch(ref, where);
   };

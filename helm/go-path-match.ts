@@ -58,7 +58,8 @@ export function goPathPattern(pattern: string): RegExp {
 }
 
 function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/-]/g, "\\$&");
+  // Not `-`: outside a class `\-` is a syntax error under the `u` flag.
+  return c.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&");
 }
 
 function escapeClass(c: string): string {

@@ -10,3 +10,4 @@ export { HELM_ERROR, HelmError, isHelmError, type HelmErrorCode } from "./helm-e
 export { DEFAULT_KUBE_VERSION, DEFAULT_API_VERSIONS, HELM_VERSION, parseKubeVersion, type KubeVersion } from "./capabilities.js";
 export { INSTALL_ORDER, splitManifests, type DocumentReader, type Manifest, type Hook, type HookEvent } from "./manifest-sort.js";
 export { helmTemplate, type HelmTemplateOptions } from "./helm-template.js";
+export { goPathMatch } from "./go-path-match.js";

@@ -1,5 +1,5 @@
 import type { Logger } from "../core/index.js";
-import { AppSetRenderCache, ChartFetcher, DocumentCache, openGitSource, redactUrl, renderFleet, type AppSetRenderer, type CommitInfo, type FleetRender, type GitAuth, type GitSource, type RenderBudget, type SourcePolicy } from "../gitops/index.js";
+import { AppSetRenderCache, ChartFetcher, DocumentCache, openGitSource, redactUrl, renderFleet, type AppSetRenderer, type ChartKeyring, type CommitInfo, type FleetRender, type GitAuth, type GitSource, type RenderBudget, type SourcePolicy } from "../gitops/index.js";
 import type { DesiredStateSource } from "./fleet-source.js";
 
 export interface GitFleetSourceOptions {
@@ -23,6 +23,8 @@ export interface GitFleetSourceOptions {
   readonly budget?: RenderBudget | undefined;
   /** Renders ApplicationSets off the event loop (the hub's RenderPool). */
   readonly renderAppSet?: AppSetRenderer | undefined;
+  /** Charts fetched from Helm repositories and OCI registries must carry provenance signed by this keyring. */
+  readonly chartProvenance?: ChartKeyring | undefined;
 }
 
 /** A fleet repository rendered with gitops/ (the same code a bootstrapping spoke uses). */
@@ -39,7 +41,7 @@ export class GitFleetSource implements DesiredStateSource {
   constructor(options: GitFleetSourceOptions) {
     this.#options = options;
     this.id = redactUrl(options.url);
-    this.#charts = new ChartFetcher({ credentials: options.credentials, cacheDir: options.cacheDir === undefined ? undefined : `${options.cacheDir}/charts`, logger: options.logger });
+    this.#charts = new ChartFetcher({ credentials: options.credentials, cacheDir: options.cacheDir === undefined ? undefined : `${options.cacheDir}/charts`, logger: options.logger, provenance: options.chartProvenance });
   }
 
   async commitInfo(oid: string): Promise<CommitInfo | undefined> {

@@ -4,7 +4,7 @@ import type { AddressInfo } from "node:net";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { errorMessage, type Clock, type Logger } from "../core/index.js";
-import { RenderPool, type RenderBudget } from "../gitops/index.js";
+import { RenderPool, type ChartKeyring, type RenderBudget } from "../gitops/index.js";
 import { generateSigningKey, loadSigningKey, type SigningKey } from "../protocol/index.js";
 import { GitCredentials, tryParseRemoteRepoURL, urlPrefixMatches, type GitCredentialEntry } from "../gitops/index.js";
 import { sourcePolicy, type Allowlists } from "./allowlist.js";
@@ -38,6 +38,8 @@ export interface HubConfig
   /** URL prefixes of repositories whose kustomizations may name remote bases (--kustomize-remote-bases). */
   readonly kustomizeRemoteBases?: readonly string[] | undefined;
   readonly gitCacheDir?: string | undefined;
+  /** Charts from Helm repositories and OCI registries must carry provenance signed by this keyring (--chart-keyring). */
+  readonly chartProvenance?: ChartKeyring | undefined;
   readonly allowLocalRepos?: boolean | undefined;
   readonly listen: { readonly host: string; readonly port: number };
   readonly apiToken?: string | undefined;
@@ -172,6 +174,7 @@ export async function startHub(config: HubConfig, deps: HubDeps): Promise<Runnin
           logger: deps.logger,
           budget: config.render?.budget,
           renderAppSet: pool?.renderer,
+          chartProvenance: config.chartProvenance,
         }),
     );
   let service: HubService;

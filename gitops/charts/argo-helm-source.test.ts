@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { memorySnapshot } from "../repo-snapshot.js";
+import { memorySnapshot, SnapshotBuilder } from "../repo-snapshot.js";
 import { envsubst, readArgoHelmSource, type ArgoBuildEnv } from "./argo-helm-source.js";
 import { chartRenderOptions, INLINE_VALUES, type ChartAppRequest } from "./chart-app.js";
 import type { LoadedChart } from "./helm-engine-port.js";
@@ -90,7 +90,7 @@ describe("Argo CD helm source fields", () => {
     );
   });
 
-  it("refuses value files that leave the repository, remote URLs and globs, with the field", () => {
+  it("refuses value files that leave the repository and URL schemes Argo does not allow, with the field", () => {
     const code = (helm: unknown): unknown => {
       try {
         chartRenderOptions(request(helm), loaded);
@@ -101,8 +101,37 @@ describe("Argo CD helm source fields", () => {
     };
     expect(code({ valueFiles: ["../../../etc/passwd"] })).toBe("GITOPS_PATH_ESCAPE");
     expect(code({ valueFiles: ["$values/../x.yaml"] })).toBe("GITOPS_PATH_ESCAPE");
-    expect(code({ valueFiles: ["https://example.com/values.yaml"] })).toBe("GITOPS_INVALID");
-    expect(code({ valueFiles: ["*.yaml"] })).toBe("GITOPS_INVALID");
+    expect(code({ valueFiles: ["file:///etc/passwd"] })).toBe("GITOPS_INVALID");
+    expect(code({ valueFiles: ["s3://bucket/values.yaml"] })).toBe("GITOPS_INVALID");
+    expect(code({ valueFiles: ["../../../*"] })).toBe("GITOPS_PATH_ESCAPE");
+    expect(code({ fileParameters: [{ name: "x", path: "*.txt" }] })).toBe("GITOPS_INVALID");
+  });
+
+  it("expands glob value files in lexical order, explicit entries keeping their position, $ref globs from the ref's root", () => {
+    const o = chartRenderOptions(request({ valueFiles: ["values-*.yaml", "values-prod.yaml", "$values/*/values.yaml"] }), loaded);
+    expect(o.valueFiles.map((f) => f.name)).toEqual(["charts/web/values-web-prod.yaml", "charts/web/values-prod.yaml", "$values/prod/values.yaml"]);
+    expect(chartRenderOptions(request({ valueFiles: ["/envs/**/*.yaml"] }), loaded).valueFiles).toEqual([{ name: "envs/common.yaml", text: "size: 9\n" }]);
+    expect(chartRenderOptions(request({ valueFiles: ["nothing-*.yaml"], ignoreMissingValueFiles: true }), loaded).valueFiles).toEqual([]);
+    expect(() => chartRenderOptions(request({ valueFiles: ["nothing-*.yaml"] }), loaded)).toThrow(
+      expect.objectContaining({ code: "GITOPS_NOT_FOUND", message: 'values file glob "nothing-*.yaml" matched no files', field: "spec.template.spec.source.helm.valueFiles[0]" }),
+    );
+  });
+
+  it("uses URL value files fetched before rendering, in their place", () => {
+    const url = "https://charts.example.com/values/prod.yaml";
+    const o = chartRenderOptions({ ...request({ valueFiles: ["values-prod.yaml", url] }), remoteValues: new Map([[url, "color: url\n"]]) }, loaded);
+    expect(o.valueFiles).toEqual([{ name: "charts/web/values-prod.yaml", text: "color: red\nsize: 2\n" }, { name: url, text: "color: url\n" }]);
+    expect(() => chartRenderOptions(request({ valueFiles: [url] }), loaded)).toThrow(expect.objectContaining({ code: "GITOPS_CHART_FETCH" }));
+  });
+
+  it("a glob match that is a symlink out of the repository is refused (Argo's verifyGlobMatchesWithinRoot)", () => {
+    const b = new SnapshotBuilder("memory");
+    b.add("charts/web/Chart.yaml", { kind: "file", data: new TextEncoder().encode("apiVersion: v2\nname: web\nversion: 1.0.0\n") });
+    b.add("charts/web/values-a.yaml", { kind: "file", data: new TextEncoder().encode("a: 1\n") });
+    b.add("charts/web/values-z.yaml", { kind: "symlink", target: "../../../../etc/passwd" });
+    const snap = b.build("r1");
+    const req = { ...request({ valueFiles: ["values-*.yaml"] }), origin: { kind: "git" as const, snapshot: snap, path: "charts/web" } };
+    expect(() => chartRenderOptions(req, loaded)).toThrow(expect.objectContaining({ code: "GITOPS_PATH_ESCAPE" }));
   });
 
   it("checks the fields' types and names the field", () => {

@@ -4,10 +4,11 @@ import type { ExecBudget } from "../../template/index.js";
 import { canonicalJson, sha256Digest } from "../canonical-json.js";
 import { GITOPS_ERROR, GitOpsError } from "../gitops-errors.js";
 import { deepFreeze } from "../render/manifest-objects.js";
-import { confinePath, joinRepoPath } from "../repo-path.js";
+import { confinePath } from "../repo-path.js";
 import type { RepoSnapshot } from "../repo-snapshot.js";
 import { envsubst, type ArgoBuildEnv, type ArgoHelmSource } from "./argo-helm-source.js";
 import { helmEngine, type ChartRenderOptions, type LoadedChart } from "./helm-engine-port.js";
+import { readOneValueFile, resolveValueFiles, type ValueFileContext } from "./value-files.js";
 
 export type { ChartRenderOptions };
 
@@ -17,8 +18,16 @@ export type { ChartRenderOptions };
  * or an archive from a Helm repository or registry (value files inside the chart).
  */
 export type ChartOrigin =
-  | { readonly kind: "git"; readonly snapshot: RepoSnapshot; readonly path: string }
-  | { readonly kind: "archive"; readonly digest: string; readonly location: string; readonly bytes: Uint8Array };
+  | { readonly kind: "git"; readonly snapshot: RepoSnapshot; readonly path: string; readonly overlay?: ChartOverlay | undefined }
+  | { readonly kind: "archive"; readonly digest: string; readonly location: string; readonly bytes: Uint8Array; readonly overlay?: ChartOverlay | undefined };
+
+/** Files `helm dependency build` adds to (and removes from) a chart's charts/, applied when it is loaded. */
+export interface ChartOverlay {
+  /** Identifies the overlay's content (digests of what it adds). */
+  readonly key: string;
+  readonly add: ReadonlyMap<string, Uint8Array>;
+  readonly remove: readonly string[];
+}
 
 export interface ChartAppRequest {
   readonly origin: ChartOrigin;
@@ -28,6 +37,8 @@ export interface ChartAppRequest {
   readonly namespace: string;
   /** Snapshots of the app's `ref` sources, for `$<ref>/…` value files. */
   readonly refs: ReadonlyMap<string, RepoSnapshot>;
+  /** Value files named by URL, fetched before rendering: URL → text. */
+  readonly remoteValues?: ReadonlyMap<string, string> | undefined;
   readonly env: ArgoBuildEnv;
   /** Where the app is defined, for messages. */
   readonly file?: string | undefined;
@@ -102,12 +113,24 @@ function chartName(origin: ChartOrigin): string {
 }
 
 function originKey(origin: ChartOrigin): string {
-  return origin.kind === "git" ? `git\0${origin.snapshot.source}\0${origin.snapshot.revision}\0${origin.path}` : `archive\0${origin.digest}`;
+  const base = origin.kind === "git" ? `git\0${origin.snapshot.source}\0${origin.snapshot.revision}\0${origin.path}` : `archive\0${origin.digest}`;
+  return origin.overlay === undefined ? base : `${base}\0${origin.overlay.key}`;
+}
+
+function overlaid(files: ReadonlyMap<string, Uint8Array>, overlay: ChartOverlay): Map<string, Uint8Array> {
+  const out = new Map(files);
+  for (const path of overlay.remove) out.delete(path);
+  for (const [path, data] of overlay.add) out.set(path, data);
+  return out;
 }
 
 async function loadOrigin(origin: ChartOrigin, where: Where): Promise<LoadedChart> {
   const engine = helmEngine();
-  if (origin.kind === "archive") return engine.loadArchive(origin.bytes, origin.location, where);
+  if (origin.kind === "archive") {
+    if (origin.overlay === undefined) return engine.loadArchive(origin.bytes, origin.location, where);
+    const loaded = await engine.loadArchive(origin.bytes, origin.location, where);
+    return engine.loadFiles(overlaid(loaded.files, origin.overlay), origin.location, where);
+  }
   const { snapshot, path } = origin;
   const root = confinePath(path, where);
   if (!snapshot.isFile(root === "" ? "Chart.yaml" : `${root}/Chart.yaml`)) {
@@ -119,7 +142,7 @@ async function loadOrigin(origin: ChartOrigin, where: Where): Promise<LoadedChar
     if (name.startsWith(prefix)) files.set(name.slice(prefix.length), snapshot.read(name, { field: `${where.field}.path` }));
   }
   // Errors name files by their path in the repository, as manifest errors do.
-  return engine.loadFiles(files, root === "" ? "." : root, where);
+  return engine.loadFiles(origin.overlay === undefined ? files : overlaid(files, origin.overlay), root === "" ? "." : root, where);
 }
 
 /** The name Argo CD gives the values file it writes from `helm.values` / `helm.valuesObject`. */
@@ -129,25 +152,22 @@ export const INLINE_VALUES = "<temp file with values from source.helm.values/val
 export function chartRenderOptions(req: ChartAppRequest, chart: LoadedChart): ChartRenderOptions {
   const { helm, env } = req;
   const field = (f: string): Where => ({ file: req.file, field: `${req.field}.helm.${f}` });
-  const valueFiles: { name: string; text: string }[] = [];
-  const seen = new Set<string>();
-  helm.valueFiles.forEach((raw, i) => {
-    const found = readValueFile(req, chart, raw, field(`valueFiles[${i}]`));
-    if (found === undefined) return;
-    if (seen.has(found.name)) return; // Argo adds a resolved path once
-    seen.add(found.name);
-    valueFiles.push(found);
-  });
+  const ctx: ValueFileContext = {
+    origin: req.origin.kind === "git" ? req.origin : { kind: "archive" },
+    chartFiles: chart.files,
+    refs: req.refs,
+    env,
+    remote: req.remoteValues ?? new Map(),
+    ignoreMissing: helm.ignoreMissingValueFiles,
+  };
+  const valueFiles = resolveValueFiles(helm.valueFiles, ctx, (i) => field(`valueFiles[${i}]`));
   if (helm.values !== undefined) valueFiles.push({ name: INLINE_VALUES, text: helm.values });
   // Argo fills Go maps by parameter name (the last value wins) and passes every --set, then every
   // --set-string, then every --set-file; helm applies them in that order.
   const set = new Map<string, string>();
   const setString = new Map<string, string>();
   for (const p of helm.parameters) (p.forceString ? setString : set).set(p.name, envsubst(p.value, env));
-  const setFile = helm.fileParameters.map((p, i) => {
-    const found = readValueFile(req, chart, p.path, field(`fileParameters[${i}].path`), true);
-    return { name: p.name, content: found?.text ?? "" };
-  });
+  const setFile = helm.fileParameters.map((p, i) => ({ name: p.name, content: readOneValueFile(p.path, ctx, field(`fileParameters[${i}].path`)) }));
   return {
     releaseName: helm.releaseName ?? req.appName,
     namespace: helm.namespace ?? req.namespace,
@@ -174,41 +194,3 @@ function cleanSetParameter(value: string): string {
   }
   return out;
 }
-
-const decoder = new TextDecoder("utf-8");
-
-/** A value file's text, found as Argo CD finds it; undefined when missing and ignoreMissingValueFiles. */
-function readValueFile(req: ChartAppRequest, chart: LoadedChart, raw: string, where: Where, mustExist = false): { name: string; text: string } | undefined {
-  const refMatch = /^\$([^/]+)\/(.*)$/u.exec(raw);
-  const ref = refMatch === null ? undefined : req.refs.get(refMatch[1]);
-  const missing = (name: string): undefined => {
-    if (req.helm.ignoreMissingValueFiles && !mustExist) return undefined;
-    throw new GitOpsError(GITOPS_ERROR.notFound, `value file ${JSON.stringify(raw)} does not exist${name === raw ? "" : ` (${name})`}`, where);
-  };
-  if (ref !== undefined) {
-    // `$values/a/b.yaml`: the path after the ref, from the root of that source's repository.
-    const path = confinePath(envsubst(refMatch![2], req.env), where);
-    if (/[*?[]/u.test(path)) throw globUnsupported(raw, where);
-    return ref.isFile(path) ? { name: `$${refMatch![1]}/${path}`, text: decoder.decode(ref.read(path, { field: where.field })) } : missing(path);
-  }
-  const text = envsubst(raw, req.env);
-  if (/^[a-z][a-z0-9+.-]*:\/\//iu.test(text)) {
-    throw new GitOpsError(GITOPS_ERROR.invalid, `value file ${JSON.stringify(raw)} is a URL: remote value files are not supported (commit the file, or use a ref source)`, where);
-  }
-  if (/[*?[]/u.test(text)) throw globUnsupported(raw, where);
-  const { origin } = req;
-  if (origin.kind === "git") {
-    const root = confinePath(origin.path, where);
-    // Relative to the chart directory; an absolute path is relative to the repository root (Argo's rule).
-    const path = text.startsWith("/") ? confinePath(text.slice(1), where) : joinRepoPath(root, text, where);
-    return origin.snapshot.isFile(path) ? { name: path, text: decoder.decode(origin.snapshot.read(path, { field: where.field })) } : missing(path);
-  }
-  const path = confinePath(text.replace(/^\/+/u, ""), where);
-  const data = chart.files.get(path);
-  return data === undefined ? missing(path) : { name: path, text: decoder.decode(data) };
-}
-
-function globUnsupported(raw: string, where: Where): GitOpsError {
-  return new GitOpsError(GITOPS_ERROR.invalid, `value file ${JSON.stringify(raw)} is a glob: glob value files are not supported yet`, where);
-}
-

@@ -6,6 +6,7 @@ import { errorMessage, silentLogger, type Logger } from "../../core/index.js";
 import type { GitAuth } from "../git-source.js";
 import { GITOPS_ERROR, GitOpsError } from "../gitops-errors.js";
 import { basicAuth, chartHttpGet, type ChartHttpResponse, type ChartHttpSettings } from "./chart-http.js";
+import { verifyChartProvenance, type ChartKeyring } from "./chart-provenance.js";
 import { chartLocation, type ChartRef } from "./chart-ref.js";
 import { parseChartVersion, resolveChartVersion } from "./chart-version.js";
 
@@ -35,6 +36,15 @@ export interface ChartFetcherOptions {
   readonly indexTtlMs?: number | undefined;
   readonly now?: (() => number) | undefined;
   readonly logger?: Logger | undefined;
+  /**
+   * Verify each chart's provenance (`<archive URL>.prov`, or an OCI chart's provenance layer)
+   * against this keyring, as `helm pull --verify` does; a chart without one is refused.
+   */
+  readonly provenance?: ChartKeyring | undefined;
+  /** URL schemes a value file may use (Argo CD's `helm.valuesFileSchemes`). Default https, http. */
+  readonly valuesFileSchemes?: readonly string[] | undefined;
+  /** Largest value file fetched by URL. Default 4 MiB. */
+  readonly maxValueFileBytes?: number | undefined;
 }
 
 export const HELM_MEDIA_TYPE = {
@@ -42,6 +52,7 @@ export const HELM_MEDIA_TYPE = {
   chart: "application/vnd.cncf.helm.chart.content.v1.tar+gzip",
   /** What charts pushed by Helm before 3.7 carry. */
   legacyChart: "application/tar+gzip",
+  provenance: "application/vnd.cncf.helm.chart.provenance.v1.prov",
   manifest: "application/vnd.oci.image.manifest.v1+json",
 } as const;
 
@@ -75,6 +86,48 @@ export class ChartFetcher {
 
   async fetch(ref: ChartRef, where: Where): Promise<ChartArchive> {
     return ref.kind === "repo" ? this.#fromRepo(ref, where) : this.#fromRegistry(ref, where);
+  }
+
+  /**
+   * A value file named by URL (Argo CD passes it to helm, which downloads it): a scheme of
+   * `valuesFileSchemes`, no userinfo, credentials by URL prefix over https only, size-limited.
+   */
+  async fetchFile(url: string, where: Where): Promise<ChartArchive> {
+    let parsed: URL;
+    try {
+      parsed = new URL(url);
+    } catch {
+      throw new GitOpsError(GITOPS_ERROR.repoURL, `value file URL ${JSON.stringify(url)} does not parse`, where);
+    }
+    const scheme = parsed.protocol.slice(0, -1);
+    const schemes = this.#o.valuesFileSchemes ?? ["https", "http"];
+    if (!schemes.some((s) => s.toLowerCase() === scheme)) throw new GitOpsError(GITOPS_ERROR.invalid, `the URL scheme '${scheme}' is not allowed`, where);
+    if (parsed.username !== "" || parsed.password !== "") throw new GitOpsError(GITOPS_ERROR.repoURL, "a value file URL must not carry credentials (configure them by URL prefix)", where);
+    const bytes = await this.#listed(`file\0${url}`, async () => {
+      const auth = this.#auth(url);
+      const res = await this.#get(url, `value file ${url}`, where, this.#o.maxValueFileBytes ?? 4 * 1024 * 1024, auth === undefined ? {} : { authorization: auth });
+      if (res.status !== 200) throw new GitOpsError(GITOPS_ERROR.chartFetch, `cannot read value file ${url}: HTTP ${res.status}`, where);
+      return res.body;
+    });
+    return { location: url, chart: "", version: "", digest: sha256(bytes), bytes };
+  }
+
+  /** helm's --verify: the archive's provenance must be signed by the keyring and list the archive's sha256. */
+  async #verified(archive: ChartArchive, fileName: string, prov: () => Promise<string | undefined>, where: Where): Promise<ChartArchive> {
+    const keyring = this.#o.provenance;
+    if (keyring === undefined) return archive;
+    const text = await prov();
+    if (text === undefined) throw new GitOpsError(GITOPS_ERROR.chartProvenanceMissing, `chart ${archive.chart} ${archive.version} from ${archive.location} has no provenance file (${fileName}.prov), and verification is required`, where);
+    const v = await verifyChartProvenance(archive.bytes, fileName, text, keyring, where);
+    this.#logger.debug({ chart: archive.location, version: archive.version, signedBy: v.signedBy }, "chart provenance verified");
+    return archive;
+  }
+
+  async #repoProvenance(url: string, auth: string | undefined, what: string, where: Where): Promise<string | undefined> {
+    const res = await this.#get(`${url}.prov`, `the provenance of ${what}`, where, 1024 * 1024, auth === undefined ? {} : { authorization: auth });
+    if (res.status === 404) return undefined;
+    if (res.status !== 200) throw new GitOpsError(GITOPS_ERROR.chartFetch, `cannot read the provenance of ${what} (${url}.prov): HTTP ${res.status}`, where);
+    return res.body.toString("utf8");
   }
 
   #auth(url: string): string | undefined {
@@ -112,10 +165,12 @@ export class ChartFetcher {
     const entry = entries.find((e) => e.version === version)!;
     const url = new URL(entry.urls[0] ?? "", `${ref.url}/`).href;
     const expected = entry.digest === undefined ? undefined : `sha256:${entry.digest.toLowerCase()}`;
-    const cached = expected === undefined ? undefined : await this.#cached(expected);
-    if (cached !== undefined) return { location, chart: ref.chart, version, digest: expected!, bytes: cached };
     // The repository's credentials go to its own origin; an archive elsewhere needs its own entry.
     const auth = new URL(url).origin === new URL(ref.url).origin ? this.#auth(ref.url) : this.#auth(url);
+    const fileName = new URL(url).pathname.split("/").pop() ?? `${ref.chart}-${version}.tgz`;
+    const prov = (): Promise<string | undefined> => this.#repoProvenance(url, auth, `chart ${ref.chart} ${version}`, where);
+    const cached = expected === undefined ? undefined : await this.#cached(expected);
+    if (cached !== undefined) return this.#verified({ location, chart: ref.chart, version, digest: expected!, bytes: cached }, fileName, prov, where);
     const res = await this.#get(url, `chart ${ref.chart} ${version} (${url})`, where, this.#o.maxChartBytes ?? 20 * 1024 * 1024, auth === undefined ? {} : { authorization: auth });
     if (res.status !== 200) throw new GitOpsError(GITOPS_ERROR.chartFetch, `cannot download chart ${ref.chart} ${version} from ${url}: HTTP ${res.status}`, where);
     const digest = sha256(res.body);
@@ -123,7 +178,7 @@ export class ChartFetcher {
       throw new GitOpsError(GITOPS_ERROR.chartDigest, `chart ${ref.chart} ${version} from ${url} has digest ${digest}, but the repository's index.yaml says ${expected}`, where);
     }
     await this.#store(digest, res.body);
-    return { location, chart: ref.chart, version, digest, bytes: res.body };
+    return this.#verified({ location, chart: ref.chart, version, digest, bytes: res.body }, fileName, prov, where);
   }
 
   async #readIndex(url: string, where: Where): Promise<Map<string, IndexEntry[]>> {
@@ -165,8 +220,17 @@ export class ChartFetcher {
       throw new GitOpsError(GITOPS_ERROR.chartDigest, `the manifest of ${location}:${tag} does not match the digest ${sent} the registry sent`, where);
     }
     const layer = chartLayer(manifestRes.body, `${location}:${tag}`, where);
+    const fileName = `${ref.chart}-${version}.tgz`;
+    const prov = async (): Promise<string | undefined> => {
+      const p = provenanceLayer(manifestRes.body);
+      if (p === undefined) return undefined;
+      const res = await this.#registryGet(ref, `${base}/blobs/${p}`, `the provenance of ${location}:${tag}`, where, 1024 * 1024);
+      if (res.status !== 200) throw new GitOpsError(GITOPS_ERROR.chartFetch, `cannot read the provenance of ${location}:${tag}: HTTP ${res.status}`, where);
+      if (sha256(res.body) !== p) throw new GitOpsError(GITOPS_ERROR.chartDigest, `the provenance of ${location}:${tag} does not have the digest its manifest says`, where);
+      return res.body.toString("utf8");
+    };
     const cached = await this.#cached(layer.digest);
-    if (cached !== undefined) return { location, chart: ref.chart, version, digest: layer.digest, bytes: cached };
+    if (cached !== undefined) return this.#verified({ location, chart: ref.chart, version, digest: layer.digest, bytes: cached }, fileName, prov, where);
     const max = this.#o.maxChartBytes ?? 20 * 1024 * 1024;
     if (layer.size > max) throw new GitOpsError(GITOPS_ERROR.tooLarge, `chart ${location}:${tag} is ${layer.size} bytes, over the limit of ${max} bytes`, where);
     const blob = await this.#registryGet(ref, `${base}/blobs/${layer.digest}`, `chart ${location}:${tag}`, where, max);
@@ -176,7 +240,7 @@ export class ChartFetcher {
       throw new GitOpsError(GITOPS_ERROR.chartDigest, `chart ${location}:${tag} has digest ${digest}, but its manifest says ${layer.digest}`, where);
     }
     await this.#store(digest, blob.body);
-    return { location, chart: ref.chart, version, digest, bytes: blob.body };
+    return this.#verified({ location, chart: ref.chart, version, digest, bytes: blob.body }, fileName, prov, where);
   }
 
   async #readTags(ref: Extract<ChartRef, { kind: "oci" }>, base: string, where: Where): Promise<string[]> {
@@ -310,6 +374,20 @@ function chartLayer(body: Buffer, what: string, where: Where): { digest: string;
     throw new GitOpsError(GITOPS_ERROR.chart, `${what} has no chart layer (${HELM_MEDIA_TYPE.chart}) with a sha256 digest`, where);
   }
   return { digest, size };
+}
+
+/** The digest of a Helm OCI manifest's provenance layer, if it has one. */
+function provenanceLayer(body: Buffer): string | undefined {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(body.toString("utf8"));
+  } catch {
+    return undefined;
+  }
+  const layers = isRecord(doc) && Array.isArray(doc["layers"]) ? doc["layers"] : [];
+  const layer = layers.find((l: unknown) => isRecord(l) && l["mediaType"] === HELM_MEDIA_TYPE.provenance) as Record<string, unknown> | undefined;
+  const digest = layer?.["digest"];
+  return typeof digest === "string" && /^sha256:[0-9a-f]{64}$/u.test(digest) ? digest : undefined;
 }
 
 /** `Bearer realm="…",service="…",scope="…"` → scheme and parameters. */

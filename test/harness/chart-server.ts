@@ -48,6 +48,8 @@ export interface ChartServer {
   readonly requests: SeenRequest[];
   /** Publishes `archive` as chart `name` `version` in the Helm repository; `digest` overrides the index's digest, `url` its download URL. */
   addRepoChart(name: string, version: string, archive: Buffer, options?: { digest?: string; url?: string }): void;
+  /** Serves `body` at `/charts/<file>` (a value file, a `.prov`). */
+  addRepoFile(file: string, body: string | Buffer): void;
   /** Pushes `archive` to OCI repository `repository` with `tag`; `layerDigest` serves the archive under a digest it does not have. */
   addOciChart(repository: string, tag: string, archive: Buffer, options?: { layerDigest?: string }): void;
   close(): Promise<void>;
@@ -139,6 +141,9 @@ export async function startChartServer(options: ChartServerOptions): Promise<Cha
       const list = repoCharts.get(name) ?? [];
       list.push({ version, file: extra.url ?? file, digest: extra.digest ?? hex(archive), created: "2026-01-01T00:00:00Z" });
       repoCharts.set(name, list);
+    },
+    addRepoFile(file, body) {
+      files.set(file, Buffer.from(body));
     },
     addOciChart(repository, tag, archive, extra = {}) {
       const config = Buffer.from(JSON.stringify({ name: repository.split("/").pop(), version: tag.replace(/_/gu, "+") }));

@@ -9,3 +9,4 @@ export { until } from "./until.js";
 export { makeSopsSecret, type MakeSopsSecretOptions, type SopsSecretFixture } from "./sops-fixture.js";
 export { plaintextForms, findPlaintextLeaks } from "./plaintext-forms.js";
 export { startChartServer, packChart, type ChartServer, type ChartServerOptions, type SeenRequest } from "./chart-server.js";
+export { makeSigningKey, signChartProvenance, type TestSigningKey } from "./chart-signing.js";
