@@ -11,7 +11,7 @@ import { HubClient, type ClusterSummary } from "../../demo/index.js";
 import { hubArgs } from "../../demo/product-commands.js";
 import { connectNats } from "../../hub/index.js";
 import { DESIRED_BUCKET, parseEnvelope } from "../../protocol/index.js";
-import { freePort, startTcpProxy, type TcpProxy } from "../harness/index.js";
+import { freePort, runFlotilla, startTcpProxy, type TcpProxy } from "../harness/index.js";
 import { startFleet, type TestFleet } from "./fleet-harness.js";
 
 // Hub failover as an operator would see it: two hubs of one fleet (hub-a started by the fleet
@@ -20,8 +20,8 @@ import { startFleet, type TestFleet } from "./fleet-harness.js";
 // SIGKILL mid-rollout, then the new leader is partitioned from NATS. Every put to `flotilla-desired`
 // is recorded by a watcher from the start: no cluster's generation may repeat or go backwards.
 //
-// The fleet runs one nats-server: the three-server cluster harness (test/harness startNatsCluster)
-// was not on this branch when this test was written.
+// NATS is a JetStream cluster of three servers (test/harness startNatsCluster); hub-b's proxy
+// leads to the first of them, everything else is given all three.
 
 const LEASE = "4s";
 const TOKEN = "failover-test-token-0123456789";
@@ -102,11 +102,12 @@ describe("hub failover: two hubs, one lease", () => {
     await writeFile(tokenFile, TOKEN, { mode: 0o600 });
     fleet = await startFleet({
       files: { "appsets/web.yaml": WEB_APPSET, "apps/web/config.yaml": webConfig("v1") },
+      natsServers: 3,
       hubFlags: ["--lease", LEASE, "--hub-id", "hub-a", "--api-token-file", tokenFile],
     });
     rev.v1 = await fleet.repo.head();
     // Every put to the desired bucket, as it lands (one watcher: the test's, not a spoke's).
-    nc = await connectNats({ servers: fleet.natsUrl, nkeyFile: join(fleet.dir, "nats", "hub.nk"), name: "failover-test" });
+    nc = await connectNats({ servers: fleet.natsUrl.split(","), nkeyFile: join(fleet.dir, "nats", "hub.nk"), name: "failover-test" });
     const kv = await new Kvm(jetstream(nc)).open(DESIRED_BUCKET);
     const watch = await kv.watch({ key: ">" });
     void (async () => {
@@ -115,8 +116,7 @@ describe("hub failover: two hubs, one lease", () => {
         puts.push({ cluster: e.key, generation: parseEnvelope(e.value).generation, kvRevision: e.revision });
       }
     })();
-    const natsPort = Number(new URL(fleet.natsUrl).port);
-    proxy = await startTcpProxy({ host: "127.0.0.1", port: natsPort });
+    proxy = await startTcpProxy({ host: "127.0.0.1", port: fleet.natsCluster?.nodes[0]?.port ?? 0 });
     const port = await freePort();
     hubBUrl = `http://127.0.0.1:${String(port)}`;
     const args = hubArgs({ natsUrl: `nats://127.0.0.1:${String(proxy.port)}`, nkey: join(fleet.dir, "nats", "hub.nk"), repo: fleet.repo.dir, port, signingKey: join(fleet.dir, "hub", "signing-key.pem") });
@@ -124,10 +124,9 @@ describe("hub failover: two hubs, one lease", () => {
   });
 
   afterAll(async () => {
-    await writeFile("/tmp/ha-hub-debug-hub-a.log", fleet.logs("hub"));
     await nc.close();
     await fleet.stop();
-    await proxy.close();
+    await proxy.stop();
     await rm(work, { recursive: true, force: true });
   });
 
@@ -155,6 +154,9 @@ describe("hub failover: two hubs, one lease", () => {
     const onB = await new HubClient({ url: hubBUrl }).clusters();
     const onA = await fleet.hub().clusters();
     expect(onB.map((c) => [c.name, c.desired?.generation])).toEqual(onA.map((c) => [c.name, c.desired?.generation]));
+    // `flotilla status` against the standby says so in its header.
+    const status = await runFlotilla(["status", "--hub", hubBUrl]);
+    expect(status.stdout).toContain(`hub hub-b (standby; leader: hub-a at ${fleet.hubUrl()})`);
     const refused = await fetch(`${hubBUrl}/api/v1/refresh`, { method: "POST", headers: { authorization: `Bearer ${TOKEN}` } });
     expect(refused.status).toBe(503);
     const body = (await refused.json()) as { error: { code: string; message: string }; leader: { id: string } };
@@ -201,7 +203,7 @@ describe("hub failover: two hubs, one lease", () => {
     rev.v3 = await fleet.repo.commit({ "apps/web/config.yaml": webConfig("v3") }, "web v3");
     await convergedOn(fleet.hub(), rev.v3);
 
-    proxy.heal();
+    proxy.restore();
     const healed = await fleet.waitFor("hub-b standing by after the partition healed", async () => {
       const view = await leaderOf(hubBUrl);
       return view?.leader?.id === "hub-a" ? view : undefined;
