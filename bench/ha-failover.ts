@@ -3,7 +3,7 @@
  * (bench/simulated-reporting-spokes.ts: fetch, verify, apply in memory, signed report) and one
  * nats-server. Hub A leads and publishes commit 1; every spoke converges. Commit 2 is then made: hub A
  * polls nothing (`--poll-interval 0`), hub B polls every 500 ms, so only the standby renders it (warm).
- * Hub A is killed with SIGKILL (no lease release). Printed, per round:
+ * Hub A is killed with SIGKILL (no lease release); each round then starts a fresh pair. Printed, per round:
  *   - takeover: SIGKILL → the first put to `flotilla-desired` (seen by a KV watcher here), i.e. the
  *     new leader waiting out the lease, restoring the published state from the KV, planning and publishing;
  *   - convergence: SIGKILL → every spoke verified the new generation;
@@ -121,8 +121,18 @@ async function main(): Promise<void> {
     let generation = 1;
     const results: { takeover: number; converge: number }[] = [];
     for (let round = 1; round <= ROUNDS; round++) {
+      if (round > 1) {
+        // A fresh pair: the last round's survivor (which polls) stops cleanly, releasing the lease to a leader that does not poll.
+        const survivor = hubs.at(-1);
+        survivor?.proc.kill("SIGTERM");
+        await new Promise((r) => survivor?.proc.once("exit", r));
+        const next = await startHubProcess({ id: `hub-${String(round)}a`, nats: nats.url, repo: repo.dir, key, poll: "0" });
+        hubs.push(next);
+        leader = next;
+        await waitUntil("the new pair's leader leading", async () => ((await roleOf(next)) === "leader" ? true : undefined));
+      }
       // A warm standby that polls; the leader does not, so only the standby knows the next commit.
-      const standby = await startHubProcess({ id: `hub-${String(round)}`, nats: nats.url, repo: repo.dir, key, poll: "500ms" });
+      const standby = await startHubProcess({ id: `hub-${String(round)}b`, nats: nats.url, repo: repo.dir, key, poll: "500ms" });
       hubs.push(standby);
       await waitUntil("the standby standing by", async () => ((await roleOf(standby)) === "standby" ? true : undefined));
       const head = await repo.commit({ "apps/web/config.yaml": config(round) }, `round ${String(round)}`);
@@ -141,7 +151,6 @@ async function main(): Promise<void> {
       console.log(
         `round ${String(round)}: takeover ${takeover.toFixed(2)} s (${(takeover / LEASE_S).toFixed(2)}× the lease), converged ${converge.toFixed(2)} s after the kill (${(converge / LEASE_S).toFixed(2)}× the lease; ${(converge - takeover).toFixed(2)} s after the first publish), generation ${String(generation)}, load ${load}`,
       );
-      leader = standby;
     }
     const mean = (f: (r: { takeover: number; converge: number }) => number): number => results.reduce((s, r) => s + f(r), 0) / results.length;
     console.log(`mean: takeover ${mean((r) => r.takeover).toFixed(2)} s = ${(mean((r) => r.takeover) / LEASE_S).toFixed(2)}× the ${String(LEASE_S)} s lease; convergence ${mean((r) => r.converge).toFixed(2)} s = ${(mean((r) => r.converge) / LEASE_S).toFixed(2)}× the lease`);

@@ -11,7 +11,7 @@ import { parseSelector } from "./dashboard/label-selector.js";
 import { registerAppRoutes } from "./app-routes.js";
 import type { AuditEntry } from "./audit-log.js";
 import type { Leadership } from "./leader-election.js";
-import { registerLeaderRoutes } from "./leader-routes.js";
+import { registerLeaderRoutes, standbyNotice } from "./leader-routes.js";
 
 export { parseSelector };
 
@@ -67,7 +67,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     return reply.type(hub.metrics.registry.contentType).send(await hub.metrics.registry.metrics());
   });
   // The web dashboard: `/`, `/clusters/:name`, `/rollouts`, `/events` (server-sent change events).
-  registerDashboard(app, { views: hubDashboardViews(hub, clock) });
+  const leadership = options.leadership;
+  const notice = leadership === undefined ? undefined : () => standbyNotice(leadership.view());
+  registerDashboard(app, { views: { ...hubDashboardViews(hub, clock), notice } });
 
   app.get("/api/v1/hub-key", () => ({ publicKey: options.hubPublicKey }));
   app.get<{ Querystring: { selector?: string } }>("/api/v1/clusters", (req, reply) => {

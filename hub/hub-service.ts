@@ -15,7 +15,7 @@ import {
   type SigningKey,
 } from "../protocol/index.js";
 import type { Allowlists } from "./allowlist.js";
-import { jitter } from "./bounded.js";
+import { jitter, mapBounded } from "./bounded.js";
 import { ClusterRegistry } from "./cluster-registry.js";
 import { restoreDesiredState } from "./desired-state-restore.js";
 import { DesiredStateStore, STATUS_KEY, type PublishedState } from "./desired-state-store.js";
@@ -54,6 +54,8 @@ export interface HubServiceOptions {
 
 /** How often, at most, the hub asks one spoke to say Hello again. */
 const ANNOUNCE_INTERVAL_MS = 10_000;
+/** How often, at most, a standby reads back what the leader published (one history read per cluster). */
+const STANDBY_READBACK_MS = 10_000;
 
 export interface SourceStatus {
   readonly id: string;
@@ -158,6 +160,8 @@ export class HubService {
   #pollTimer: NodeJS.Timeout | undefined;
   /** The leadership term this hub last restored its published state for (see #lead). */
   #term = 0;
+  /** When a standby last read back the published state (for its reads; a takeover restores anew). */
+  #readBackAt = -Infinity;
 
   private constructor(options: HubServiceOptions, store: DesiredStateStore) {
     this.#o = options;
@@ -202,8 +206,9 @@ export class HubService {
   }
 
   /** What is published (and the generation floor of each cluster), from `flotilla-desired`. */
-  async #restoreDesired(): Promise<void> {
-    for (const cluster of await this.store.clusters()) {
+  async #restoreDesired(log = true): Promise<void> {
+    // Bounded concurrency: each cluster's history is one consumer round trip, and a new leader waits for all of them.
+    await mapBounded(await this.store.clusters(), 32, async (cluster) => {
       const restored = await restoreDesiredState({
         fleet: this.fleet,
         cluster,
@@ -215,11 +220,13 @@ export class HubService {
       if (restored.rejected !== undefined) {
         const { code, message, kvRevision } = restored.rejected;
         state.restoreError = { code, message: `the ${DESIRED_BUCKET} entry at revision ${String(kvRevision)} was not restored: ${message}; the hub publishes over it` };
-        this.metrics.restoreRejected.inc({ code });
-        this.#o.logger.warn({ cluster, code, kvRevision, reason: message }, "desired-state entry rejected on restore");
+        if (log) {
+          this.metrics.restoreRejected.inc({ code });
+          this.#o.logger.warn({ cluster, code, kvRevision, reason: message }, "desired-state entry rejected on restore");
+        }
       }
       this.#clusters.set(cluster, state);
-    }
+    });
   }
 
   async #restoreRollouts(): Promise<void> {
@@ -246,8 +253,12 @@ export class HubService {
     const leadership = this.#o.leadership;
     if (leadership === undefined) return true;
     if (!leadership.holds()) {
-      await this.#restoreDesired();
-      await this.#restoreRollouts();
+      const now = this.#o.clock.now();
+      if (now - this.#readBackAt >= STANDBY_READBACK_MS) {
+        this.#readBackAt = now;
+        await this.#restoreDesired(false);
+        await this.#restoreRollouts();
+      }
       return false;
     }
     const term = leadership.term();

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from "fastify";
 import { HUB_ERROR } from "./hub-errors.js";
-import type { Leadership } from "./leader-election.js";
+import type { Leadership, LeaderView } from "./leader-election.js";
 
 export interface LeaderRoutesOptions {
   readonly leadership: Leadership;
@@ -33,4 +33,11 @@ export function registerLeaderRoutes(app: FastifyInstance, options: LeaderRoutes
       .header("retry-after", "2")
       .send({ error: { code: HUB_ERROR.notLeader, message: `this hub (${view.self.id}) is a standby and does not act; ${where}: send the request there` }, leader });
   });
+}
+
+/** The dashboard's line on a standby (undefined on the leader): the page is served, the actions are the leader's. */
+export function standbyNotice(view: LeaderView): string | undefined {
+  if (view.self.role === "leader") return undefined;
+  const leader = view.leader === null ? "no hub leads right now" : `hub ${view.leader.id}${view.leader.url === undefined ? "" : ` at ${view.leader.url}`} leads`;
+  return `This hub (${view.self.id}) is a standby: it shows what the leader published; ${leader}.`;
 }

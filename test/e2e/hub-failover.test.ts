@@ -154,6 +154,8 @@ describe("hub failover: two hubs, one lease", () => {
     const onB = await new HubClient({ url: hubBUrl }).clusters();
     const onA = await fleet.hub().clusters();
     expect(onB.map((c) => [c.name, c.desired?.generation])).toEqual(onA.map((c) => [c.name, c.desired?.generation]));
+    const page = await (await fetch(`${hubBUrl}/`)).text();
+    expect(page).toContain("This hub (hub-b) is a standby");
     // `flotilla status` against the standby says so in its header.
     const status = await runFlotilla(["status", "--hub", hubBUrl]);
     expect(status.stdout).toContain(`hub hub-b (standby; leader: hub-a at ${fleet.hubUrl()})`);
