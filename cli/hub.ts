@@ -1,4 +1,5 @@
 import { readFile } from "node:fs/promises";
+import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { FlotillaError } from "../core/index.js";
 import { loadGitCredentialsFile, readChartKeyring, type ChartKeyring } from "../gitops/index.js";
@@ -33,6 +34,9 @@ interface HubOptions extends NatsTlsFlags, RenderBudgetFlags {
   chartKeyring?: string;
   allowInsecureHttpCredentials?: boolean;
   kustomizeRemoteBases?: string[];
+  lease?: string;
+  hubId?: string;
+  advertiseUrl?: string;
 }
 
 async function secretFile(path: string | undefined, field: string, cwd: string): Promise<string | undefined> {
@@ -55,6 +59,20 @@ function parseListen(value: string): { host: string; port: number } {
   const port = Number(value.slice(i + 1));
   if (i < 0 || !Number.isInteger(port) || port < 0 || port > 65535) throw new FlotillaError("INVALID_FLAG", `"${value}" is not host:port`, { field: "--listen" });
   return { host: value.slice(0, i).replace(/^\[|\]$/g, "") || "0.0.0.0", port };
+}
+
+function failoverFrom(opts: HubOptions): HubConfig["failover"] {
+  if (opts.lease === undefined) {
+    if (opts.hubId !== undefined || opts.advertiseUrl !== undefined) throw new FlotillaError("INVALID_FLAG", "only meaningful with --lease (hub failover)", { field: opts.hubId !== undefined ? "--hub-id" : "--advertise-url" });
+    return undefined;
+  }
+  const leaseMs = parseDuration(opts.lease, "--lease");
+  if (leaseMs < 1000) throw new FlotillaError("INVALID_FLAG", "the lease period must be at least 1s", { field: "--lease" });
+  const id = nonEmpty(opts.hubId) ?? hostname();
+  if (!/^[\w.@:-]{1,128}$/.test(id)) throw new FlotillaError("INVALID_FLAG", "a hub id is 1-128 letters, digits and . _ - @ :", { field: "--hub-id" });
+  const url = nonEmpty(opts.advertiseUrl);
+  if (url !== undefined && !/^https?:\/\/[^\s]+$/.test(url)) throw new FlotillaError("INVALID_FLAG", `"${url}" is not an http(s) URL`, { field: "--advertise-url" });
+  return { id, leaseMs, advertiseUrl: url };
 }
 
 export const registerHub: CommandRegistrar = (program, ctx) => {
@@ -83,6 +101,9 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
     .option("--chart-keyring <file>", "OpenPGP public keys (armored or binary): every chart fetched from a Helm repository or OCI registry must have provenance (.prov) signed by one of them")
     .option("--git-credentials-file <file>", "YAML: credentials: [{url, username, password | passwordFile}], matched by longest URL prefix (FLOTILLA_GIT_TOKEN covers only the fleet repositories)")
     .option("--allow-insecure-http-credentials", "let credentials go to http:// prefixes configured for them (development and tests only)")
+    .option("--lease <duration>", "hub failover: run several hubs; one leads through a lease of this period in NATS KV (e.g. 15s); off = this hub is the fleet's only one")
+    .option("--hub-id <name>", "this hub's name in the lease (default: the host name; unique among the fleet's hubs)")
+    .option("--advertise-url <url>", "this hub's API URL as other hubs and clients should reach it (default: the listen address)")
     .option("--kustomize-remote-bases <url-prefix>", "repositories under this prefix may use kustomize remote bases (git/https); repeat for several", (v: string, prev: string[] = []) => [...prev, v]);
   addRenderBudgetFlags(addNatsTlsFlags(command)).action(async (opts: HubOptions) => {
       const missed = Number(opts.missedHeartbeats);
@@ -119,6 +140,7 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
         autoRollbackDefault: opts.autoRollback,
         allowlists: opts.allowlists === undefined ? undefined : await loadAllowlists(resolve(ctx.cwd, opts.allowlists)),
         render: renderBudgetFrom(opts),
+        failover: failoverFrom(opts),
       };
       const logger = ctx.logger();
       const hub = await startHub(config, { clock: ctx.clock, logger });

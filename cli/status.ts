@@ -19,6 +19,27 @@ function isFormat(value: string): value is StatusFormat {
   return (STATUS_FORMATS as readonly string[]).includes(value);
 }
 
+interface LeaderAnswer {
+  readonly self: { readonly id: string; readonly role: string };
+  readonly leader: { readonly id: string; readonly url?: string } | null;
+}
+
+/**
+ * With hub failover, which hub answered and who leads: a standby's reads are served, but its
+ * mutations are not (HUB_NOT_LEADER). Nothing for a hub without `--lease` (no such endpoint).
+ */
+async function leaderHeader(api: { get<T>(path: string): Promise<T> }): Promise<string> {
+  let answer: LeaderAnswer;
+  try {
+    answer = await api.get<LeaderAnswer>("/api/v1/leader");
+  } catch {
+    return "";
+  }
+  if (answer.self.role === "leader") return `hub ${answer.self.id} (leader)\n`;
+  const leader = answer.leader === null ? "no hub leads right now" : `leader: ${answer.leader.id}${answer.leader.url === undefined ? "" : ` at ${answer.leader.url}`}`;
+  return `hub ${answer.self.id} (standby; ${leader})\n`;
+}
+
 /** How often `--watch` asks the hub again. */
 const WATCH_INTERVAL_MS = 2000;
 
@@ -35,7 +56,9 @@ async function snapshot(flags: StatusFlags & { output: StatusFormat }, ctx: CliC
   const shown = new Set(clusters.map((c) => c.name));
   // A selector narrows the conditions to those that hold back a listed cluster.
   const relevant = flags.selector === undefined && flags.cluster === undefined ? conditions : conditions.filter((c) => c.clusters === "all" || c.clusters.some((n) => shown.has(n)));
-  const text = flags.apps === true && (flags.output === "table" || flags.output === "wide") ? formatApps(clusters) + formatConditions(relevant) : formatStatus(clusters, flags.output, ctx.clock.now(), relevant);
+  const tabular = flags.output === "table" || flags.output === "wide";
+  const body = flags.apps === true && tabular ? formatApps(clusters) + formatConditions(relevant) : formatStatus(clusters, flags.output, ctx.clock.now(), relevant);
+  const text = tabular ? (await leaderHeader(hubApiFor(url, flags.authToken, ctx))) + body : body;
   if (relevant.length > 0) {
     const first = relevant[0];
     const where = first?.file === undefined ? "" : ` (${first.file}${first.line === undefined ? "" : `:${String(first.line)}`})`;

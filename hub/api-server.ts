@@ -10,6 +10,8 @@ import { hubDashboardViews, registerDashboard } from "./dashboard/index.js";
 import { parseSelector } from "./dashboard/label-selector.js";
 import { registerAppRoutes } from "./app-routes.js";
 import type { AuditEntry } from "./audit-log.js";
+import type { Leadership } from "./leader-election.js";
+import { registerLeaderRoutes, standbyNotice } from "./leader-routes.js";
 
 export { parseSelector };
 
@@ -24,6 +26,8 @@ export interface ApiOptions {
   readonly hubPublicKey: string;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** Hub failover: `GET /api/v1/leader`, and mutations refused on a standby (leader-routes.ts). */
+  readonly leadership?: Leadership | undefined;
 }
 
 function tokenMatches(header: string | undefined, token: string | undefined): boolean {
@@ -50,6 +54,7 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   const app = Fastify({ logger: false, bodyLimit: 1024 * 1024 });
   registerReadAccess(app, { readToken: options.readToken, apiToken: options.apiToken });
 
+  if (options.leadership !== undefined) registerLeaderRoutes(app, { leadership: options.leadership, mayMutate: (req) => tokenMatches(req.headers.authorization, options.apiToken) });
   app.get("/healthz", () => ({ status: "ok" }));
   app.get("/readyz", (_req, reply) =>
     hub.ready && !hub.store.nc.isClosed() ? { status: "ready" } : problem(reply, 503, "HUB_NOT_READY", "hub is starting or lost NATS"),
@@ -62,7 +67,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     return reply.type(hub.metrics.registry.contentType).send(await hub.metrics.registry.metrics());
   });
   // The web dashboard: `/`, `/clusters/:name`, `/rollouts`, `/events` (server-sent change events).
-  registerDashboard(app, { views: hubDashboardViews(hub, clock) });
+  const leadership = options.leadership;
+  const notice = leadership === undefined ? undefined : () => standbyNotice(leadership.view());
+  registerDashboard(app, { views: { ...hubDashboardViews(hub, clock), notice } });
 
   app.get("/api/v1/hub-key", () => ({ publicKey: options.hubPublicKey }));
   app.get<{ Querystring: { selector?: string } }>("/api/v1/clusters", (req, reply) => {

@@ -21,6 +21,8 @@ export const HUB_ERROR = {
   rollbackAutomated: "ROLLBACK_AUTOSYNC_ENABLED",
   /** `app rollback` to a history id the hub does not have. */
   historyNotFound: "APP_HISTORY_NOT_FOUND",
+  /** A mutation sent to a standby hub (failover): the answer names the leader. */
+  notLeader: "HUB_NOT_LEADER",
 } as const;
 
 export type HubErrorCode = (typeof HUB_ERROR)[keyof typeof HUB_ERROR];

@@ -15,7 +15,7 @@ import {
   type SigningKey,
 } from "../protocol/index.js";
 import type { Allowlists } from "./allowlist.js";
-import { jitter } from "./bounded.js";
+import { jitter, mapBounded } from "./bounded.js";
 import { ClusterRegistry } from "./cluster-registry.js";
 import { restoreDesiredState } from "./desired-state-restore.js";
 import { DesiredStateStore, STATUS_KEY, type PublishedState } from "./desired-state-store.js";
@@ -29,6 +29,7 @@ import { HUB_ERROR, HubError } from "./hub-errors.js";
 import { conditionKey, describeCondition, fleetConditions, type FleetCondition } from "./fleet-conditions.js";
 import { HubMetrics } from "./hub-metrics.js";
 import { decideRollout, type RolloutDecision, type RolloutRecord, type RolloutStepSpec } from "./rollout.js";
+import type { Leadership } from "./leader-election.js";
 
 export interface HubServiceOptions {
   readonly fleet: string;
@@ -45,10 +46,17 @@ export interface HubServiceOptions {
   readonly clock: Clock;
   readonly random: () => number;
   readonly logger: Logger;
+  /**
+   * Hub failover (docs/hub.md#failover): without it this hub always leads. With it, a standby only
+   * fetches, renders and reads back what the leader published; it writes nothing to NATS.
+   */
+  readonly leadership?: Leadership | undefined;
 }
 
 /** How often, at most, the hub asks one spoke to say Hello again. */
 const ANNOUNCE_INTERVAL_MS = 10_000;
+/** How often, at most, a standby reads back what the leader published (one history read per cluster). */
+const STANDBY_READBACK_MS = 10_000;
 
 export interface SourceStatus {
   readonly id: string;
@@ -151,6 +159,10 @@ export class HubService {
   readonly #subs: Subscription[] = [];
   readonly #stop = new AbortController();
   #pollTimer: NodeJS.Timeout | undefined;
+  /** The leadership term this hub last restored its published state for (see #lead). */
+  #term = 0;
+  /** When a standby last read back the published state (for its reads; a takeover restores anew). */
+  #readBackAt = -Infinity;
 
   private constructor(options: HubServiceOptions, store: DesiredStateStore) {
     this.#o = options;
@@ -184,7 +196,20 @@ export class HubService {
   }
 
   async #restore(): Promise<void> {
-    for (const cluster of await this.store.clusters()) {
+    await this.#restoreDesired();
+    this.registry.restore(await this.store.loadStatus(STATUS_KEY.cluster));
+    await this.audit.restore();
+    this.registry.restoreKeyBackups(await this.store.loadKeyBackups());
+    // A backup found only inline in a cluster record (written by an older hub) moves to its own key.
+    for (const e of this.registry.all()) this.#persistKeyBackup(e.name);
+    await this.#restoreRollouts();
+    this.#o.logger.info({ clusters: this.#clusters.size, server: this.store.serverVersion, maxPayload: this.store.maxPayload }, "hub state restored");
+  }
+
+  /** What is published (and the generation floor of each cluster), from `flotilla-desired`. */
+  async #restoreDesired(log = true): Promise<void> {
+    // Bounded concurrency: each cluster's history is one consumer round trip, and a new leader waits for all of them.
+    await mapBounded(await this.store.clusters(), 32, async (cluster) => {
       const restored = await restoreDesiredState({
         fleet: this.fleet,
         cluster,
@@ -196,23 +221,61 @@ export class HubService {
       if (restored.rejected !== undefined) {
         const { code, message, kvRevision } = restored.rejected;
         state.restoreError = { code, message: `the ${DESIRED_BUCKET} entry at revision ${String(kvRevision)} was not restored: ${message}; the hub publishes over it` };
-        this.metrics.restoreRejected.inc({ code });
-        this.#o.logger.warn({ cluster, code, kvRevision, reason: message }, "desired-state entry rejected on restore");
+        if (log) {
+          this.metrics.restoreRejected.inc({ code });
+          this.#o.logger.warn({ cluster, code, kvRevision, reason: message }, "desired-state entry rejected on restore");
+        }
       }
       this.#clusters.set(cluster, state);
-    }
-    this.registry.restore(await this.store.loadStatus(STATUS_KEY.cluster));
-    await this.audit.restore();
-    this.registry.restoreKeyBackups(await this.store.loadKeyBackups());
-    // A backup found only inline in a cluster record (written by an older hub) moves to its own key.
-    for (const e of this.registry.all()) this.#persistKeyBackup(e.name);
+    });
+  }
+
+  async #restoreRollouts(): Promise<void> {
     for (const [name, raw] of await this.store.loadStatus(STATUS_KEY.rollout)) {
       const r = raw as { record?: RolloutRecord; previous?: Record<string, AppBundle[]> };
       if (r.record === undefined) continue;
       this.#rollouts.set(name, r.record);
       this.#previous.set(name, new Map(Object.entries(r.previous ?? {})));
     }
-    this.#o.logger.info({ clusters: this.#clusters.size, server: this.store.serverVersion, maxPayload: this.store.maxPayload }, "hub state restored");
+  }
+
+  /** Without failover, always; with it, while the lease holds (checked locally, no I/O). */
+  #leads(): boolean {
+    return this.#o.leadership?.holds() ?? true;
+  }
+
+  /**
+   * Whether this pass may plan and publish. A standby reads back what the leader published (its
+   * reads stay current, and it stays warm). Once per term a new leader restores the generation
+   * floors and rollout records from the KV before it plans, so generations continue past the last
+   * leader's and rollouts resume at their step.
+   */
+  async #lead(): Promise<boolean> {
+    const leadership = this.#o.leadership;
+    if (leadership === undefined) return true;
+    if (!leadership.holds()) {
+      const now = this.#o.clock.now();
+      if (now - this.#readBackAt >= STANDBY_READBACK_MS) {
+        this.#readBackAt = now;
+        await this.#restoreDesired(false);
+        await this.#restoreRollouts();
+      }
+      return false;
+    }
+    const term = leadership.term();
+    if (term === this.#term) return true;
+    await this.#restoreDesired();
+    await this.#restoreRollouts();
+    await this.audit.restore();
+    for (const e of this.registry.all()) this.#persistKeyBackup(e.name);
+    this.#term = term;
+    this.#o.logger.info({ term, clusters: this.#clusters.size }, "leading: published state and rollouts restored from the KV");
+    return true;
+  }
+
+  /** Called when this hub becomes leader: plan at once from the warm render, then fetch. */
+  leadershipChanged(): void {
+    void this.#enqueue(false).then(() => this.#enqueue(true));
   }
 
   #subscribe(): void {
@@ -242,7 +305,7 @@ export class HubService {
     // Before the cluster record: both go out on one connection, so a stored record implies the backup before it is.
     if (result.kind === "Hello") this.#persistKeyBackup(result.cluster);
     const record = this.registry.snapshot(result.cluster);
-    if (record !== undefined) {
+    if (record !== undefined && this.#leads()) {
       this.store.putStatus(`${STATUS_KEY.cluster}${result.cluster}`, record).catch((err: unknown) => {
         this.#o.logger.warn({ cluster: result.cluster, err: errorMessage(err) }, "status record not persisted");
       });
@@ -261,7 +324,7 @@ export class HubService {
   #requestAnnounce(cluster: string): void {
     const now = this.#o.clock.now();
     if (now - (this.#announceRequested.get(cluster) ?? -Infinity) < ANNOUNCE_INTERVAL_MS) return;
-    if (this.registry.get(cluster)?.inRepo !== true) return;
+    if (this.registry.get(cluster)?.inRepo !== true || !this.#leads()) return;
     this.#announceRequested.set(cluster, now);
     const published = this.#clusters.get(cluster)?.published;
     this.store.requestAnnounce(this.fleet, cluster, published === undefined ? undefined : { generation: published.generation, revision: published.revision });
@@ -271,7 +334,7 @@ export class HubService {
   /** Stores the cluster's key backup under its own key when its content changed (the store compares digests). */
   #persistKeyBackup(cluster: string): void {
     const backup = this.registry.get(cluster)?.keyBackup;
-    if (backup === undefined) return;
+    if (backup === undefined || !this.#leads()) return;
     this.store.putKeyBackup(cluster, backup).catch((err: unknown) => {
       this.#o.logger.warn({ cluster, err: errorMessage(err) }, "key backup not persisted");
     });
@@ -309,6 +372,10 @@ export class HubService {
       this.#running = true;
       try {
         if (doFetch) await this.#fetchAll();
+        if (!(await this.#lead())) {
+          this.#updateConditions();
+          return;
+        }
         await this.#plan();
         this.#markPublished();
         this.#updateConditions();
@@ -519,6 +586,7 @@ export class HubService {
     const full = { record, previous: Object.fromEntries(previous) };
     const fits = Buffer.byteLength(JSON.stringify(full)) < this.store.maxPayload - 64 * 1024;
     if (!fits) this.#o.logger.warn({ appSet }, "rollout record too large to keep the rollback content across restarts");
+    if (!this.#leads()) return;
     try {
       await this.store.putStatus(`${STATUS_KEY.rollout}${appSet}`, fits ? full : { record, previous: {} });
     } catch (err) {
@@ -552,6 +620,11 @@ export class HubService {
       } catch (err) {
         this.#failed(w.cluster, err);
       }
+    }
+    // Fenced: only while the lease key still holds this hub's last renewal (a deposed leader stops here).
+    if (built.length > 0 && this.#o.leadership !== undefined && !(await this.#o.leadership.confirm())) {
+      this.#o.logger.warn({ clusters: built.length }, "not publishing: this hub no longer holds the lease");
+      return;
     }
     let revisions: number[];
     try {
@@ -717,7 +790,9 @@ export class HubService {
   }
 
   rollouts(): RolloutDecision[] {
-    return [...this.#rolloutViews.values()];
+    // A standby never plans: it shows the records the leader keeps, without the per-step view.
+    const records = [...this.#rollouts.values()].filter((r) => !this.#rolloutViews.has(r.appSet)).map((record) => ({ record, release: [], rollback: [], steps: [] }));
+    return [...this.#rolloutViews.values(), ...(this.#leads() ? [] : records)];
   }
 
   clusterState(name: string): ClusterState | undefined {

@@ -1,6 +1,8 @@
 import { randomInt } from "node:crypto";
 import { readFile, writeFile } from "node:fs/promises";
 import type { AddressInfo } from "node:net";
+import { hostname } from "node:os";
+import type { NatsConnection } from "@nats-io/transport-node";
 import { parse as parseYaml } from "yaml";
 import { z } from "zod";
 import { errorMessage, type Clock, type Logger } from "../core/index.js";
@@ -14,6 +16,8 @@ import { GitFleetSource } from "./git-fleet-source.js";
 import { HUB_ERROR, HubError } from "./hub-errors.js";
 import { HubService, type HubServiceOptions } from "./hub-service.js";
 import { connectNats, type NatsConnectOptions } from "./nats-connect.js";
+import { LeaderElection } from "./leader-election.js";
+import { leaseTiming } from "./leader-lease.js";
 
 export interface HubRepoConfig {
   readonly url: string;
@@ -51,6 +55,11 @@ export interface HubConfig
    * on the event loop, for in-process tests that run from source).
    */
   readonly render?: { readonly budget: RenderBudget; readonly workers: number } | undefined;
+  /**
+   * Hub failover (`--lease`): several hubs of one fleet run, one leads through a lease in
+   * `flotilla-status` (docs/hub.md#failover). Absent: this hub is the fleet's only hub and always leads.
+   */
+  readonly failover?: { readonly id: string; readonly leaseMs: number; readonly advertiseUrl?: string | undefined } | undefined;
 }
 
 export interface HubDeps {
@@ -65,7 +74,24 @@ export interface RunningHub {
   readonly url: string;
   readonly service: HubService;
   readonly publicKey: string;
+  /** With failover: who leads. */
+  readonly leadership?: LeaderElection | undefined;
   close(): Promise<void>;
+}
+
+function electionFor(config: HubConfig, nc: NatsConnection, deps: HubDeps, service: () => HubService): LeaderElection | undefined {
+  const failover = config.failover;
+  if (failover === undefined) return undefined;
+  return new LeaderElection({
+    nc,
+    id: failover.id,
+    timing: leaseTiming(failover.leaseMs),
+    clock: deps.clock,
+    logger: deps.logger,
+    onChange: (role) => {
+      if (role === "leader") service().leadershipChanged();
+    },
+  });
 }
 
 const groupKind = z.object({ group: z.string(), kind: z.string() });
@@ -177,6 +203,7 @@ export async function startHub(config: HubConfig, deps: HubDeps): Promise<Runnin
           chartProvenance: config.chartProvenance,
         }),
     );
+  const election = electionFor(config, nc, deps, () => service);
   let service: HubService;
   try {
     service = await HubService.start({
@@ -192,13 +219,14 @@ export async function startHub(config: HubConfig, deps: HubDeps): Promise<Runnin
       clock: deps.clock,
       random: deps.random ?? (() => randomInt(0, 1 << 30) / (1 << 30)),
       logger: deps.logger,
+      leadership: election,
     });
   } catch (err) {
     await nc.close();
     await pool?.close();
     throw err;
   }
-  const api = buildApi({ hub: service, apiToken: config.apiToken, readToken: config.readToken, webhookSecret: config.webhookSecret, hubPublicKey: signingKey.publicKey, clock: deps.clock, logger: deps.logger });
+  const api = buildApi({ leadership: election, hub: service, apiToken: config.apiToken, readToken: config.readToken, webhookSecret: config.webhookSecret, hubPublicKey: signingKey.publicKey, clock: deps.clock, logger: deps.logger });
   try {
     await api.listen({ host: config.listen.host, port: config.listen.port });
   } catch (err) {
@@ -209,11 +237,26 @@ export async function startHub(config: HubConfig, deps: HubDeps): Promise<Runnin
   }
   const address = api.server.address() as AddressInfo;
   const host = address.family === "IPv6" ? `[${address.address}]` : address.address;
+  const url = `http://${host}:${String(address.port)}`;
+  try {
+    // Listening on every address: other hubs and clients reach this one by its host name.
+    const wildcard = address.address === "0.0.0.0" || address.address === "::";
+    await election?.start(config.failover?.advertiseUrl ?? (wildcard ? `http://${hostname()}:${String(address.port)}` : url));
+  } catch (err) {
+    await api.close();
+    await service.close();
+    await nc.close();
+    await pool?.close();
+    throw new HubError(HUB_ERROR.config, `cannot start the leader election: ${errorMessage(err)}`, { field: "--lease" });
+  }
   return {
-    url: `http://${host}:${String(address.port)}`,
+    url,
+    leadership: election,
     service,
     publicKey: signingKey.publicKey,
     close: async () => {
+      // Release first, so a standby takes over at once instead of after the lease period.
+      await election?.close();
       await api.close();
       await service.close();
       await nc.drain().catch(() => nc.close());

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { FastifyInstance, FastifyReply } from "fastify";
 import type { DashboardViews } from "./dashboard-views.js";
-import { layout } from "./html.js";
+import { esc, layout } from "./html.js";
 import { conditionsBanner } from "./conditions-banner.js";
 import { appPage } from "./app-page.js";
 import { fleetPage } from "./fleet-page.js";
@@ -41,9 +41,13 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
   let lastDigest = "";
   let lastSent = 0;
 
+  const banners = (): string => {
+    const notice = views.notice?.();
+    return (notice === undefined ? "" : `<section id="notice" class="banner notice" role="status"><p>${esc(notice)}</p></section>`) + conditionsBanner(views.conditions?.() ?? []);
+  };
   // The banner is part of every fragment, so it appears and clears live on every page.
   const page = (title: string, url: string, fragment: boolean, inner: string): string => {
-    const body = conditionsBanner(views.conditions?.() ?? []) + inner;
+    const body = banners() + inner;
     return fragment ? body : layout({ fleet: views.fleet, title, fragmentUrl: `${url}?fragment=1`, body });
   };
 
@@ -55,7 +59,7 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     const url = search === "" ? "/" : `/?${search}&`;
     const body = fleetPage(views.clusters(), views.now(), query);
     if (req.query.fragment !== undefined) return html(reply, page("Fleet", "/", true, body));
-    return html(reply, layout({ fleet: views.fleet, title: "Fleet", fragmentUrl: url === "/" ? "/?fragment=1" : `${url}fragment=1`, body: conditionsBanner(views.conditions?.() ?? []) + body }));
+    return html(reply, layout({ fleet: views.fleet, title: "Fleet", fragmentUrl: url === "/" ? "/?fragment=1" : `${url}fragment=1`, body: banners() + body }));
   });
 
   app.get<{ Params: { name: string; app: string }; Querystring: { fragment?: string } }>("/clusters/:name/apps/:app", async (req, reply) => {

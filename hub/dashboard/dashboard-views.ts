@@ -92,6 +92,8 @@ export interface DashboardViews {
   rollouts(): readonly DashboardRollout[];
   /** Fleet-level failures of HEAD; optional for hosts that have none. */
   conditions?(): readonly DashboardCondition[];
+  /** A plain-text notice for the top of every page (a standby hub says who leads); undefined for none. */
+  notice?(): string | undefined;
   /** Detail of one app on one cluster (diff, history); optional for hosts without it. */
   appDetail?(cluster: string, app: string): Promise<DashboardAppDetail | undefined>;
   now(): number;

@@ -1,12 +1,14 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { silentLogger } from "../../core/index.js";
 import { HubClient, ProcessSupervisor, type ClusterSummary } from "../../demo/index.js";
 import { devclusterArgs, hubArgs, natsConfigArgs, spokeArgs, SPOKE_NAMESPACE } from "../../demo/product-commands.js";
-import { CLI_PATH, findNatsServer, freePort, makeGitRepo, makeTestPki, runFlotilla, type GitRepo, type RepoFiles, type TestPki } from "../harness/index.js";
+import { jetstreamManager } from "@nats-io/jetstream";
+import { connectNats } from "../../hub/index.js";
+import { CLI_PATH, clusterNodeConfig, findNatsServer, freePort, makeGitRepo, makeTestPki, runFlotilla, startNatsCluster, type GitRepo, type NatsClusterHandle, type RepoFiles, type TestPki } from "../harness/index.js";
 
 // A whole fleet as real processes for the user-story tests: nats-server (per-spoke nkey users from
 // `flotilla nats-config`), a devcluster and a spoke per cluster, and the hub, all started from the
@@ -86,11 +88,18 @@ export interface StartFleetOptions {
   readonly spokeNodeFlags?: (cluster: string) => readonly string[];
   /** Extra environment of the hub process (e.g. NODE_EXTRA_CA_CERTS for a test chart repository). */
   readonly hubEnv?: Readonly<Record<string, string>>;
+  /**
+   * Run NATS as a JetStream cluster of this many servers (routes on loopback), each with the accounts
+   * `flotilla nats-config` wrote; `natsUrl` then lists every server. Not with `tls`.
+   */
+  readonly natsServers?: number;
 }
 
 export interface TestFleet {
   readonly dir: string;
   readonly natsUrl: string;
+  /** With `natsServers`: the cluster's servers, to stop or kill one. */
+  readonly natsCluster: NatsClusterHandle | undefined;
   readonly repo: GitRepo;
   readonly clusters: readonly FleetClusterSpec[];
   /** The test PKI when the fleet runs NATS over TLS. */
@@ -149,7 +158,7 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
   const repo = await makeGitRepo(files);
 
   const natsPort = await freePort();
-  const natsUrl = `nats://127.0.0.1:${String(natsPort)}`;
+  let natsUrl = `nats://127.0.0.1:${String(natsPort)}`;
   const pki = options.tls === true ? await makeTestPki(dirs.nats) : undefined;
   const serverTls = pki === undefined ? [] : ["--tls-cert", pki.server.certFile, "--tls-key", pki.server.keyFile, "--tls-ca", pki.caFile, "--tls-verify"];
   const tlsFlags = async (name: string): Promise<string[]> => {
@@ -159,7 +168,18 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
   };
   const configured = await runFlotilla([...natsConfigArgs({ clusters: names, out: dirs.nats, listen: `127.0.0.1:${String(natsPort)}` }), ...serverTls]);
   if (configured.code !== 0) throw new Error(`flotilla nats-config failed: ${configured.stderr}`);
-  await supervisor.start({
+  let natsCluster: NatsClusterHandle | undefined;
+  if ((options.natsServers ?? 1) > 1) {
+    // The accounts and users nats-config wrote, on every server; listen and store come per node.
+    const generated = await readFile(join(dirs.nats, "nats-server.conf"), "utf8");
+    const accounts = generated.replace(/^listen:.*$/m, "").replace(/^jetstream \{[^}]*\}$/m, "");
+    // no_advertise: a client knows only the servers it is given, so a proxy in front of one of them
+    // partitions it for real (otherwise it learns the others from INFO and goes round the proxy).
+    const noAdvertise = (conf: string): string => conf.replace("cluster { ", "cluster { no_advertise: true, ");
+    natsCluster = await startNatsCluster({ size: options.natsServers, configs: (nodes) => nodes.map((n) => noAdvertise(clusterNodeConfig(n, nodes, "flotilla", accounts))) });
+    natsUrl = natsCluster.url;
+    await waitForJetStream(natsUrl, join(dirs.nats, "hub.nk"));
+  } else await supervisor.start({
     name: "nats-server",
     command: findNatsServer(process.env.PATH),
     args: ["-c", join(dirs.nats, "nats-server.conf")],
@@ -178,6 +198,7 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
   const fleet: TestFleet = {
     dir,
     natsUrl,
+    natsCluster,
     repo,
     clusters,
     pki,
@@ -293,6 +314,7 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
         .join("\n"),
     stop: async () => {
       await supervisor.stopAll();
+      await natsCluster?.stop();
       await repo.remove();
       await rm(dir, { recursive: true, force: true });
     },
@@ -307,6 +329,25 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
     throw err;
   }
   return fleet;
+}
+
+/** A new JetStream cluster elects its meta leader after the servers listen: wait until the hub's account can use it. */
+async function waitForJetStream(servers: string, nkeyFile: string): Promise<void> {
+  const nc = await connectNats({ servers: servers.split(","), nkeyFile, name: "fleet-harness" });
+  try {
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+      try {
+        await (await jetstreamManager(nc)).getAccountInfo();
+        return;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    }
+  } finally {
+    await nc.close();
+  }
 }
 
 export { SPOKE_NAMESPACE };
