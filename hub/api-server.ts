@@ -9,6 +9,8 @@ import { verifyWebhook } from "./webhook.js";
 import { hubDashboardViews, registerDashboard } from "./dashboard/index.js";
 import { parseSelector } from "./dashboard/label-selector.js";
 import { registerAppRoutes } from "./app-routes.js";
+import { runAction } from "./app-actions.js";
+import { dashboardSession, registerDashboardActions } from "./dashboard-actions.js";
 import type { AuditEntry } from "./audit-log.js";
 
 export { parseSelector };
@@ -62,7 +64,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     return reply.type(hub.metrics.registry.contentType).send(await hub.metrics.registry.metrics());
   });
   // The web dashboard: `/`, `/clusters/:name`, `/rollouts`, `/events` (server-sent change events).
-  registerDashboard(app, { views: hubDashboardViews(hub, clock) });
+  registerDashboard(app, { views: hubDashboardViews(hub, clock), session: (req) => dashboardSession(req, { apiToken: options.apiToken, readToken: options.readToken, clock }) });
+  registerDashboardActions(app, { hub, apiToken: options.apiToken, readToken: options.readToken, clock, logger: options.logger });
 
   app.get("/api/v1/hub-key", () => ({ publicKey: options.hubPublicKey }));
   app.get<{ Querystring: { selector?: string } }>("/api/v1/clusters", (req, reply) => {
@@ -110,10 +113,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.post("/api/v1/refresh", async (req: FastifyRequest, reply) => {
     const actor = actorOf(req);
     if (actor === undefined) return problem(reply, 401, HUB_ERROR.unauthorized, refusal);
-    await hub.refresh();
-    hub.metrics.actions.inc({ action: "refresh", result: "ok" });
-    const entry = await hub.audit.record({ actor, action: "refresh", target: {}, result: "ok" });
-    return { status: "refreshed", sources: hub.sources(), conditions: hub.conditions(), audit: entry.id };
+    const outcome = await runAction(hub, actor, { action: "refresh" });
+    if (!outcome.ok) return problem(reply, outcome.status, outcome.code, outcome.message);
+    return { ...outcome.result, audit: outcome.audit };
   });
 
   void app.register((scope, _opts, done) => {

@@ -96,3 +96,12 @@ export interface DashboardViews {
   appDetail?(cluster: string, app: string): Promise<DashboardAppDetail | undefined>;
   now(): number;
 }
+
+/** How the browser asking for a page is signed in (the hub derives it from the session cookie). */
+export interface DashboardSession {
+  readonly role: "admin" | "read" | "anonymous";
+  /** The CSRF token the action forms carry; set only for a session earned with the API token. */
+  readonly csrf?: string | undefined;
+  /** The hub has an API token, so a browser can sign in to act. */
+  readonly canSignIn: boolean;
+}
