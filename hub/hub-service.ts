@@ -24,6 +24,7 @@ import type { DesiredStateSource } from "./fleet-source.js";
 import { AppHistory, type AppHistoryEntry } from "./app-history.js";
 import { gateApps, isAutomated, type AppOverride } from "./app-sync.js";
 import { AuditLog } from "./audit-log.js";
+import { AppStateStore } from "./app-state-store.js";
 import { HUB_ERROR, HubError } from "./hub-errors.js";
 import { conditionKey, describeCondition, fleetConditions, type FleetCondition } from "./fleet-conditions.js";
 import { HubMetrics } from "./hub-metrics.js";
@@ -133,7 +134,9 @@ export class HubService {
   #waiting = new Map<string, Set<string>>();
   /** Suspended apps: `<app>` for every cluster, `<cluster>\0<app>` for one. */
   readonly #suspended = new Set<string>();
-  readonly history = new AppHistory();
+  readonly history: AppHistory;
+  /** History, pending actions and suspensions, kept in the status bucket across restarts. */
+  readonly #appState: AppStateStore;
   readonly #commits = new Map<string, CommitInfo>();
   readonly audit: AuditLog;
   #conditionKeys = new Set<string>();
@@ -164,6 +167,8 @@ export class HubService {
         load: async () => [...(await store.loadStatus(STATUS_KEY.audit)).values()],
       },
     });
+    this.#appState = new AppStateStore({ bucket: store, logger: options.logger });
+    this.history = new AppHistory({ onChange: (change) => this.#appState.markHistory(change) });
     for (const s of options.sources) this.#sources.set(s.id, { id: s.id });
   }
 
@@ -202,6 +207,9 @@ export class HubService {
     }
     this.registry.restore(await this.store.loadStatus(STATUS_KEY.cluster));
     await this.audit.restore();
+    this.history.restore(await this.#appState.loadHistory());
+    for (const [cluster, overrides] of await this.#appState.loadPending()) this.#overrides.set(cluster, overrides);
+    for (const key of await this.#appState.loadSuspended()) this.#suspended.add(key);
     this.registry.restoreKeyBackups(await this.store.loadKeyBackups());
     // A backup found only inline in a cluster record (written by an older hub) moves to its own key.
     for (const e of this.registry.all()) this.#persistKeyBackup(e.name);
@@ -405,6 +413,8 @@ export class HubService {
         overrides: this.#overrides.get(c.name),
         suspended: (app) => this.#suspended.has(app) || this.#suspended.has(`${c.name}\0${app}`),
         content: contentJson,
+        // A sync waits (pending) while the app's HEAD does not render: it would only resend what runs.
+        unrendered: new Set([...planned.issues.map((i) => i.app), ...current.filter((a) => failedAppSets.has(appSetOf(a))).map((a) => a.name)]),
       });
       newApps.set(c.name, gated.byAppSet);
       if (gated.waiting.size > 0) waiting.set(c.name, gated.waiting);
@@ -413,6 +423,7 @@ export class HubService {
         const left = this.#overrides.get(c.name);
         for (const app of gated.applied.keys()) left?.delete(app);
         if (left?.size === 0) this.#overrides.delete(c.name);
+        void this.#appState.putPending(c.name, left);
       }
       issues.push(...planned.issues);
     }
@@ -604,15 +615,17 @@ export class HubService {
    * `argocd app sync`: fetch, then give the app HEAD's content on its clusters (one, with
    * `cluster`) as a new signed envelope. Resolves when the pass that published it is done.
    */
-  async syncApp(input: { app: string; cluster?: string | undefined; prune: boolean; by: string }): Promise<{ cluster: string; generation: number | null; revision: string | null; error?: string | undefined }[]> {
+  async syncApp(input: { app: string; cluster?: string | undefined; prune: boolean; by: string }): Promise<{ cluster: string; generation: number | null; revision: string | null; error?: string | undefined; pending?: boolean }[]> {
     const clusters = this.#clustersOf(input.app, input.cluster);
     for (const c of clusters) {
       const map = this.#overrides.get(c) ?? new Map<string, AppOverride>();
       map.set(input.app, { kind: "sync", prune: input.prune, by: input.by });
       this.#overrides.set(c, map);
+      await this.#appState.putPending(c, map);
     }
     await this.#enqueue(true);
-    return clusters.map((c) => this.#publishedOf(c));
+    // Still pending: HEAD did not render for the app (it is carried out, even after a restart, once it does).
+    return clusters.map((c) => ({ ...this.#publishedOf(c), ...(this.#overrides.get(c)?.has(input.app) === true ? { pending: true } : {}) }));
   }
 
   /**
@@ -634,6 +647,7 @@ export class HubService {
     const map = this.#overrides.get(input.cluster) ?? new Map<string, AppOverride>();
     map.set(input.app, { kind: "rollback", app: target.app, id: target.id, by: input.by });
     this.#overrides.set(input.cluster, map);
+    await this.#appState.putPending(input.cluster, map);
     await this.#enqueue(false);
     return { ...this.#publishedOf(input.cluster), id: target.id };
   }
@@ -647,6 +661,7 @@ export class HubService {
       this.#suspended.delete(key);
       if (input.cluster === undefined) for (const c of clusters) this.#suspended.delete(`${c}\0${input.app}`);
     }
+    await this.#appState.putSuspended([...this.#suspended]);
     await this.#enqueue(false);
     return clusters;
   }
@@ -736,5 +751,6 @@ export class HubService {
     if (this.#pollTimer !== undefined) clearTimeout(this.#pollTimer);
     for (const s of this.#subs) s.unsubscribe();
     await this.#queue;
+    await this.#appState.flush();
   }
 }

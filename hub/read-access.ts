@@ -49,7 +49,8 @@ export function registerReadAccess(app: FastifyInstance, options: ReadAccessOpti
   if (options.readToken !== undefined) {
     app.addHook("onRequest", (req, reply, done) => {
       const path = req.url.split("?")[0] ?? req.url;
-      if (OPEN_PATHS.has(path) || grantsRead(req.headers, options)) {
+      // The dashboard's action forms check their own, stricter, session (dashboard-actions.ts).
+      if (OPEN_PATHS.has(path) || path.startsWith("/ui/") || grantsRead(req.headers, options)) {
         done();
         return;
       }

@@ -1,4 +1,4 @@
-import type { DashboardApp, DashboardAppDetail, DashboardCluster, DashboardSession } from "./dashboard-views.js";
+import type { DashboardApp, DashboardAppDetail, DashboardCluster, DashboardRollout, DashboardSession } from "./dashboard-views.js";
 import { rollbackForm, syncForm } from "./action-forms.js";
 import { esc, token } from "./html.js";
 
@@ -31,7 +31,7 @@ function diffBlock(diff: string): string {
 }
 
 /** One app on one cluster: status, object tree, the diff a sync would apply, and its history. */
-export function appPage(c: DashboardCluster, app: DashboardApp, detail: DashboardAppDetail | undefined, acting: { session?: DashboardSession | undefined; here: string } = { here: "/" }): string {
+export function appPage(c: DashboardCluster, app: DashboardApp, detail: DashboardAppDetail | undefined, acting: { session?: DashboardSession | undefined; here: string; rollout?: DashboardRollout | undefined } = { here: "/" }): string {
   const target = { app: app.name, cluster: c.name, here: acting.here };
   const newest = detail?.history.at(-1)?.id;
   // Like Argo CD, only a manual app can be rolled back (an automated one would be synced straight back).
@@ -52,7 +52,7 @@ export function appPage(c: DashboardCluster, app: DashboardApp, detail: Dashboar
   const problem = app.errorCode === undefined ? (app.message === undefined ? "" : `<p class="muted">${esc(app.message)}</p>`) : `<p class="err"><code>${esc(app.errorCode)}</code> ${esc(app.message ?? "")}</p>`;
   return `<p><a href="/clusters/${encodeURIComponent(c.name)}">← ${esc(c.name)}</a></p>
 <h2 data-app="${esc(app.name)}">${esc(app.name)} <span class="muted">(${esc(app.appSet)})</span> ${badge(app.sync)} ${badge(app.health)}${detail?.syncPolicy === undefined ? "" : ` <span class="badge">${esc(detail.syncPolicy)}</span>`} ${syncForm(acting.session, target)}</h2>
-<p>applied <code>${esc((app.revision ?? "—").slice(0, 7))}</code> · desired <code>${esc((app.desiredRevision ?? "—").slice(0, 7))}</code></p>${problem}
+<p>applied <code>${esc((app.revision ?? "—").slice(0, 7))}</code> · desired <code>${esc((app.desiredRevision ?? "—").slice(0, 7))}</code>${acting.rollout === undefined ? "" : ` · <a href="/rollouts/${encodeURIComponent(acting.rollout.appSet)}" id="rollout-link">rollout of ${esc(acting.rollout.appSet)}</a> ${badge(acting.rollout.phase)}`}</p>${problem}
 <h3>Objects</h3>${tree(app)}
 <h3>Diff against HEAD</h3>${diffs}
 <h3>History</h3>${history}

@@ -7,7 +7,9 @@ import { layout } from "./html.js";
 import { conditionsBanner } from "./conditions-banner.js";
 import { appPage } from "./app-page.js";
 import { fleetPage } from "./fleet-page.js";
-import { clusterFragment, rolloutsFragment } from "./pages.js";
+import { clusterFragment } from "./pages.js";
+import { rolloutSection, rolloutsPage, rolloutsSummary } from "./rollout-page.js";
+import type { DashboardCommit, DashboardRollout } from "./dashboard-views.js";
 
 export interface DashboardOptions {
   readonly views: DashboardViews;
@@ -57,7 +59,7 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     const search = new URLSearchParams(Object.entries({ q, l, group, state, page: req.query.page }).filter((e): e is [string, string] => e[1] !== undefined)).toString();
     // The live fragment keeps the filters of the page it belongs to.
     const url = search === "" ? "/" : `/?${search}&`;
-    const body = fleetPage(views.clusters(), views.now(), query);
+    const body = rolloutsSummary(views.rollouts()) + fleetPage(views.clusters(), views.now(), query);
     const here = search === "" ? "/" : `/?${search}`;
     if (req.query.fragment !== undefined) return html(reply, page(req, "Fleet", here, true, body));
     return html(reply, layout({ fleet: views.fleet, title: "Fleet", fragmentUrl: url === "/" ? "/?fragment=1" : `${url}fragment=1`, body: conditionsBanner(views.conditions?.() ?? []) + actionBar(sessionOf(req), here) + body }));
@@ -69,7 +71,7 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     if (cluster === undefined || one === undefined) return html(reply.code(404), page(req, "Not found", "/", false, `<p>No such application. <a href="/">Back to the fleet</a></p>`));
     const detail = await views.appDetail?.(cluster.name, one.name);
     const url = `/clusters/${encodeURIComponent(cluster.name)}/apps/${encodeURIComponent(one.name)}`;
-    return html(reply, page(req, `${one.name} · ${cluster.name}`, url, req.query.fragment !== undefined, appPage(cluster, one, detail, { session: sessionOf(req), here: url })));
+    return html(reply, page(req, `${one.name} · ${cluster.name}`, url, req.query.fragment !== undefined, appPage(cluster, one, detail, { session: sessionOf(req), here: url, rollout: views.rollouts().find((r) => r.appSet === one.appSet) })));
   });
 
   app.get<{ Params: { name: string }; Querystring: { fragment?: string } }>("/clusters/:name", (req, reply) => {
@@ -79,7 +81,21 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     return html(reply, page(req, cluster.name, url, req.query.fragment !== undefined, clusterFragment(cluster, views.now())));
   });
 
-  app.get<{ Querystring: { fragment?: string } }>("/rollouts", (req, reply) => html(reply, page(req, "Rollouts", "/rollouts", req.query.fragment !== undefined, rolloutsFragment(views.rollouts()))));
+  const commitsOf = async (rollouts: readonly DashboardRollout[]): Promise<Map<string, DashboardCommit | undefined>> => {
+    const out = new Map<string, DashboardCommit | undefined>();
+    for (const r of rollouts) if (!out.has(r.revision)) out.set(r.revision, await views.commit?.(r.revision));
+    return out;
+  };
+  app.get<{ Querystring: { fragment?: string } }>("/rollouts", async (req, reply) => {
+    const rollouts = views.rollouts();
+    return html(reply, page(req, "Rollouts", "/rollouts", req.query.fragment !== undefined, rolloutsPage(rollouts, views.now(), await commitsOf(rollouts))));
+  });
+  app.get<{ Params: { appSet: string }; Querystring: { fragment?: string } }>("/rollouts/:appSet", async (req, reply) => {
+    const rollout = views.rollouts().find((r) => r.appSet === req.params.appSet);
+    if (rollout === undefined) return html(reply.code(404), page(req, "Not found", "/rollouts", false, `<p>No RollingSync rollout for that ApplicationSet. <a href="/rollouts">All rollouts</a></p>`));
+    const url = `/rollouts/${encodeURIComponent(rollout.appSet)}`;
+    return html(reply, page(req, `Rollout ${rollout.appSet}`, url, req.query.fragment !== undefined, `<p><a href="/rollouts">← all rollouts</a></p>${rolloutSection(rollout, views.now(), await views.commit?.(rollout.revision))}`));
+  });
 
   const broadcast = (): void => {
     for (const res of clients) res.write(`event: change\ndata: ${JSON.stringify({ at: views.now() })}\n\n`);

@@ -57,6 +57,10 @@ export interface DashboardCondition {
 export interface DashboardRolloutStep {
   readonly index: number;
   readonly clusters: readonly { readonly cluster: string; readonly state: string }[];
+  /** Epoch ms; absent for a step not reached yet (and in records older than the timeline). */
+  readonly startedAt?: number | undefined;
+  readonly finishedAt?: number | undefined;
+  readonly haltedAt?: number | undefined;
 }
 
 export interface DashboardRollout {
@@ -66,6 +70,17 @@ export interface DashboardRollout {
   readonly currentStep: number;
   readonly message?: string | undefined;
   readonly steps: readonly DashboardRolloutStep[];
+  readonly startedAt?: number | undefined;
+  readonly updatedAt?: number | undefined;
+  /** Clusters given their previous content back, with the commit they were given. */
+  readonly rolledBack?: readonly { readonly cluster: string; readonly revision: string | null }[] | undefined;
+}
+
+/** A commit as the history and the rollout pages show it. */
+export interface DashboardCommit {
+  readonly message?: string | undefined;
+  readonly author?: string | undefined;
+  readonly time?: string | undefined;
 }
 
 /** One app on one cluster in detail: what a sync would change and its deployments. */
@@ -94,6 +109,8 @@ export interface DashboardViews {
   conditions?(): readonly DashboardCondition[];
   /** Detail of one app on one cluster (diff, history); optional for hosts without it. */
   appDetail?(cluster: string, app: string): Promise<DashboardAppDetail | undefined>;
+  /** Message, author and time of a commit; optional. */
+  commit?(revision: string): Promise<DashboardCommit | undefined>;
   now(): number;
 }
 

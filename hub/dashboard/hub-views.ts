@@ -54,6 +54,10 @@ export function hubDashboardViews(hub: HubService, clock: Clock): DashboardViews
       const syncPolicy = head === undefined ? undefined : head.syncPolicy.automated === undefined ? "Manual" : "Automated";
       return { diffs, history, syncPolicy };
     },
+    commit: async (revision: string) => {
+      const info = await hub.commitInfo(revision);
+      return info === undefined ? undefined : { message: info.message, author: info.author, time: info.time };
+    },
     rollouts: (): DashboardRollout[] =>
       hub.rollouts().map((d) => ({
         appSet: d.record.appSet,
@@ -61,7 +65,10 @@ export function hubDashboardViews(hub: HubService, clock: Clock): DashboardViews
         phase: d.record.phase,
         currentStep: d.record.currentStep,
         message: d.record.message,
-        steps: d.steps.map((s) => ({ index: s.index, clusters: s.clusters.map((c) => ({ cluster: c.cluster, state: c.state })) })),
+        startedAt: d.record.startedAt,
+        updatedAt: d.record.updatedAt,
+        rolledBack: d.record.rolledBack.map((cluster) => ({ cluster, revision: d.record.rolledBackTo?.[cluster] ?? null })),
+        steps: d.steps.map((s) => ({ index: s.index, clusters: s.clusters.map((c) => ({ cluster: c.cluster, state: c.state })), ...d.record.stepTimes?.[String(s.index)] })),
       })),
   };
 }

@@ -50,21 +50,3 @@ export function clusterFragment(c: DashboardCluster, now: number): string {
 <p>${labels} · applied <code>${short(c.appliedRevision)}</code> · desired <code>${short(c.desiredRevision)}</code> · last seen ${freshness(c, now)}</p>${behindOf(c)}${errors}
 ${apps === "" ? `<p class="muted">No applications target this cluster.</p>` : apps}`;
 }
-
-/** RollingSync rollouts: phase, message and each step's clusters. */
-export function rolloutsFragment(rollouts: readonly DashboardRollout[]): string {
-  if (rollouts.length === 0) return `<p class="muted">No RollingSync rollouts.</p>`;
-  return rollouts
-    .map((r) => {
-      const steps = r.steps
-        .map((s) => {
-          const clusters = s.clusters.map((c) => `${esc(c.cluster)} ${badge(c.state)}`).join(" · ");
-          const current = s.index === r.currentStep && r.phase === "Progressing" ? " (current)" : "";
-          return `<tr data-step="${String(s.index)}"><td>step ${String(s.index + 1)}${current}</td><td>${clusters === "" ? `<span class="muted">no clusters</span>` : clusters}</td></tr>`;
-        })
-        .join("");
-      return `<section class="rollout" data-app-set="${esc(r.appSet)}" data-phase="${esc(r.phase)}"><h2>${esc(r.appSet)} ${badge(r.phase)} <code>${short(r.revision)}</code></h2>
-${r.message === undefined ? "" : `<p>${esc(r.message)}</p>`}<table><tbody>${steps}</tbody></table></section>`;
-    })
-    .join("\n");
-}
