@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Clock, Logger } from "../core/index.js";
 import { HUB_ERROR } from "./hub-errors.js";
 import type { HubService } from "./hub-service.js";
-import { appViews, clusterNames, clusterView } from "./status-views.js";
+import { appViews, clusterNames, clusterView, viewIndex } from "./status-views.js";
 import { registerReadAccess } from "./read-access.js";
 import { verifyWebhook } from "./webhook.js";
 import { hubDashboardViews, registerDashboard } from "./dashboard/index.js";
@@ -72,7 +72,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
     const now = clock.now();
     const matches = parseSelector(req.query.selector);
     if (matches === null) return problem(reply, 400, "INVALID_SELECTOR", "selector must look like key=value,key!=value,key");
-    return { items: clusterNames(hub).filter((n) => matches(hub.registry.labels(n))).map((n) => clusterView(hub, n, now)) };
+    const index = viewIndex(hub);
+    return { items: clusterNames(hub).filter((n) => matches(hub.registry.labels(n))).map((n) => clusterView(hub, n, now, index)) };
   });
   app.get<{ Params: { name: string } }>("/api/v1/clusters/:name", (req, reply) => {
     if (!clusterNames(hub).includes(req.params.name)) return problem(reply, 404, HUB_ERROR.notFound, `no cluster ${req.params.name}`);
@@ -95,7 +96,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.get<{ Querystring: { cluster?: string; appSet?: string } }>("/api/v1/applications", (req) => {
     const now = clock.now();
     const names = req.query.cluster === undefined ? clusterNames(hub) : [req.query.cluster];
-    const items = names.flatMap((n) => appViews(hub, n, now)).filter((a) => req.query.appSet === undefined || a.appSet === req.query.appSet);
+    const index = viewIndex(hub);
+    const items = names.flatMap((n) => appViews(hub, n, now, index)).filter((a) => req.query.appSet === undefined || a.appSet === req.query.appSet);
     return { items };
   });
   app.get("/api/v1/rollouts", () => ({

@@ -23,6 +23,7 @@ export interface DashboardOptions {
 
 /** What changes the page: everything but the ages, which the periodic refresh covers. */
 function viewsDigest(views: DashboardViews): string {
+  if (views.version !== undefined) return views.version();
   const clusters = views.clusters().map((c) => ({ ...c, lastSeen: c.lastSeen === null }));
   return createHash("sha256").update(JSON.stringify([clusters, views.rollouts(), views.conditions?.() ?? []])).digest("base64url");
 }

@@ -112,6 +112,11 @@ export interface DashboardViews {
   /** Message, author and time of a commit; optional. */
   commit?(revision: string): Promise<DashboardCommit | undefined>;
   now(): number;
+  /**
+   * Optional: a value that changes whenever what the pages show changes (ages aside). With it the
+   * change check compares this; without it, a digest of every view.
+   */
+  version?(): string;
 }
 
 /** How the browser asking for a page is signed in (the hub derives it from the session cookie). */

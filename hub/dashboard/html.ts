@@ -28,7 +28,7 @@ i[class^=m-]{display:inline-block;width:.7rem;height:.7rem;border-radius:2px}.le
 .m-healthy{background:#2e9d4b}.m-degraded{background:#c62828}.m-behind{background:#e65100}.m-outofsync{background:#f9a825}.m-progressing{background:#1e88e5}.m-unknown{background:#9e9e9e}.m-offline{background:#d0d0d0}
 .filters input,.filters select{font:inherit;padding:.15rem .3rem}.pager a{margin:0 .5rem}pre.diff{background:#fff;border:1px solid var(--line);padding:.5rem;overflow:auto;font-size:.8rem}
 .diff .add{color:var(--ok)}.diff .del{color:var(--bad)}ol.tree,ol.timeline{margin:.2rem 0}
-.actions{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;margin:0 0 .8rem;font-size:.85rem}.actions form,form.act{display:inline}button{font:inherit;padding:.15rem .6rem;cursor:pointer}.result{border:2px solid var(--ok);background:#edf7ee;padding:.4rem 1rem;margin-bottom:1rem}.result.failed{border-color:var(--bad);background:#fdecea}
+.actions{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;margin:0 0 .8rem;font-size:.85rem}.actions form,form.act{display:inline}h2 form.act{font-size:.85rem;font-weight:normal;margin-left:.5rem}button{font:inherit;padding:.15rem .6rem;cursor:pointer}.result{border:2px solid var(--ok);background:#edf7ee;padding:.4rem 1rem;margin-bottom:1rem}.result.failed{border-color:var(--bad);background:#fdecea}
 .banner{border:2px solid var(--bad);background:#fdecea;padding:.4rem 1rem;margin-bottom:1rem}.banner ul{margin:.2rem 0}.muted{color:var(--dim)}.err{color:var(--bad);font-size:.85rem}
 `;
 

@@ -1,4 +1,4 @@
-import type { DashboardCluster, DashboardRollout } from "./dashboard-views.js";
+import type { DashboardCluster } from "./dashboard-views.js";
 import { esc, token } from "./html.js";
 
 function badge(value: string): string {
