@@ -170,4 +170,39 @@ describe("dashboard plugin", () => {
     });
     expect(events).toEqual(["event: change", "event: change"]);
   });
+  it("checks for changes with the host's version when it has one, without walking the views", async () => {
+    let version = 1;
+    let walks = 0;
+    const base = viewsOf({ clusters: [cluster("prod-eu")] });
+    const views: DashboardViews = {
+      ...base,
+      clusters: () => {
+        walks += 1;
+        return base.clusters();
+      },
+      version: () => String(version),
+    };
+    const app = Fastify();
+    registerDashboard(app, { views, pollMs: 20, refreshMs: 60_000 });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    close = () => app.close();
+    const port = (app.server.address() as AddressInfo).port;
+    const events: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const req = get({ host: "127.0.0.1", port, path: "/events" }, (res) => {
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          events.push(...chunk.split("\n").filter((l) => l.startsWith("event: ")));
+          if (events.length === 1) setTimeout(() => (version = 2), 100);
+          if (events.length === 2) {
+            req.destroy();
+            resolve();
+          }
+        });
+      });
+      req.on("error", reject);
+    });
+    expect(events).toEqual(["event: change", "event: change"]);
+    expect(walks).toBe(0);
+  });
 });
