@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import { silentLogger } from "../core/index.js";
-import type { AppBundle } from "../protocol/index.js";
 import type { AppHistoryEntry } from "./app-history.js";
 import { AppStateStore, APP_STATE_KEY, type StatusBucket } from "./app-state-store.js";
 
