@@ -155,12 +155,19 @@ export const registerApp: CommandRegistrar = (program, ctx) => {
   withHub(app.command("sync").argument("<name>", "application name").description("give the application HEAD's content now (a new signed envelope per cluster)").option("--cluster <name>", "only this cluster").option("--prune", "allow deleting objects no longer in Git for this sync"))
     .action(async (name: string, flags: HubFlags & { prune?: boolean }) => {
       const format = outputOf(flags);
-      const res = await api(flags, ctx).post<{ items: { cluster: string; generation: number | null; revision: string | null; error?: string }[]; audit: number }>(`/api/v1/applications/${encodeURIComponent(name)}/sync`, {
+      const res = await api(flags, ctx).post<{ items: { cluster: string; generation: number | null; revision: string | null; error?: string; pending?: boolean }[]; audit: number }>(`/api/v1/applications/${encodeURIComponent(name)}/sync`, {
         ...(flags.cluster === undefined ? {} : { cluster: flags.cluster }),
         prune: flags.prune === true,
       });
       if (printStructured(ctx, format, res)) return;
-      for (const i of res.items) ctx.stdout.write(i.error === undefined ? `${name} on ${i.cluster}: sync sent (generation ${String(i.generation)}, revision ${short(i.revision)})\n` : `${name} on ${i.cluster}: publish failed: ${i.error}\n`);
+      for (const i of res.items)
+        ctx.stdout.write(
+          i.pending === true
+            ? `${name} on ${i.cluster}: sync pending (HEAD does not render for it yet; the hub sends it once it does, across restarts)\n`
+            : i.error === undefined
+              ? `${name} on ${i.cluster}: sync sent (generation ${String(i.generation)}, revision ${short(i.revision)})\n`
+              : `${name} on ${i.cluster}: publish failed: ${i.error}\n`,
+        );
       const failed = res.items.filter((i) => i.error !== undefined);
       if (failed.length > 0) throw new FlotillaError("SYNC_FAILED", `the hub could not publish to ${failed.map((f) => f.cluster).join(", ")}`);
     });

@@ -3,12 +3,14 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import type { Clock, Logger } from "../core/index.js";
 import { HUB_ERROR } from "./hub-errors.js";
 import type { HubService } from "./hub-service.js";
-import { appViews, clusterNames, clusterView } from "./status-views.js";
+import { appViews, clusterNames, clusterView, viewIndex } from "./status-views.js";
 import { registerReadAccess } from "./read-access.js";
 import { verifyWebhook } from "./webhook.js";
 import { hubDashboardViews, registerDashboard } from "./dashboard/index.js";
 import { parseSelector } from "./dashboard/label-selector.js";
 import { registerAppRoutes } from "./app-routes.js";
+import { runAction } from "./app-actions.js";
+import { dashboardSession, registerDashboardActions } from "./dashboard-actions.js";
 import type { AuditEntry } from "./audit-log.js";
 import type { Leadership } from "./leader-election.js";
 import { registerLeaderRoutes, standbyNotice } from "./leader-routes.js";
@@ -69,14 +71,16 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   // The web dashboard: `/`, `/clusters/:name`, `/rollouts`, `/events` (server-sent change events).
   const leadership = options.leadership;
   const notice = leadership === undefined ? undefined : () => standbyNotice(leadership.view());
-  registerDashboard(app, { views: { ...hubDashboardViews(hub, clock), notice } });
+  registerDashboard(app, { views: { ...hubDashboardViews(hub, clock), notice }, session: (req) => dashboardSession(req, { apiToken: options.apiToken, readToken: options.readToken, clock }) });
+  registerDashboardActions(app, { hub, apiToken: options.apiToken, readToken: options.readToken, clock, logger: options.logger });
 
   app.get("/api/v1/hub-key", () => ({ publicKey: options.hubPublicKey }));
   app.get<{ Querystring: { selector?: string } }>("/api/v1/clusters", (req, reply) => {
     const now = clock.now();
     const matches = parseSelector(req.query.selector);
     if (matches === null) return problem(reply, 400, "INVALID_SELECTOR", "selector must look like key=value,key!=value,key");
-    return { items: clusterNames(hub).filter((n) => matches(hub.registry.labels(n))).map((n) => clusterView(hub, n, now)) };
+    const index = viewIndex(hub);
+    return { items: clusterNames(hub).filter((n) => matches(hub.registry.labels(n))).map((n) => clusterView(hub, n, now, index)) };
   });
   app.get<{ Params: { name: string } }>("/api/v1/clusters/:name", (req, reply) => {
     if (!clusterNames(hub).includes(req.params.name)) return problem(reply, 404, HUB_ERROR.notFound, `no cluster ${req.params.name}`);
@@ -99,7 +103,8 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.get<{ Querystring: { cluster?: string; appSet?: string } }>("/api/v1/applications", (req) => {
     const now = clock.now();
     const names = req.query.cluster === undefined ? clusterNames(hub) : [req.query.cluster];
-    const items = names.flatMap((n) => appViews(hub, n, now)).filter((a) => req.query.appSet === undefined || a.appSet === req.query.appSet);
+    const index = viewIndex(hub);
+    const items = names.flatMap((n) => appViews(hub, n, now, index)).filter((a) => req.query.appSet === undefined || a.appSet === req.query.appSet);
     return { items };
   });
   app.get("/api/v1/rollouts", () => ({
@@ -117,10 +122,9 @@ export function buildApi(options: ApiOptions): FastifyInstance {
   app.post("/api/v1/refresh", async (req: FastifyRequest, reply) => {
     const actor = actorOf(req);
     if (actor === undefined) return problem(reply, 401, HUB_ERROR.unauthorized, refusal);
-    await hub.refresh();
-    hub.metrics.actions.inc({ action: "refresh", result: "ok" });
-    const entry = await hub.audit.record({ actor, action: "refresh", target: {}, result: "ok" });
-    return { status: "refreshed", sources: hub.sources(), conditions: hub.conditions(), audit: entry.id };
+    const outcome = await runAction(hub, actor, { action: "refresh" });
+    if (!outcome.ok) return problem(reply, outcome.status, outcome.code, outcome.message);
+    return { ...outcome.result, audit: outcome.audit };
   });
 
   void app.register((scope, _opts, done) => {

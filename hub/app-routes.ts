@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
-import { errorMessage, isFlotillaError } from "../core/index.js";
 import { diffManifests, maskSecret } from "../gitops/index.js";
 import type { KubeObject } from "../kube/kube-object.js";
 import type { AuditEntry } from "./audit-log.js";
+import { runAction, type ActionRequest } from "./app-actions.js";
 import { HUB_ERROR } from "./hub-errors.js";
 import type { HubService } from "./hub-service.js";
 import { appViews } from "./status-views.js";
@@ -19,12 +19,6 @@ export interface AppRoutesOptions {
 function problem(reply: FastifyReply, status: number, code: string, message: string): FastifyReply {
   return reply.code(status).send({ error: { code, message } });
 }
-
-const STATUS_OF: Readonly<Record<string, number>> = {
-  [HUB_ERROR.appNotFound]: 404,
-  [HUB_ERROR.historyNotFound]: 404,
-  [HUB_ERROR.rollbackAutomated]: 409,
-};
 
 interface ActionBody {
   cluster?: unknown;
@@ -98,45 +92,18 @@ export function registerAppRoutes(app: FastifyInstance, options: AppRoutesOption
     return { items: hub.audit.list({ limit, app: req.query.app }) };
   });
 
-  type Action = AuditEntry["action"];
+  type Action = "sync" | "rollback" | "suspend" | "resume";
   const act = async (req: FastifyRequest<{ Params: { name: string }; Body: ActionBody | undefined }>, reply: FastifyReply, action: Action): Promise<unknown> => {
     const actor = options.actorOf(req);
     if (actor === undefined) return problem(reply, 401, HUB_ERROR.unauthorized, options.refusal);
     const body = typeof req.body === "object" && req.body !== null ? req.body : {};
     const app = req.params.name;
     const cluster = str(body.cluster);
-    const by = actor.user === undefined ? actor.auth : `${actor.user} (${actor.auth})`;
-    const params: Record<string, string | number | boolean> = {};
-    if (cluster !== undefined) params["cluster"] = cluster;
-    try {
-      let result: unknown;
-      let clusters: string[];
-      if (action === "sync") {
-        const prune = body.prune === true;
-        params["prune"] = prune;
-        const items = await hub.syncApp({ app, cluster, prune, by });
-        clusters = items.map((i) => i.cluster);
-        result = { items };
-      } else if (action === "rollback") {
-        if (cluster === undefined) return problem(reply, 400, "INVALID_REQUEST", "rollback names one cluster (--cluster)");
-        const id = typeof body.id === "number" && Number.isInteger(body.id) ? body.id : undefined;
-        if (id !== undefined) params["id"] = id;
-        const item = await hub.rollbackApp({ app, cluster, id, by });
-        clusters = [cluster];
-        result = { items: [item] };
-      } else {
-        clusters = await hub.setSuspended({ app, cluster, suspended: action === "suspend" });
-        result = { items: clusters.map((c) => ({ cluster: c, suspended: action === "suspend" })) };
-      }
-      hub.metrics.actions.inc({ action, result: "ok" });
-      const entry = await hub.audit.record({ actor, action, target: { app, clusters }, params, result: "ok" });
-      return { ...(result as object), audit: entry.id };
-    } catch (err) {
-      hub.metrics.actions.inc({ action, result: "error" });
-      const code = isFlotillaError(err) ? err.code : "HUB_ACTION_FAILED";
-      await hub.audit.record({ actor, action, target: { app, clusters: cluster === undefined ? undefined : [cluster] }, params, result: "error", message: `${code}: ${errorMessage(err)}` });
-      return problem(reply, STATUS_OF[code] ?? (isFlotillaError(err) ? 400 : 500), code, errorMessage(err));
-    }
+    const id = typeof body.id === "number" && Number.isInteger(body.id) ? body.id : undefined;
+    const request: ActionRequest = action === "sync" ? { action, app, cluster, prune: body.prune === true } : action === "rollback" ? { action, app, cluster, id } : { action, app, cluster };
+    const outcome = await runAction(hub, actor, request);
+    if (!outcome.ok) return problem(reply, outcome.status, outcome.code, outcome.message);
+    return { ...outcome.result, audit: outcome.audit };
   };
   for (const action of ["sync", "rollback", "suspend", "resume"] as const) {
     app.post<{ Params: { name: string }; Body: ActionBody | undefined }>(`/api/v1/applications/:name/${action}`, (req, reply) => act(req, reply, action));

@@ -44,4 +44,10 @@ describe("gateApps (Argo CD sync policy on the hub)", () => {
     expect(back.byAppSet.get("web")).toEqual([app("a", "blue", false)]);
     expect([...back.waiting]).toEqual(["a"]);
   });
+  it("leaves a sync pending while the app's HEAD does not render (it would only resend what runs)", () => {
+    const overrides = new Map<string, AppOverride>([["a", { kind: "sync", prune: false, by: "alice" }]]);
+    const r = gateApps({ planned: new Map([["web", [app("a", "blue", false)]]]), current: [app("a", "blue", false)], overrides, suspended: () => false, content, unrendered: new Set(["a"]) });
+    expect([...r.applied.keys()]).toEqual([]);
+    expect(r.byAppSet.get("web")).toEqual([app("a", "blue", false)]);
+  });
 });

@@ -41,6 +41,8 @@ export interface GateInput {
   readonly suspended: (app: string) => boolean;
   /** The content of an app regardless of the commit it came from (the hub's unchanged-check). */
   readonly content: (app: AppBundle) => string;
+  /** Apps whose HEAD did not render (or broke an allowlist): a sync of one waits until it does. */
+  readonly unrendered?: ReadonlySet<string> | undefined;
 }
 
 export interface GateResult {
@@ -76,7 +78,7 @@ export function gateApps(input: GateInput): GateResult {
         if (!same(override.app, app)) waiting.add(app.name);
         continue;
       }
-      if (override?.kind === "sync") {
+      if (override?.kind === "sync" && input.unrendered?.has(app.name) !== true) {
         out.push(override.prune ? withPrune(app) : app);
         applied.set(app.name, override);
         continue;

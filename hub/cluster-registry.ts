@@ -65,6 +65,9 @@ export interface RegistryOptions {
 /** Clusters from the fleet repo plus spokes that said hello; verifies and records what spokes send. */
 export class ClusterRegistry {
   readonly #entries = new Map<string, ClusterEntry>();
+  /** Per cluster, a count of accepted messages: a view derived from an entry is current while it is unchanged. */
+  readonly #changes = new Map<string, number>();
+  #epoch = 0;
   readonly #fleet: string;
   readonly #missed: number;
   readonly #defaultHeartbeat: number;
@@ -79,6 +82,16 @@ export class ClusterRegistry {
     return this.#entries.get(name);
   }
 
+  /** Changes when the cluster's entry does (an accepted message); with `epoch`, what cached views key on. */
+  changeStamp(name: string): number {
+    return this.#changes.get(name) ?? 0;
+  }
+
+  /** Changes when clusters are added or the repo's cluster list or labels are set or restored. */
+  get epoch(): number {
+    return this.#epoch;
+  }
+
   all(): ClusterEntry[] {
     return [...this.#entries.values()].sort((a, b) => a.name.localeCompare(b.name));
   }
@@ -88,12 +101,14 @@ export class ClusterRegistry {
     if (e === undefined) {
       e = { name, inRepo: false, repoLabels: {} };
       this.#entries.set(name, e);
+      this.#epoch += 1;
     }
     return e;
   }
 
   /** Clusters declared in the fleet repo (labels from there win over hello labels). */
   setRepoClusters(clusters: readonly { name: string; labels: Readonly<Record<string, string>> }[]): void {
+    this.#epoch += 1;
     const names = new Set(clusters.map((c) => c.name));
     for (const e of this.#entries.values()) if (!names.has(e.name)) e.inRepo = false;
     for (const c of clusters) {
@@ -154,6 +169,7 @@ export class ClusterRegistry {
     if (message.kind !== "StatusReport" && message.appliedGeneration !== undefined) e.appliedGeneration = message.appliedGeneration;
     if (message.kind === "StatusReport" && message.generation !== undefined) e.appliedGeneration = message.generation;
     e.lastSeen = now;
+    this.#changes.set(e.name, (this.#changes.get(e.name) ?? 0) + 1);
     return { ok: true, cluster: message.cluster, kind: message.kind };
   }
 
@@ -193,6 +209,7 @@ export class ClusterRegistry {
   }
 
   restore(records: ReadonlyMap<string, unknown>): void {
+    this.#epoch += 1;
     for (const [name, raw] of records) {
       if (typeof raw !== "object" || raw === null) continue;
       const r = raw as Partial<ClusterEntry>;
@@ -210,6 +227,7 @@ export class ClusterRegistry {
 
   /** Key backups kept apart from the cluster records (`keybackup.<cluster>`); they win over inline ones. */
   restoreKeyBackups(backups: ReadonlyMap<string, unknown>): void {
+    this.#epoch += 1;
     for (const [name, raw] of backups) {
       const backup = validBackup(raw);
       if (backup !== undefined) this.#entry(name).keyBackup = backup;

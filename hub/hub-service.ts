@@ -25,6 +25,7 @@ import { AppHistory, type AppHistoryEntry } from "./app-history.js";
 import { contentKey, sameContent } from "./bundle-content.js";
 import { gateApps, isAutomated, type AppOverride } from "./app-sync.js";
 import { AuditLog } from "./audit-log.js";
+import { AppStateStore } from "./app-state-store.js";
 import { HUB_ERROR, HubError } from "./hub-errors.js";
 import { conditionKey, describeCondition, fleetConditions, type FleetCondition } from "./fleet-conditions.js";
 import { HubMetrics } from "./hub-metrics.js";
@@ -142,7 +143,9 @@ export class HubService {
   #waiting = new Map<string, Set<string>>();
   /** Suspended apps: `<app>` for every cluster, `<cluster>\0<app>` for one. */
   readonly #suspended = new Set<string>();
-  readonly history = new AppHistory();
+  readonly history: AppHistory;
+  /** History, pending actions and suspensions, kept in the status bucket across restarts. */
+  readonly #appState: AppStateStore;
   readonly #commits = new Map<string, CommitInfo>();
   readonly audit: AuditLog;
   #conditionKeys = new Set<string>();
@@ -177,6 +180,8 @@ export class HubService {
         load: async () => [...(await store.loadStatus(STATUS_KEY.audit)).values()],
       },
     });
+    this.#appState = new AppStateStore({ bucket: store, logger: options.logger });
+    this.history = new AppHistory({ onChange: (change) => this.#appState.markHistory(change) });
     for (const s of options.sources) this.#sources.set(s.id, { id: s.id });
   }
 
@@ -199,6 +204,7 @@ export class HubService {
     await this.#restoreDesired();
     this.registry.restore(await this.store.loadStatus(STATUS_KEY.cluster));
     await this.audit.restore();
+    await this.#restoreAppState();
     this.registry.restoreKeyBackups(await this.store.loadKeyBackups());
     // A backup found only inline in a cluster record (written by an older hub) moves to its own key.
     for (const e of this.registry.all()) this.#persistKeyBackup(e.name);
@@ -230,6 +236,15 @@ export class HubService {
     });
   }
 
+  /** App history, pending syncs and suspended apps, as the leading hub last wrote them to the status bucket. */
+  async #restoreAppState(): Promise<void> {
+    this.history.restore(await this.#appState.loadHistory());
+    this.#overrides.clear();
+    for (const [cluster, overrides] of await this.#appState.loadPending()) this.#overrides.set(cluster, overrides);
+    this.#suspended.clear();
+    for (const key of await this.#appState.loadSuspended()) this.#suspended.add(key);
+  }
+
   async #restoreRollouts(): Promise<void> {
     for (const [name, raw] of await this.store.loadStatus(STATUS_KEY.rollout)) {
       const r = raw as { record?: RolloutRecord; previous?: Record<string, AppBundle[]> };
@@ -259,6 +274,7 @@ export class HubService {
         this.#readBackAt = now;
         await this.#restoreDesired(false);
         await this.#restoreRollouts();
+        await this.#restoreAppState();
       }
       return false;
     }
@@ -267,9 +283,10 @@ export class HubService {
     await this.#restoreDesired();
     await this.#restoreRollouts();
     await this.audit.restore();
+    await this.#restoreAppState();
     for (const e of this.registry.all()) this.#persistKeyBackup(e.name);
     this.#term = term;
-    this.#o.logger.info({ term, clusters: this.#clusters.size }, "leading: published state and rollouts restored from the KV");
+    this.#o.logger.info({ term, clusters: this.#clusters.size }, "leading: published state, rollouts and app state restored from the KV");
     return true;
   }
 
@@ -473,6 +490,8 @@ export class HubService {
         overrides: this.#overrides.get(c.name),
         suspended: (app) => this.#suspended.has(app) || this.#suspended.has(`${c.name}\0${app}`),
         content: contentKey,
+        // A sync waits (pending) while the app's HEAD does not render: it would only resend what runs.
+        unrendered: new Set([...planned.issues.map((i) => i.app), ...current.filter((a) => failedAppSets.has(appSetOf(a))).map((a) => a.name)]),
       });
       newApps.set(c.name, gated.byAppSet);
       if (gated.waiting.size > 0) waiting.set(c.name, gated.waiting);
@@ -481,6 +500,7 @@ export class HubService {
         const left = this.#overrides.get(c.name);
         for (const app of gated.applied.keys()) left?.delete(app);
         if (left?.size === 0) this.#overrides.delete(c.name);
+        void this.#appState.putPending(c.name, left);
       }
       issues.push(...planned.issues);
     }
@@ -678,15 +698,17 @@ export class HubService {
    * `argocd app sync`: fetch, then give the app HEAD's content on its clusters (one, with
    * `cluster`) as a new signed envelope. Resolves when the pass that published it is done.
    */
-  async syncApp(input: { app: string; cluster?: string | undefined; prune: boolean; by: string }): Promise<{ cluster: string; generation: number | null; revision: string | null; error?: string | undefined }[]> {
+  async syncApp(input: { app: string; cluster?: string | undefined; prune: boolean; by: string }): Promise<{ cluster: string; generation: number | null; revision: string | null; error?: string | undefined; pending?: boolean }[]> {
     const clusters = this.#clustersOf(input.app, input.cluster);
     for (const c of clusters) {
       const map = this.#overrides.get(c) ?? new Map<string, AppOverride>();
       map.set(input.app, { kind: "sync", prune: input.prune, by: input.by });
       this.#overrides.set(c, map);
+      await this.#appState.putPending(c, map);
     }
     await this.#enqueue(true);
-    return clusters.map((c) => this.#publishedOf(c));
+    // Still pending: HEAD did not render for the app (it is carried out, even after a restart, once it does).
+    return clusters.map((c) => ({ ...this.#publishedOf(c), ...(this.#overrides.get(c)?.has(input.app) === true ? { pending: true } : {}) }));
   }
 
   /**
@@ -708,6 +730,7 @@ export class HubService {
     const map = this.#overrides.get(input.cluster) ?? new Map<string, AppOverride>();
     map.set(input.app, { kind: "rollback", app: target.app, id: target.id, by: input.by });
     this.#overrides.set(input.cluster, map);
+    await this.#appState.putPending(input.cluster, map);
     await this.#enqueue(false);
     return { ...this.#publishedOf(input.cluster), id: target.id };
   }
@@ -721,6 +744,7 @@ export class HubService {
       this.#suspended.delete(key);
       if (input.cluster === undefined) for (const c of clusters) this.#suspended.delete(`${c}\0${input.app}`);
     }
+    await this.#appState.putSuspended([...this.#suspended]);
     await this.#enqueue(false);
     return clusters;
   }
@@ -812,5 +836,6 @@ export class HubService {
     if (this.#pollTimer !== undefined) clearTimeout(this.#pollTimer);
     for (const s of this.#subs) s.unsubscribe();
     await this.#queue;
+    await this.#appState.flush();
   }
 }

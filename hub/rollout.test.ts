@@ -15,6 +15,17 @@ function input(clusters: RolloutClusterInput[], record?: RolloutInput["record"])
 }
 
 describe("decideRollout", () => {
+  it("keeps when each step started, finished and halted, for the rollout page's timeline", () => {
+    const healthy = { currentDigest: "new", observed: { health: "Healthy" as const, sync: "Synced" as const } };
+    const first = decideRollout({ ...input([c("canary-1", "canary"), c("m1", "main")]), now: 1000 });
+    expect(first.record.stepTimes).toEqual({ "0": { startedAt: 1000 } });
+    const second = decideRollout({ ...input([c("canary-1", "canary", healthy), c("m1", "main")], first.record), now: 5000 });
+    expect(second.record.stepTimes).toEqual({ "0": { startedAt: 1000, finishedAt: 5000 }, "1": { startedAt: 5000 } });
+    const halted = decideRollout({ ...input([c("canary-1", "canary", healthy), c("m1", "main", { currentDigest: "new", observed: { health: "Degraded", sync: "Synced" } })], second.record), now: 9000 });
+    expect(halted.record.stepTimes?.["1"]).toEqual({ startedAt: 5000, haltedAt: 9000 });
+    expect(halted.record.stepTimes?.["0"]).toEqual({ startedAt: 1000, finishedAt: 5000 });
+  });
+
   it("releases the first step only, then the next step at most maxUpdate at a time", () => {
     const fleet = [c("canary-1", "canary"), c("m1", "main"), c("m2", "main"), c("m3", "main"), c("other", "lab")];
     const first = decideRollout(input(fleet));

@@ -57,6 +57,14 @@ export interface RolloutRecord {
   readonly message?: string | undefined;
   readonly startedAt: number;
   readonly updatedAt: number;
+  /** When each step (by index) started, finished (all Healthy) or halted (a cluster Degraded); absent in older records. */
+  readonly stepTimes?: Readonly<Record<string, StepTimes>> | undefined;
+}
+
+export interface StepTimes {
+  readonly startedAt?: number | undefined;
+  readonly finishedAt?: number | undefined;
+  readonly haltedAt?: number | undefined;
 }
 
 export interface RolloutDecision {
@@ -158,6 +166,11 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
   const rolledBackTo: Record<string, string | null> = { ...record.rolledBackTo };
   const release: string[] = [];
   const rollback: string[] = [];
+  const stepTimes: Record<string, StepTimes> = { ...record.stepTimes };
+  const mark = (step: number, field: keyof StepTimes): void => {
+    const times = stepTimes[String(step)] ?? {};
+    if (times[field] === undefined) stepTimes[String(step)] = { ...(field === "startedAt" ? {} : { startedAt: times.startedAt ?? input.now }), ...times, [field]: input.now };
+  };
   const byStep = specs.map((_, index) => input.clusters.filter((c) => stepOf.get(c.cluster) === index).sort((a, b) => a.cluster.localeCompare(b.cluster)));
 
   if (record.phase === "Progressing") {
@@ -165,12 +178,14 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
     let message: string | undefined;
     let phase: RolloutPhase = "Progressing";
     while (step < specs.length) {
+      mark(step, "startedAt");
       const members = byStep[step] ?? [];
       const states = members.map((c) => stateOf(c, released.has(c.cluster), false));
       const degraded = members.filter((_, i) => states[i] === "Degraded").map((c) => c.cluster);
       if (degraded.length > 0) {
         message = `step ${String(step + 1)} halted: ${degraded.join(", ")} Degraded`;
         phase = "Halted";
+        mark(step, "haltedAt");
         if (input.autoRollback) {
           phase = "RolledBack";
           for (const c of input.clusters) {
@@ -186,6 +201,7 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
         break;
       }
       if (states.every((s) => s === "Healthy")) {
+        mark(step, "finishedAt");
         step += 1;
         continue;
       }
@@ -217,6 +233,7 @@ export function decideRollout(input: RolloutInput): RolloutDecision {
       ...(rolledBack.size === 0 ? {} : { rolledBackTo }),
       message,
       updatedAt: input.now,
+      stepTimes,
     };
   }
   const steps = byStep.map((members, index) => ({

@@ -1,8 +1,24 @@
+import type { ClusterRender } from "../gitops/index.js";
 import type { HealthStatus, SyncStatus } from "../protocol/index.js";
 import type { HubService } from "./hub-service.js";
 import { isAutomated } from "./app-sync.js";
 import { affects, describeCondition } from "./fleet-conditions.js";
-import { appSetOf, worstHealth, worstSync } from "./fleet-planner.js";
+import { appSetOf, worstHealth, worstSync, type AppIssue } from "./fleet-planner.js";
+
+/**
+ * The hub's render and issues indexed by cluster, built once for many views: without it each
+ * cluster's view searched the whole render, which made a fleet's views quadratic.
+ */
+export interface ViewIndex {
+  readonly rendered: ReadonlyMap<string, ClusterRender>;
+  readonly issues: ReadonlyMap<string, readonly AppIssue[]>;
+}
+
+export function viewIndex(hub: HubService): ViewIndex {
+  const issues = new Map<string, AppIssue[]>();
+  for (const i of hub.issues()) issues.set(i.cluster, [...(issues.get(i.cluster) ?? []), i]);
+  return { rendered: new Map(hub.renderedClusters().map((c) => [c.name, c])), issues };
+}
 
 /** What the API shows of one app on one cluster (Argo's sync and health names). */
 export interface AppView {
@@ -50,14 +66,15 @@ export interface ClusterView {
 
 const iso = (ms: number | undefined): string | null => (ms === undefined ? null : new Date(ms).toISOString());
 
-export function appViews(hub: HubService, cluster: string, now: number): AppView[] {
+export function appViews(hub: HubService, cluster: string, now: number, index?: ViewIndex): AppView[] {
   const entry = hub.registry.get(cluster);
   const state = hub.clusterState(cluster);
   const report = entry?.report;
   const reported = new Map((report?.apps ?? []).map((a) => [a.name, a]));
-  const issues = new Map(hub.issues().filter((i) => i.cluster === cluster).map((i) => [i.app, i]));
+  const clusterIssues = index === undefined ? hub.issues().filter((i) => i.cluster === cluster) : (index.issues.get(cluster) ?? []);
+  const issues = new Map(clusterIssues.map((i) => [i.app, i]));
   const desired = new Map((state?.bundle?.apps ?? []).map((a) => [a.name, a]));
-  const rendered = hub.renderedClusters().find((c) => c.name === cluster)?.apps ?? [];
+  const rendered = (index === undefined ? hub.renderedClusters().find((c) => c.name === cluster) : index.rendered.get(cluster))?.apps ?? [];
   const names = new Set([...desired.keys(), ...rendered.map((a) => a.name), ...reported.keys()]);
   const waiting = hub.waitingForSync(cluster);
   const freshness = entry?.reportAt === undefined ? null : Math.max(0, Math.round((now - entry.reportAt) / 1000));
@@ -91,10 +108,10 @@ export function appViews(hub: HubService, cluster: string, now: number): AppView
   });
 }
 
-export function clusterView(hub: HubService, name: string, now: number): ClusterView {
+export function clusterView(hub: HubService, name: string, now: number, index?: ViewIndex): ClusterView {
   const entry = hub.registry.get(name);
   const state = hub.clusterState(name);
-  const apps = appViews(hub, name, now);
+  const apps = appViews(hub, name, now, index);
   const report = entry?.report;
   const behind = state?.published !== undefined && entry?.appliedGeneration !== undefined && entry.appliedGeneration < state.published.generation;
   const emptyApplied = state?.published !== undefined && entry?.appliedGeneration === state.published.generation && (report?.errors ?? []).length === 0;
@@ -118,7 +135,7 @@ export function clusterView(hub: HubService, name: string, now: number): Cluster
       ...(report?.errors ?? []).map((e) => ({ code: e.code, message: e.message })),
       ...(entry?.keyBackupError === undefined ? [] : [{ ...entry.keyBackupError }]),
       ...(state?.restoreError === undefined ? [] : [{ ...state.restoreError }]),
-      ...hub.issues().filter((i) => i.cluster === name).map((i) => ({ code: i.error.code, message: i.error.message })),
+      ...(index === undefined ? hub.issues().filter((i) => i.cluster === name) : (index.issues.get(name) ?? [])).map((i) => ({ code: i.error.code, message: i.error.message })),
     ],
     behindHead: behindHead(hub, name),
     apps,

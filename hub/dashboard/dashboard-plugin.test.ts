@@ -35,9 +35,23 @@ function viewsOf(state: { clusters: DashboardCluster[] }): DashboardViews {
         history: [{ id: 1, revision: "0123456789abcdef", deployedAt: "2026-01-01T11:00:00.000Z", kind: "sync", initiatedBy: `alice (api-token) ${app}`, message: "make it blue", author: "Alice", committedAt: "2026-01-01T10:59:00.000Z" }],
       }),
     now: () => NOW,
+    commit: (rev) => Promise.resolve(rev === "0123456789" ? { message: "make it <blue>\nbody", author: "Alice", time: "2026-01-01T11:58:00Z" } : undefined),
     clusters: () => state.clusters,
     rollouts: () => [
-      { appSet: "web", revision: "0123456789", phase: "Halted", currentStep: 1, message: "step 2 Degraded: prod-us", steps: [{ index: 0, clusters: [{ cluster: "staging", state: "Healthy" }] }, { index: 1, clusters: [{ cluster: "prod-us", state: "Degraded" }] }] },
+      {
+        appSet: "web",
+        revision: "0123456789",
+        phase: "Halted",
+        currentStep: 1,
+        message: "step 2 Degraded: prod-us",
+        startedAt: NOW - 60_000,
+        updatedAt: NOW - 10_000,
+        steps: [
+          { index: 0, clusters: [{ cluster: "staging", state: "Healthy" }], startedAt: NOW - 60_000, finishedAt: NOW - 30_000 },
+          { index: 1, clusters: [{ cluster: "prod-us", state: "Degraded" }], startedAt: NOW - 30_000, haltedAt: NOW - 10_000 },
+          { index: 2, clusters: [{ cluster: "prod-eu", state: "Waiting" }] },
+        ],
+      },
     ],
   };
 }
@@ -68,7 +82,8 @@ describe("dashboard plugin", () => {
     expect(res.body).toContain("12s ago");
     expect(res.body).toContain("<strong>1/2</strong> clusters Synced and Healthy");
     const fragment = await app.inject({ url: "/?fragment=1" });
-    expect(fragment.body.startsWith("<p>")).toBe(true);
+    expect(fragment.body.startsWith("<p")).toBe(true);
+    expect(fragment.body).not.toContain("<html");
   });
 
   it("shows a cluster's apps and objects, and rollout steps", async () => {
@@ -79,7 +94,16 @@ describe("dashboard plugin", () => {
     expect((await app.inject({ url: "/clusters/nope" })).statusCode).toBe(404);
     const rollouts = await app.inject({ url: "/rollouts" });
     expect(rollouts.body).toContain('data-phase="Halted"');
-    expect(rollouts.body).toMatch(/prod-us <span class="badge Degraded">Degraded<\/span>/);
+    expect(rollouts.body).toMatch(/prod-us<\/a> <span class="badge Degraded">Degraded<\/span>/);
+    // The timeline: the commit, and when each step started, finished or halted.
+    const one = (await app.inject({ url: "/rollouts/web" })).body;
+    expect(one).toContain('<code data-revision="0123456789">0123456</code> <span class="muted">make it &lt;blue&gt; · Alice · 2026-01-01T11:58:00Z</span>');
+    expect(one).toMatch(/data-step="0" data-state="Completed">.*started <time>2026-01-01 11:59:00Z<\/time> · finished <time>2026-01-01 11:59:30Z<\/time> \(30s\)/);
+    expect(one).toMatch(/data-step="1" data-state="Halted">.*halted <time>2026-01-01 11:59:50Z<\/time>/);
+    expect(one).toMatch(/data-step="2" data-state="Waiting">/);
+    expect((await app.inject({ url: "/rollouts/nope" })).statusCode).toBe(404);
+    expect((await app.inject({ url: "/" })).body).toContain('<p id="rollouts-summary">Rollouts: <a href="/rollouts/web">web</a>');
+    expect((await app.inject({ url: "/clusters/prod-eu/apps/web-prod-eu" })).body).toContain('<a href="/rollouts/web" id="rollout-link">');
   });
 
   it("filters, groups, maps and pages a large fleet", async () => {
@@ -145,5 +169,40 @@ describe("dashboard plugin", () => {
       req.on("error", reject);
     });
     expect(events).toEqual(["event: change", "event: change"]);
+  });
+  it("checks for changes with the host's version when it has one, without walking the views", async () => {
+    let version = 1;
+    let walks = 0;
+    const base = viewsOf({ clusters: [cluster("prod-eu")] });
+    const views: DashboardViews = {
+      ...base,
+      clusters: () => {
+        walks += 1;
+        return base.clusters();
+      },
+      version: () => String(version),
+    };
+    const app = Fastify();
+    registerDashboard(app, { views, pollMs: 20, refreshMs: 60_000 });
+    await app.listen({ host: "127.0.0.1", port: 0 });
+    close = () => app.close();
+    const port = (app.server.address() as AddressInfo).port;
+    const events: string[] = [];
+    await new Promise<void>((resolve, reject) => {
+      const req = get({ host: "127.0.0.1", port, path: "/events" }, (res) => {
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          events.push(...chunk.split("\n").filter((l) => l.startsWith("event: ")));
+          if (events.length === 1) setTimeout(() => (version = 2), 100);
+          if (events.length === 2) {
+            req.destroy();
+            resolve();
+          }
+        });
+      });
+      req.on("error", reject);
+    });
+    expect(events).toEqual(["event: change", "event: change"]);
+    expect(walks).toBe(0);
   });
 });

@@ -1,12 +1,15 @@
 import { createHash } from "node:crypto";
 import type { ServerResponse } from "node:http";
-import type { FastifyInstance, FastifyReply } from "fastify";
-import type { DashboardViews } from "./dashboard-views.js";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import type { DashboardSession, DashboardViews } from "./dashboard-views.js";
+import { actionBar } from "./action-forms.js";
 import { esc, layout } from "./html.js";
 import { conditionsBanner } from "./conditions-banner.js";
 import { appPage } from "./app-page.js";
 import { fleetPage } from "./fleet-page.js";
-import { clusterFragment, rolloutsFragment } from "./pages.js";
+import { clusterFragment } from "./pages.js";
+import { rolloutSection, rolloutsPage, rolloutsSummary } from "./rollout-page.js";
+import type { DashboardCommit, DashboardRollout } from "./dashboard-views.js";
 
 export interface DashboardOptions {
   readonly views: DashboardViews;
@@ -14,10 +17,13 @@ export interface DashboardOptions {
   readonly pollMs?: number;
   /** A change event is sent at least this often so ages ("12s ago") stay current (default 5 s). */
   readonly refreshMs?: number;
+  /** How the asking browser is signed in; its action forms appear only for an API-token session. */
+  readonly session?: ((req: FastifyRequest) => DashboardSession) | undefined;
 }
 
 /** What changes the page: everything but the ages, which the periodic refresh covers. */
 function viewsDigest(views: DashboardViews): string {
+  if (views.version !== undefined) return views.version();
   const clusters = views.clusters().map((c) => ({ ...c, lastSeen: c.lastSeen === null }));
   return createHash("sha256").update(JSON.stringify([clusters, views.rollouts(), views.conditions?.() ?? []])).digest("base64url");
 }
@@ -46,8 +52,9 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     return (notice === undefined ? "" : `<section id="notice" class="banner notice" role="status"><p>${esc(notice)}</p></section>`) + conditionsBanner(views.conditions?.() ?? []);
   };
   // The banner is part of every fragment, so it appears and clears live on every page.
-  const page = (title: string, url: string, fragment: boolean, inner: string): string => {
-    const body = banners() + inner;
+  const sessionOf = (req: FastifyRequest): DashboardSession | undefined => options.session?.(req);
+  const page = (req: FastifyRequest, title: string, url: string, fragment: boolean, inner: string): string => {
+    const body = banners() + actionBar(sessionOf(req), url) + inner;
     return fragment ? body : layout({ fleet: views.fleet, title, fragmentUrl: `${url}?fragment=1`, body });
   };
 
@@ -57,28 +64,43 @@ export function registerDashboard(app: FastifyInstance, options: DashboardOption
     const search = new URLSearchParams(Object.entries({ q, l, group, state, page: req.query.page }).filter((e): e is [string, string] => e[1] !== undefined)).toString();
     // The live fragment keeps the filters of the page it belongs to.
     const url = search === "" ? "/" : `/?${search}&`;
-    const body = fleetPage(views.clusters(), views.now(), query);
-    if (req.query.fragment !== undefined) return html(reply, page("Fleet", "/", true, body));
-    return html(reply, layout({ fleet: views.fleet, title: "Fleet", fragmentUrl: url === "/" ? "/?fragment=1" : `${url}fragment=1`, body: banners() + body }));
+    const body = rolloutsSummary(views.rollouts()) + fleetPage(views.clusters(), views.now(), query);
+    const here = search === "" ? "/" : `/?${search}`;
+    if (req.query.fragment !== undefined) return html(reply, page(req, "Fleet", here, true, body));
+    return html(reply, layout({ fleet: views.fleet, title: "Fleet", fragmentUrl: url === "/" ? "/?fragment=1" : `${url}fragment=1`, body: banners() + actionBar(sessionOf(req), here) + body }));
   });
 
   app.get<{ Params: { name: string; app: string }; Querystring: { fragment?: string } }>("/clusters/:name/apps/:app", async (req, reply) => {
     const cluster = views.clusters().find((c) => c.name === req.params.name);
     const one = cluster?.apps.find((a) => a.name === req.params.app);
-    if (cluster === undefined || one === undefined) return html(reply.code(404), page("Not found", "/", false, `<p>No such application. <a href="/">Back to the fleet</a></p>`));
+    if (cluster === undefined || one === undefined) return html(reply.code(404), page(req, "Not found", "/", false, `<p>No such application. <a href="/">Back to the fleet</a></p>`));
     const detail = await views.appDetail?.(cluster.name, one.name);
     const url = `/clusters/${encodeURIComponent(cluster.name)}/apps/${encodeURIComponent(one.name)}`;
-    return html(reply, page(`${one.name} · ${cluster.name}`, url, req.query.fragment !== undefined, appPage(cluster, one, detail)));
+    return html(reply, page(req, `${one.name} · ${cluster.name}`, url, req.query.fragment !== undefined, appPage(cluster, one, detail, { session: sessionOf(req), here: url, rollout: views.rollouts().find((r) => r.appSet === one.appSet) })));
   });
 
   app.get<{ Params: { name: string }; Querystring: { fragment?: string } }>("/clusters/:name", (req, reply) => {
     const cluster = views.clusters().find((c) => c.name === req.params.name);
-    if (cluster === undefined) return html(reply.code(404), page("Not found", "/", false, `<p>No cluster named <code>${req.params.name.replace(/[^a-z0-9-]/g, "")}</code>. <a href="/">Back to the fleet</a></p>`));
+    if (cluster === undefined) return html(reply.code(404), page(req, "Not found", "/", false, `<p>No cluster named <code>${req.params.name.replace(/[^a-z0-9-]/g, "")}</code>. <a href="/">Back to the fleet</a></p>`));
     const url = `/clusters/${encodeURIComponent(cluster.name)}`;
-    return html(reply, page(cluster.name, url, req.query.fragment !== undefined, clusterFragment(cluster, views.now())));
+    return html(reply, page(req, cluster.name, url, req.query.fragment !== undefined, clusterFragment(cluster, views.now())));
   });
 
-  app.get<{ Querystring: { fragment?: string } }>("/rollouts", (req, reply) => html(reply, page("Rollouts", "/rollouts", req.query.fragment !== undefined, rolloutsFragment(views.rollouts()))));
+  const commitsOf = async (rollouts: readonly DashboardRollout[]): Promise<Map<string, DashboardCommit | undefined>> => {
+    const out = new Map<string, DashboardCommit | undefined>();
+    for (const r of rollouts) if (!out.has(r.revision)) out.set(r.revision, await views.commit?.(r.revision));
+    return out;
+  };
+  app.get<{ Querystring: { fragment?: string } }>("/rollouts", async (req, reply) => {
+    const rollouts = views.rollouts();
+    return html(reply, page(req, "Rollouts", "/rollouts", req.query.fragment !== undefined, rolloutsPage(rollouts, views.now(), await commitsOf(rollouts))));
+  });
+  app.get<{ Params: { appSet: string }; Querystring: { fragment?: string } }>("/rollouts/:appSet", async (req, reply) => {
+    const rollout = views.rollouts().find((r) => r.appSet === req.params.appSet);
+    if (rollout === undefined) return html(reply.code(404), page(req, "Not found", "/rollouts", false, `<p>No RollingSync rollout for that ApplicationSet. <a href="/rollouts">All rollouts</a></p>`));
+    const url = `/rollouts/${encodeURIComponent(rollout.appSet)}`;
+    return html(reply, page(req, `Rollout ${rollout.appSet}`, url, req.query.fragment !== undefined, `<p><a href="/rollouts">← all rollouts</a></p>${rolloutSection(rollout, views.now(), await views.commit?.(rollout.revision))}`));
+  });
 
   const broadcast = (): void => {
     for (const res of clients) res.write(`event: change\ndata: ${JSON.stringify({ at: views.now() })}\n\n`);

@@ -57,6 +57,10 @@ export interface DashboardCondition {
 export interface DashboardRolloutStep {
   readonly index: number;
   readonly clusters: readonly { readonly cluster: string; readonly state: string }[];
+  /** Epoch ms; absent for a step not reached yet (and in records older than the timeline). */
+  readonly startedAt?: number | undefined;
+  readonly finishedAt?: number | undefined;
+  readonly haltedAt?: number | undefined;
 }
 
 export interface DashboardRollout {
@@ -66,6 +70,17 @@ export interface DashboardRollout {
   readonly currentStep: number;
   readonly message?: string | undefined;
   readonly steps: readonly DashboardRolloutStep[];
+  readonly startedAt?: number | undefined;
+  readonly updatedAt?: number | undefined;
+  /** Clusters given their previous content back, with the commit they were given. */
+  readonly rolledBack?: readonly { readonly cluster: string; readonly revision: string | null }[] | undefined;
+}
+
+/** A commit as the history and the rollout pages show it. */
+export interface DashboardCommit {
+  readonly message?: string | undefined;
+  readonly author?: string | undefined;
+  readonly time?: string | undefined;
 }
 
 /** One app on one cluster in detail: what a sync would change and its deployments. */
@@ -96,5 +111,21 @@ export interface DashboardViews {
   notice?(): string | undefined;
   /** Detail of one app on one cluster (diff, history); optional for hosts without it. */
   appDetail?(cluster: string, app: string): Promise<DashboardAppDetail | undefined>;
+  /** Message, author and time of a commit; optional. */
+  commit?(revision: string): Promise<DashboardCommit | undefined>;
   now(): number;
+  /**
+   * Optional: a value that changes whenever what the pages show changes (ages aside). With it the
+   * change check compares this; without it, a digest of every view.
+   */
+  version?(): string;
+}
+
+/** How the browser asking for a page is signed in (the hub derives it from the session cookie). */
+export interface DashboardSession {
+  readonly role: "admin" | "read" | "anonymous";
+  /** The CSRF token the action forms carry; set only for a session earned with the API token. */
+  readonly csrf?: string | undefined;
+  /** The hub has an API token, so a browser can sign in to act. */
+  readonly canSignIn: boolean;
 }

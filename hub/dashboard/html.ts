@@ -28,6 +28,7 @@ i[class^=m-]{display:inline-block;width:.7rem;height:.7rem;border-radius:2px}.le
 .m-healthy{background:#2e9d4b}.m-degraded{background:#c62828}.m-behind{background:#e65100}.m-outofsync{background:#f9a825}.m-progressing{background:#1e88e5}.m-unknown{background:#9e9e9e}.m-offline{background:#d0d0d0}
 .filters input,.filters select{font:inherit;padding:.15rem .3rem}.pager a{margin:0 .5rem}pre.diff{background:#fff;border:1px solid var(--line);padding:.5rem;overflow:auto;font-size:.8rem}
 .diff .add{color:var(--ok)}.diff .del{color:var(--bad)}ol.tree,ol.timeline{margin:.2rem 0}
+.actions{display:flex;flex-wrap:wrap;gap:.4rem 1rem;align-items:center;margin:0 0 .8rem;font-size:.85rem}.actions form,form.act{display:inline}h2 form.act{font-size:.85rem;font-weight:normal;margin-left:.5rem}button{font:inherit;padding:.15rem .6rem;cursor:pointer}.result{border:2px solid var(--ok);background:#edf7ee;padding:.4rem 1rem;margin-bottom:1rem}.result.failed{border-color:var(--bad);background:#fdecea}
 .banner{border:2px solid var(--bad);background:#fdecea;padding:.4rem 1rem;margin-bottom:1rem}.banner ul{margin:.2rem 0}.muted{color:var(--dim)}.err{color:var(--bad);font-size:.85rem}
 `;
 
@@ -62,18 +63,27 @@ export function layout(input: { fleet: string; title: string; fragmentUrl: strin
 `;
 }
 
-/** The sign-in page of a hub started with a read token: one password field, no script. */
-export function loginPage(input: { failed: boolean; next: string }): string {
+/**
+ * The sign-in page: one password field (the read token shows the fleet on a hub that wants one;
+ * the API token also shows the refresh, sync and rollback buttons), an optional name for the
+ * audit log, no script.
+ */
+export function loginPage(input: { failed: boolean; next: string; readProtected?: boolean | undefined }): string {
+  const why =
+    input.readProtected === true
+      ? "This hub wants its read token to show the fleet, or its API token to show the fleet and act on it (refresh, sync, rollback)."
+      : "Sign in with the hub's API token to refresh, sync and roll back from the dashboard.";
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">
 <title>Sign in · Flotilla</title><style>${STYLE}</style></head>
 <body><header><h1>Flotilla</h1></header>
 <main><form method="post" action="/login">
-<p>This hub wants its read token (or its API token) to show the fleet.</p>
+<p>${why}</p>
 ${input.failed ? '<p class="err" role="alert">That token is not valid for this hub.</p>' : ""}
 <input type="hidden" name="next" value="${esc(input.next)}">
-<p><label>Token <input type="password" name="token" autocomplete="current-password" required autofocus></label>
-<button type="submit">Sign in</button></p>
+<p><label>Token <input type="password" name="token" autocomplete="current-password" required autofocus></label></p>
+<p><label>Your name, for the audit log (optional) <input type="text" name="name" autocomplete="username" maxlength="64" pattern="[A-Za-z0-9_.@+-]{1,64}"></label></p>
+<p><button type="submit">Sign in</button></p>
 </form></main></body></html>
 `;
 }

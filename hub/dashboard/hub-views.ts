@@ -1,46 +1,18 @@
 import type { Clock } from "../../core/index.js";
 import type { HubService } from "../hub-service.js";
-import { clusterNames, clusterView } from "../status-views.js";
+import { ClusterViewCache } from "./cluster-view-cache.js";
 import { diffManifests } from "../../gitops/index.js";
 import type { KubeObject } from "../../kube/kube-object.js";
 import type { DashboardAppDetail, DashboardCluster, DashboardRollout, DashboardViews } from "./dashboard-views.js";
 
 /** The dashboard's views over a running HubService (its status views plus each app's reported objects). */
 export function hubDashboardViews(hub: HubService, clock: Clock): DashboardViews {
+  const cache = new ClusterViewCache(hub, clock);
   return {
     fleet: hub.fleet,
     now: () => clock.now(),
-    clusters: (): DashboardCluster[] => {
-      const now = clock.now();
-      return clusterNames(hub).map((name) => {
-        const view = clusterView(hub, name, now);
-        const reported = new Map((hub.registry.get(name)?.report?.apps ?? []).map((a) => [a.name, a]));
-        const lastSeen = view.lastSeen === null ? null : Date.parse(view.lastSeen);
-        return {
-          name,
-          labels: view.labels,
-          online: view.connection === "Online",
-          sync: view.sync,
-          health: view.health,
-          appliedRevision: view.applied?.revision ?? null,
-          desiredRevision: view.desired?.revision ?? null,
-          lastSeen: lastSeen === null || Number.isNaN(lastSeen) ? null : lastSeen,
-          errors: view.errors,
-          behindHead: view.behindHead?.reasons ?? [],
-          apps: view.apps.map((a) => ({
-            name: a.name,
-            appSet: a.appSet,
-            sync: a.sync,
-            health: a.health,
-            revision: a.revision,
-            desiredRevision: a.desiredRevision,
-            message: a.message,
-            errorCode: a.error?.code,
-            objects: (reported.get(a.name)?.objects ?? []).map((o) => ({ kind: o.kind, namespace: o.namespace, name: o.name, sync: o.sync, health: o.health, message: o.message })),
-          })),
-        };
-      });
-    },
+    clusters: (): readonly DashboardCluster[] => cache.clusters(),
+    version: () => `${String(cache.version())}:${String(hub.rollouts().map((r) => r.record.updatedAt).join(","))}:${JSON.stringify(hub.conditions())}`,
     conditions: () => hub.conditions().map((c) => ({ ...c, clusters: c.clusters === "all" ? "all" : c.clusters.length })),
     appDetail: async (cluster: string, app: string): Promise<DashboardAppDetail | undefined> => {
       const head = hub.renderedClusters().find((c) => c.name === cluster)?.apps.find((a) => a.name === app);
@@ -54,6 +26,10 @@ export function hubDashboardViews(hub: HubService, clock: Clock): DashboardViews
       const syncPolicy = head === undefined ? undefined : head.syncPolicy.automated === undefined ? "Manual" : "Automated";
       return { diffs, history, syncPolicy };
     },
+    commit: async (revision: string) => {
+      const info = await hub.commitInfo(revision);
+      return info === undefined ? undefined : { message: info.message, author: info.author, time: info.time };
+    },
     rollouts: (): DashboardRollout[] =>
       hub.rollouts().map((d) => ({
         appSet: d.record.appSet,
@@ -61,7 +37,10 @@ export function hubDashboardViews(hub: HubService, clock: Clock): DashboardViews
         phase: d.record.phase,
         currentStep: d.record.currentStep,
         message: d.record.message,
-        steps: d.steps.map((s) => ({ index: s.index, clusters: s.clusters.map((c) => ({ cluster: c.cluster, state: c.state })) })),
+        startedAt: d.record.startedAt,
+        updatedAt: d.record.updatedAt,
+        rolledBack: d.record.rolledBack.map((cluster) => ({ cluster, revision: d.record.rolledBackTo?.[cluster] ?? null })),
+        steps: d.steps.map((s) => ({ index: s.index, clusters: s.clusters.map((c) => ({ cluster: c.cluster, state: c.state })), ...d.record.stepTimes?.[String(s.index)] })),
       })),
   };
 }

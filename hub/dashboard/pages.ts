@@ -1,4 +1,4 @@
-import type { DashboardCluster, DashboardRollout } from "./dashboard-views.js";
+import type { DashboardCluster } from "./dashboard-views.js";
 import { esc, token } from "./html.js";
 
 function badge(value: string): string {
@@ -49,22 +49,4 @@ export function clusterFragment(c: DashboardCluster, now: number): string {
   return `<h2>${esc(c.name)} ${connection(c)} ${badge(c.sync)} ${badge(c.health)}</h2>
 <p>${labels} · applied <code>${short(c.appliedRevision)}</code> · desired <code>${short(c.desiredRevision)}</code> · last seen ${freshness(c, now)}</p>${behindOf(c)}${errors}
 ${apps === "" ? `<p class="muted">No applications target this cluster.</p>` : apps}`;
-}
-
-/** RollingSync rollouts: phase, message and each step's clusters. */
-export function rolloutsFragment(rollouts: readonly DashboardRollout[]): string {
-  if (rollouts.length === 0) return `<p class="muted">No RollingSync rollouts.</p>`;
-  return rollouts
-    .map((r) => {
-      const steps = r.steps
-        .map((s) => {
-          const clusters = s.clusters.map((c) => `${esc(c.cluster)} ${badge(c.state)}`).join(" · ");
-          const current = s.index === r.currentStep && r.phase === "Progressing" ? " (current)" : "";
-          return `<tr data-step="${String(s.index)}"><td>step ${String(s.index + 1)}${current}</td><td>${clusters === "" ? `<span class="muted">no clusters</span>` : clusters}</td></tr>`;
-        })
-        .join("");
-      return `<section class="rollout" data-app-set="${esc(r.appSet)}" data-phase="${esc(r.phase)}"><h2>${esc(r.appSet)} ${badge(r.phase)} <code>${short(r.revision)}</code></h2>
-${r.message === undefined ? "" : `<p>${esc(r.message)}</p>`}<table><tbody>${steps}</tbody></table></section>`;
-    })
-    .join("\n");
 }
