@@ -1,4 +1,17 @@
 export { startNats, findNatsServer, type NatsServerHandle, type StartNatsOptions } from "./nats-server.js";
+export {
+  startNatsCluster,
+  startNatsLeaf,
+  clusterNodeConfig,
+  type NatsClusterHandle,
+  type NatsClusterNode,
+  type NatsNode,
+  type NatsNodeAddress,
+  type NatsLeafHandle,
+  type StartNatsClusterOptions,
+  type StartNatsLeafOptions,
+} from "./nats-cluster.js";
+export { startTcpProxy, type TcpProxy } from "./tcp-proxy.js";
 export { makeGitRepo, type GitRepo, type RepoFiles } from "./git-repo.js";
 export { runFlotilla, CLI_PATH, REPO_ROOT, type CliResult, type RunCliOptions } from "./run-cli.js";
 export { freePort } from "./free-port.js";

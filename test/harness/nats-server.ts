@@ -40,7 +40,8 @@ export function findNatsServer(pathEnv: string | undefined, fallbackDirs: readon
   throw new FlotillaError("NATS_SERVER_MISSING", `nats-server binary not found; ${INSTALL_HINT}`);
 }
 
-function waitForPort(port: number, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
+/** Resolves once `port` accepts TCP connections; rejects when the child exits or the time is up. */
+export function waitForPort(port: number, child: ChildProcess, timeoutMs: number, output: () => string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   return new Promise((resolve, reject) => {
     const attempt = (): void => {
