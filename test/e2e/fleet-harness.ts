@@ -85,6 +85,20 @@ export interface StartFleetOptions {
   readonly spokeNodeFlags?: (cluster: string) => readonly string[];
   /** Extra environment of the hub process (e.g. NODE_EXTRA_CA_CERTS for a test chart repository). */
   readonly hubEnv?: Readonly<Record<string, string>>;
+  /**
+   * Starts NATS instead of the single nats-server (e.g. a cluster and a regional leaf, see
+   * nats-cluster-fleet.ts). It must write the seeds `hub.nk` and `<cluster>.nk` into `natsDir`.
+   */
+  readonly nats?: (input: { readonly natsDir: string; readonly clusters: readonly string[] }) => Promise<FleetNats>;
+}
+
+/** NATS as a fleet sees it: where the hub connects, where each spoke connects, and how to stop it. */
+export interface FleetNats {
+  /** The hub's `--nats` (comma-separated URLs for a cluster). */
+  readonly url: string;
+  /** A spoke's `--nats` (e.g. its region's leaf server); default `url`. */
+  spokeUrl?(cluster: string): string;
+  stop(): Promise<void>;
 }
 
 export interface TestFleet {
@@ -147,8 +161,6 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
   for (const c of clusters) files[`clusters/${c.name}.yaml`] = clusterFile(c);
   const repo = await makeGitRepo(files);
 
-  const natsPort = await freePort();
-  const natsUrl = `nats://127.0.0.1:${String(natsPort)}`;
   const pki = options.tls === true ? await makeTestPki(dirs.nats) : undefined;
   const serverTls = pki === undefined ? [] : ["--tls-cert", pki.server.certFile, "--tls-key", pki.server.keyFile, "--tls-ca", pki.caFile, "--tls-verify"];
   const tlsFlags = async (name: string): Promise<string[]> => {
@@ -156,16 +168,25 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
     const client = await pki.client(name);
     return ["--tls-ca", pki.caFile, "--tls-cert", client.certFile, "--tls-key", client.keyFile];
   };
-  const configured = await runFlotilla([...natsConfigArgs({ clusters: names, out: dirs.nats, listen: `127.0.0.1:${String(natsPort)}` }), ...serverTls]);
-  if (configured.code !== 0) throw new Error(`flotilla nats-config failed: ${configured.stderr}`);
-  await supervisor.start({
-    name: "nats-server",
-    command: findNatsServer(process.env.PATH),
-    args: ["-c", join(dirs.nats, "nats-server.conf")],
-    ready: /Server is ready/,
-    readyTimeoutMs: 30_000,
-    onOutput: keep("nats-server"),
-  });
+  let natsUrl: string;
+  let customNats: FleetNats | undefined;
+  if (options.nats === undefined) {
+    const natsPort = await freePort();
+    natsUrl = `nats://127.0.0.1:${String(natsPort)}`;
+    const configured = await runFlotilla([...natsConfigArgs({ clusters: names, out: dirs.nats, listen: `127.0.0.1:${String(natsPort)}` }), ...serverTls]);
+    if (configured.code !== 0) throw new Error(`flotilla nats-config failed: ${configured.stderr}`);
+    await supervisor.start({
+      name: "nats-server",
+      command: findNatsServer(process.env.PATH),
+      args: ["-c", join(dirs.nats, "nats-server.conf")],
+      ready: /Server is ready/,
+      readyTimeoutMs: 30_000,
+      onOutput: keep("nats-server"),
+    });
+  } else {
+    customNats = await options.nats({ natsDir: dirs.nats, clusters: names });
+    natsUrl = customNats.url;
+  }
 
   let hubUrl = "";
   let hubKey = "";
@@ -219,7 +240,7 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
     },
     stopHub: () => supervisor.stopChild("hub"),
     startSpoke: async (cluster) => {
-      const args = spokeArgs({ cluster, natsUrl, nkey: join(dirs.nats, `${cluster}.nk`), hubKey, kubeconfig: fleet.kubeconfig(cluster) });
+      const args = spokeArgs({ cluster, natsUrl: customNats?.spokeUrl?.(cluster) ?? natsUrl, nkey: join(dirs.nats, `${cluster}.nk`), hubKey, kubeconfig: fleet.kubeconfig(cluster) });
       await flotilla(`spoke ${cluster}`, [...args, ...(await tlsFlags(cluster)), ...(options.spokeFlags?.(cluster) ?? [])], /spoke started/, options.spokeNodeFlags?.(cluster));
     },
     stopSpoke: (cluster) => supervisor.stopChild(`spoke ${cluster}`),
@@ -292,6 +313,7 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
         .join("\n"),
     stop: async () => {
       await supervisor.stopAll();
+      await customNats?.stop();
       await repo.remove();
       await rm(dir, { recursive: true, force: true });
     },
