@@ -26,6 +26,7 @@ interface NatsConfigOptions {
   serverNames?: string;
   clusterListen?: string;
   leafnodeListen?: string;
+  leafnodeAdvertise?: string;
   leaf?: string[];
   leafRemote?: string;
   leafListen: string;
@@ -55,6 +56,7 @@ interface ClusterLayout {
   readonly clusterListen: readonly string[];
   readonly routes: readonly string[];
   readonly leafnodeListen: readonly string[] | undefined;
+  readonly leafnodeAdvertise: readonly string[] | undefined;
   readonly storeDirs: readonly string[] | undefined;
 }
 
@@ -95,6 +97,7 @@ function clusterLayout(opts: NatsConfigOptions, fleet: string): ClusterLayout | 
     clusterListen,
     routes: routeUrls,
     leafnodeListen: perServer(opts.leafnodeListen, size, "--leafnode-listen"),
+    leafnodeAdvertise: perServer(opts.leafnodeAdvertise, size, "--leafnode-advertise"),
     storeDirs: perServer(opts.storeDir, size, "--store-dir"),
   };
 }
@@ -168,6 +171,7 @@ export const registerNatsConfig: CommandRegistrar = (program, ctx) => {
     .option("--server-names <names>", "server names, comma-separated (default nats-0 … nats-N-1, the StatefulSet's pod names)")
     .option("--cluster-listen <host:port>", "route listen address: one for all servers, or one per server (default <listen host>:6222)")
     .option("--leafnode-listen <host:port>", "accept regional leaf servers here: one for all servers, or one per server")
+    .option("--leafnode-advertise <host:port>", "address leaf servers reach each server at (Service/load balancer): one for all, or one per server")
     .option("--leaf <region:clusters>", "write leaf-<region>.conf for a regional leaf server holding these clusters' spoke accounts; repeatable", collect)
     .option("--leaf-remote <urls>", "leaf-node URLs of the hub cluster the leaf servers dial, comma-separated (nats-leaf://host:7422)")
     .option("--leaf-listen <host:port>", "client listen address of the leaf servers", "0.0.0.0:4222")
@@ -225,7 +229,7 @@ export const registerNatsConfig: CommandRegistrar = (program, ctx) => {
         tls: opts.tlsCert === undefined || opts.tlsKey === undefined ? undefined : { cert: resolve(ctx.cwd, opts.tlsCert), key: resolve(ctx.cwd, opts.tlsKey), ca: abs(opts.tlsCa), verify: opts.tlsVerify },
       };
       if (layout === undefined) {
-        const leafnodes = opts.leafnodeListen === undefined ? undefined : { listen: opts.leafnodeListen, users: leafUsers };
+        const leafnodes = opts.leafnodeListen === undefined ? undefined : { listen: opts.leafnodeListen, advertise: opts.leafnodeAdvertise, users: leafUsers };
         if (leafnodes !== undefined) hostPort(leafnodes.listen, "--leafnode-listen");
         await writeFile(join(out, "nats-server.conf"), renderNatsConfig({ ...base, leafnodes }), { mode: 0o600 });
         ctx.stdout.write(`wrote ${join(out, "nats-server.conf")}\n`);
@@ -241,7 +245,7 @@ export const registerNatsConfig: CommandRegistrar = (program, ctx) => {
             // One store per server: a shared --store-dir is the same path on different machines (a PVC each).
             storeDir: abs(layout.storeDirs?.[i]) ?? join(out, "jetstream", name),
             cluster: { name: clusterName, listen: layout.clusterListen[i] ?? "", routes: layout.routes },
-            leafnodes: leafListen === undefined ? undefined : { listen: leafListen, users: leafUsers },
+            leafnodes: leafListen === undefined ? undefined : { listen: leafListen, advertise: layout.leafnodeAdvertise?.[i], users: leafUsers },
           });
           await writeFile(join(out, `nats-server-${name}.conf`), conf, { mode: 0o600 });
           ctx.stdout.write(`wrote ${join(out, `nats-server-${name}.conf`)} (cluster ${clusterName}, routes ${layout.routes.join(",")})\n`);

@@ -31,6 +31,8 @@ export interface NatsClusterInput {
 export interface LeafnodesInput {
   /** `host:port` for leaf-node connections. */
   readonly listen: string;
+  /** `host:port` leaf servers reach this server at (a Service, load balancer or relay); they reconnect there. */
+  readonly advertise?: string | undefined;
   /** One user per (region, spoke account): a leaf server's link into that spoke's account. */
   readonly users: readonly LeafUser[];
 }
@@ -80,7 +82,13 @@ export function renderNatsConfig(input: NatsConfigInput): string {
   }
   if (input.leafnodes !== undefined) {
     const users = input.leafnodes.users.map((u) => `    { user: ${quote(u.user)}, password: ${quote(u.passwordHash)}, account: ${quote(u.account)} }`);
-    lines.push(`leafnodes {`, `  listen: ${quote(input.leafnodes.listen)}`, `  authorization { users: [`, users.join(",\n"), `  ] }`, `}`);
+    // no_advertise: leaf servers dial only the URLs they were given (a Service or load balancer), never
+    // the servers' own addresses, which a remote region usually cannot reach (and which would bypass it).
+    lines.push(`leafnodes {`, `  listen: ${quote(input.leafnodes.listen)}`, `  no_advertise: true`);
+    // A leaf reconnects to the address the server it was connected to reports as its own (measured on
+    // 2.9.10, no_advertise or not): make that the address leafs can reach.
+    if (input.leafnodes.advertise !== undefined) lines.push(`  advertise: ${quote(input.leafnodes.advertise)}`);
+    lines.push(`  authorization { users: [`, users.join(",\n"), `  ] }`, `}`);
     lines.push(...defaultJsDomain(input.leafnodes.users.map((u) => u.account)));
   }
   if (input.maxPayload !== undefined) lines.push(`max_payload: ${String(input.maxPayload)}`);

@@ -70,6 +70,9 @@ export function clusterNats(options: ClusterNatsOptions = {}): ClusterNats {
           nodes.map((n) => `127.0.0.1:${String(n.clusterPort)}`).join(","),
           "--leafnode-listen",
           nodes.map((n) => `127.0.0.1:${String(n.leafPort)}`).join(","),
+          // What a leaf reconnects to: the relay, as a remote region would reach a Service, not the pod.
+          "--leafnode-advertise",
+          relays.map((r) => r.address).join(","),
           "--store-dir",
           nodes.map((n) => n.storeDir).join(","),
           ...leafFlags,
