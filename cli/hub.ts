@@ -28,6 +28,7 @@ interface HubOptions extends NatsTlsFlags, RenderBudgetFlags {
   missedHeartbeats: string;
   allowlists?: string;
   autoRollback?: boolean;
+  replicas?: string;
   allowLocalRepos?: boolean;
   gitCacheDir?: string;
   gitCredentialsFile?: string;
@@ -94,6 +95,7 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
     .option("--webhook-secret-file <file>", "webhook secret: GitHub/generic HMAC key or GitLab token (or FLOTILLA_WEBHOOK_SECRET)")
     .option("--poll-interval <duration>", "repository poll period, jittered ±10% (0 = off)", "60s")
     .option("--missed-heartbeats <n>", "heartbeats missed before a cluster is offline", "3")
+    .option("--replicas <n>", "replicas of the hub's KV and object streams (default 3 on a NATS cluster, 1 on a single server); existing streams must match")
     .option("--allowlists <file>", "YAML: projects/appSets → sourceRepos, destinationNamespaces, kind lists")
     .option("--auto-rollback", "roll back a degraded RollingSync step unless the ApplicationSet says otherwise")
     .option("--allow-local-repos", "let apps name local paths as repoURL (development only)")
@@ -108,6 +110,9 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
   addRenderBudgetFlags(addNatsTlsFlags(command)).action(async (opts: HubOptions) => {
       const missed = Number(opts.missedHeartbeats);
       if (!Number.isInteger(missed) || missed < 1) throw new FlotillaError("INVALID_FLAG", "must be a positive integer", { field: "--missed-heartbeats" });
+      const replicas = opts.replicas === undefined ? undefined : Number(opts.replicas);
+      // JetStream allows 1 to 5 replicas.
+      if (replicas !== undefined && (!Number.isInteger(replicas) || replicas < 1 || replicas > 5)) throw new FlotillaError("INVALID_FLAG", "must be an integer from 1 to 5", { field: "--replicas" });
       const abs = (p: string | undefined): string | undefined => (p === undefined ? undefined : resolve(ctx.cwd, p));
       const config: HubConfig = {
         fleet: assertClusterName(opts.fleet, "fleet"),
@@ -138,6 +143,7 @@ export const registerHub: CommandRegistrar = (program, ctx) => {
         pollIntervalMs: parseDuration(opts.pollInterval, "--poll-interval"),
         missedHeartbeats: missed,
         autoRollbackDefault: opts.autoRollback,
+        replicas,
         allowlists: opts.allowlists === undefined ? undefined : await loadAllowlists(resolve(ctx.cwd, opts.allowlists)),
         render: renderBudgetFrom(opts),
         failover: failoverFrom(opts),

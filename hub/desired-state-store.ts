@@ -1,4 +1,4 @@
-import { jetstream, type JetStreamClient } from "@nats-io/jetstream";
+import { jetstream, jetstreamManager, type JetStreamClient, type StreamInfo } from "@nats-io/jetstream";
 import { Kvm, type KV } from "@nats-io/kv";
 import { Objm, type ObjectStore } from "@nats-io/obj";
 import { parseSemVer, type NatsConnection } from "@nats-io/transport-node";
@@ -15,6 +15,7 @@ import {
 } from "../protocol/index.js";
 import type { KeyBackup } from "./cluster-registry.js";
 import { HUB_ERROR, HubError } from "./hub-errors.js";
+import { defaultReplicas, describeMismatches, isFlotillaStream, streamMismatches } from "./stream-replicas.js";
 
 /**
  * Key prefixes of the hub-only `flotilla-status` bucket (docs/protocol.md). Each is followed by one
@@ -59,6 +60,8 @@ export class DesiredStateStore {
   readonly nc: NatsConnection;
   readonly maxPayload: number;
   readonly serverVersion: string;
+  /** Replicas of every stream the hub creates (`--replicas`, or 3 on a cluster and 1 on a single server). */
+  readonly replicas: number;
   readonly #js: JetStreamClient;
   readonly #desired: KV;
   readonly #status: KV;
@@ -67,8 +70,9 @@ export class DesiredStateStore {
   /** Digest of the key backup stored under `keybackup.<cluster>` (or being stored), per cluster. */
   readonly #keyBackupDigests = new Map<string, string>();
 
-  private constructor(nc: NatsConnection, js: JetStreamClient, desired: KV, status: KV) {
+  private constructor(nc: NatsConnection, js: JetStreamClient, desired: KV, status: KV, replicas: number) {
     this.nc = nc;
+    this.replicas = replicas;
     this.#js = js;
     this.#desired = desired;
     this.#status = status;
@@ -76,18 +80,36 @@ export class DesiredStateStore {
     this.serverVersion = nc.info?.version ?? "unknown";
   }
 
-  /** Creates (or binds to) both buckets. Works on nats-server 2.9: no compression, metadata or per-key TTL. */
-  static async open(nc: NatsConnection): Promise<DesiredStateStore> {
+  /**
+   * Creates (or binds to) both buckets with `replicas` copies each. Works on nats-server 2.9: no
+   * compression, metadata or per-key TTL. Existing streams are checked first, never changed: one whose
+   * replicas, history or direct get differ stops the start with NATS_STREAM_MISMATCH and the fix.
+   */
+  static async open(nc: NatsConnection, options: { readonly replicas?: number | undefined } = {}): Promise<DesiredStateStore> {
     // KV with direct get needs nats-server 2.9; nothing here relies on 2.10 (no compression, metadata or per-key TTL).
     const version = nc.info?.version === undefined ? undefined : parseSemVer(nc.info.version);
     if (version !== undefined && (version.major < 2 || (version.major === 2 && version.minor < 9))) {
       throw new HubError(HUB_ERROR.natsServer, `nats-server ${nc.info?.version ?? "?"} is too old: Flotilla needs 2.9 or later (KV direct get)`);
     }
+    const replicas = options.replicas ?? defaultReplicas(nc.info);
+    const jsm = await jetstreamManager(nc);
+    const existing: StreamInfo[] = [];
+    for await (const info of jsm.streams.list()) if (isFlotillaStream(info.config.name)) existing.push(info);
+    const mismatches = streamMismatches(existing, replicas);
+    if (mismatches.length > 0) throw new HubError(HUB_ERROR.streamMismatch, describeMismatches(mismatches, replicas, options.replicas !== undefined), { field: "--replicas" });
     const js = jetstream(nc);
     const kvm = new Kvm(js);
-    const desired = await kvm.create(DESIRED_BUCKET, { history: 5, allow_direct: true });
-    const status = await kvm.create(STATUS_BUCKET, { history: 1, allow_direct: true });
-    return new DesiredStateStore(nc, js, desired, status);
+    const create = async (bucket: string, history: number): Promise<KV> => {
+      try {
+        return await kvm.create(bucket, { history, allow_direct: true, replicas });
+      } catch (err) {
+        // e.g. "replicas > 1 not supported in non-clustered mode", or fewer servers than replicas.
+        throw new HubError(HUB_ERROR.config, `cannot create the ${bucket} bucket with ${String(replicas)} replica(s): ${err instanceof Error ? err.message : String(err)}`, { field: "--replicas", cause: err });
+      }
+    };
+    const desired = await create(DESIRED_BUCKET, 5);
+    const status = await create(STATUS_BUCKET, 1);
+    return new DesiredStateStore(nc, js, desired, status, replicas);
   }
 
   /** Every cluster's current entry (the hub's memory after a restart). Unreadable entries are skipped. */
@@ -264,7 +286,7 @@ export class DesiredStateStore {
   async #objectBucket(name: string): Promise<ObjectStore> {
     let os = this.#objectBuckets.get(name);
     if (os === undefined) {
-      os = await new Objm(this.#js).create(name);
+      os = await new Objm(this.#js).create(name, { replicas: this.replicas });
       this.#objectBuckets.set(name, os);
     }
     return os;

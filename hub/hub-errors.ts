@@ -11,6 +11,8 @@ export const HUB_ERROR = {
   notFound: "HUB_NOT_FOUND",
   statusRejected: "STATUS_REJECTED",
   natsServer: "NATS_SERVER_UNSUPPORTED",
+  /** An existing Flotilla stream's replicas (or history, direct get) differ from what the hub runs with. */
+  streamMismatch: "NATS_STREAM_MISMATCH",
   /** The cluster's spoke has not sent a sealing key backup (it runs without --recovery-recipient). */
   keyBackupNotFound: "KEY_BACKUP_NOT_FOUND",
   /** A Hello's key backup was not kept: too large, or not an armored age file. */

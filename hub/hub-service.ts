@@ -44,6 +44,8 @@ export interface HubServiceOptions {
   readonly missedHeartbeats?: number | undefined;
   /** Roll back on a degraded step when the ApplicationSet does not say (`strategy.rollingSync.autoRollback`). */
   readonly autoRollbackDefault?: boolean | undefined;
+  /** Replicas of the hub's streams (`--replicas`); default 3 on a NATS cluster, 1 on a single server. */
+  readonly replicas?: number | undefined;
   readonly clock: Clock;
   readonly random: () => number;
   readonly logger: Logger;
@@ -187,7 +189,7 @@ export class HubService {
 
   /** Opens the buckets, restores state from them, subscribes to spokes and starts polling. */
   static async start(options: HubServiceOptions): Promise<HubService> {
-    const store = await DesiredStateStore.open(options.nc);
+    const store = await DesiredStateStore.open(options.nc, { replicas: options.replicas });
     const hub = new HubService(options, store);
     await hub.#restore();
     hub.#subscribe();

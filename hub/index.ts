@@ -2,7 +2,7 @@ export { startHub, loadAllowlists, type HubConfig, type HubRepoConfig, type HubD
 export { HubService, type HubServiceOptions, type SourceStatus } from "./hub-service.js";
 export { buildApi, parseSelector, type ApiOptions } from "./api-server.js";
 export { HUB_ERROR, HubError, type HubErrorCode } from "./hub-errors.js";
-export { renderNatsConfig, type NatsConfigInput } from "./nats-config.js";
+export { renderNatsConfig, renderLeafConfig, leafUserName, spokeAccount, type NatsConfigInput, type NatsClusterInput, type LeafnodesInput, type LeafUser, type LeafConfigInput } from "./nats-config.js";
 export { spokePermissions, type SpokePermissions } from "./nats-permissions.js";
 export { DesiredStateStore, STATUS_KEY, type PublishedState } from "./desired-state-store.js";
 export { connectNats, type NatsConnectOptions } from "./nats-connect.js";

@@ -28,7 +28,7 @@ export interface HubRepoConfig {
 
 /** Everything `flotilla hub` needs, validated once at the edge (cli/hub.ts builds it). */
 export interface HubConfig
-  extends Pick<HubServiceOptions, "fleet" | "allowlists" | "pollIntervalMs" | "publishConcurrency" | "missedHeartbeats" | "autoRollbackDefault"> {
+  extends Pick<HubServiceOptions, "fleet" | "allowlists" | "pollIntervalMs" | "publishConcurrency" | "missedHeartbeats" | "autoRollbackDefault" | "replicas"> {
   readonly nats: NatsConnectOptions;
   /** PKCS#8 PEM ed25519 key; created (mode 0600) when the file does not exist. */
   readonly signingKeyFile: string;
@@ -216,6 +216,7 @@ export async function startHub(config: HubConfig, deps: HubDeps): Promise<Runnin
       publishConcurrency: config.publishConcurrency,
       missedHeartbeats: config.missedHeartbeats,
       autoRollbackDefault: config.autoRollbackDefault,
+      replicas: config.replicas,
       clock: deps.clock,
       random: deps.random ?? (() => randomInt(0, 1 << 30) / (1 << 30)),
       logger: deps.logger,

@@ -30,19 +30,20 @@ describe("test harness: NATS cluster and leaf", () => {
   it("keeps an R3 bucket readable while one node is killed, and the node rejoins", async () => {
     // The meta leader may still be electing right after start.
     const kv = await until("an R3 bucket", () => new Kvm(nc).create("harness-r3", { replicas: 3 }), { timeoutMs: 20_000 });
-    await kv.put("k", "v1");
+    // A new R3 stream elects its leader after create; the first put waits for it.
+    await until("the first put", () => kv.put("k", "v1"), { timeoutMs: 30_000 });
     const info = await (await jetstreamManager(nc)).streams.info("KV_harness-r3");
     expect(info.config.num_replicas).toBe(3);
     const victim = cluster.nodes[1];
     await victim?.kill();
     expect(victim?.running()).toBe(false);
-    await until("a put with one node down", () => kv.put("k", "v2"), { timeoutMs: 20_000 });
-    expect((await kv.get("k"))?.string()).toBe("v2");
+    await until("a put with one node down", () => kv.put("k", "v2"), { timeoutMs: 30_000 });
+    expect(await until("a read with one node down", async () => ((await kv.get("k"))?.string() === "v2" ? "v2" : undefined), { timeoutMs: 30_000 })).toBe("v2");
     await victim?.start();
     expect(victim?.running()).toBe(true);
     const direct = await connect({ servers: victim?.url ?? "" });
     try {
-      const seen = await until("the restarted node to serve the newest value", async () => ((await (await new Kvm(direct).open("harness-r3")).get("k"))?.string() === "v2" ? true : undefined), { timeoutMs: 20_000 });
+      const seen = await until("the restarted node to serve the newest value", async () => ((await (await new Kvm(direct).open("harness-r3")).get("k"))?.string() === "v2" ? true : undefined), { timeoutMs: 30_000 });
       expect(seen).toBe(true);
     } finally {
       await direct.close();

@@ -69,7 +69,7 @@ async function apply(manifests: string): Promise<string> {
 
 describe("deploy/ overlays", () => {
   it("has the overlays the docs describe", async () => {
-    expect((await readdir(join(REPO_ROOT, "deploy", "overlays"))).sort()).toEqual(["management", "workload"]);
+    expect((await readdir(join(REPO_ROOT, "deploy", "overlays"))).sort()).toEqual(["management", "region-leaf", "workload"]);
   });
 
   it("management: NATS with the generated per-spoke users, and the hub without a service-account token", async () => {
@@ -85,6 +85,19 @@ describe("deploy/ overlays", () => {
     const out = await apply(yaml);
     expect(out).toContain("deployment.apps/flotilla-hub serverside-applied");
     expect(out).toContain("statefulset.apps/nats serverside-applied");
+    // A 3-server cluster: each pod reads its own generated file; routes go through the headless Service.
+    expect(yaml).toMatch(/replicas: 3\n/);
+    for (const i of [0, 1, 2]) expect(yaml).toContain(`nats-server-nats-${String(i)}.conf: |`);
+    expect(yaml).toContain("/etc/nats/nats-server-$(POD_NAME).conf");
+    expect(yaml).toContain('"nats-route://nats-2.nats-headless:6222"');
+  });
+
+  it("region-leaf: a stateless leaf server whose config (it holds the leaf password) comes from a Secret", async () => {
+    const yaml = await render("region-leaf");
+    expect(yaml).toContain("secretName: nats-leaf-config");
+    expect(yaml).not.toMatch(/kind: (ConfigMap|StatefulSet|PersistentVolumeClaim)\n/);
+    const out = await apply(yaml);
+    expect(out).toContain("deployment.apps/nats-leaf serverside-applied");
   });
 
   it("workload: the spoke with its cluster name, pinned hub key and least-privilege RBAC", async () => {
@@ -97,6 +110,6 @@ describe("deploy/ overlays", () => {
     expect(out).toContain("deployment.apps/flotilla-spoke serverside-applied");
     expect(out).toContain("clusterrole.rbac.authorization.k8s.io/flotilla-spoke-apply serverside-applied");
     const { stdout } = await run("kubectl", ["--kubeconfig", kubeconfig, "get", "deploy", "-n", "flotilla-system", "-o", "name"]);
-    expect(stdout.split("\n").filter((l) => l !== "").sort()).toEqual(["deployment.apps/flotilla-hub", "deployment.apps/flotilla-spoke"]);
+    expect(stdout.split("\n").filter((l) => l !== "" && l !== "deployment.apps/nats-leaf").sort()).toEqual(["deployment.apps/flotilla-hub", "deployment.apps/flotilla-spoke"]);
   });
 });

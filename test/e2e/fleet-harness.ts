@@ -1,14 +1,12 @@
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { silentLogger } from "../../core/index.js";
 import { HubClient, ProcessSupervisor, type ClusterSummary } from "../../demo/index.js";
 import { devclusterArgs, hubArgs, natsConfigArgs, spokeArgs, SPOKE_NAMESPACE } from "../../demo/product-commands.js";
-import { jetstreamManager } from "@nats-io/jetstream";
-import { connectNats } from "../../hub/index.js";
-import { CLI_PATH, clusterNodeConfig, findNatsServer, freePort, makeGitRepo, makeTestPki, runFlotilla, startNatsCluster, type GitRepo, type NatsClusterHandle, type RepoFiles, type TestPki } from "../harness/index.js";
+import { CLI_PATH, findNatsServer, freePort, makeGitRepo, makeTestPki, runFlotilla, type GitRepo, type RepoFiles, type TestPki } from "../harness/index.js";
 
 // A whole fleet as real processes for the user-story tests: nats-server (per-spoke nkey users from
 // `flotilla nats-config`), a devcluster and a spoke per cluster, and the hub, all started from the
@@ -89,17 +87,24 @@ export interface StartFleetOptions {
   /** Extra environment of the hub process (e.g. NODE_EXTRA_CA_CERTS for a test chart repository). */
   readonly hubEnv?: Readonly<Record<string, string>>;
   /**
-   * Run NATS as a JetStream cluster of this many servers (routes on loopback), each with the accounts
-   * `flotilla nats-config` wrote; `natsUrl` then lists every server. Not with `tls`.
+   * Starts NATS instead of the single nats-server (e.g. a cluster and a regional leaf, see
+   * nats-cluster-fleet.ts). It must write the seeds `hub.nk` and `<cluster>.nk` into `natsDir`.
    */
-  readonly natsServers?: number;
+  readonly nats?: (input: { readonly natsDir: string; readonly clusters: readonly string[] }) => Promise<FleetNats>;
+}
+
+/** NATS as a fleet sees it: where the hub connects, where each spoke connects, and how to stop it. */
+export interface FleetNats {
+  /** The hub's `--nats` (comma-separated URLs for a cluster). */
+  readonly url: string;
+  /** A spoke's `--nats` (e.g. its region's leaf server); default `url`. */
+  spokeUrl?(cluster: string): string;
+  stop(): Promise<void>;
 }
 
 export interface TestFleet {
   readonly dir: string;
   readonly natsUrl: string;
-  /** With `natsServers`: the cluster's servers, to stop or kill one. */
-  readonly natsCluster: NatsClusterHandle | undefined;
   readonly repo: GitRepo;
   readonly clusters: readonly FleetClusterSpec[];
   /** The test PKI when the fleet runs NATS over TLS. */
@@ -157,8 +162,6 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
   for (const c of clusters) files[`clusters/${c.name}.yaml`] = clusterFile(c);
   const repo = await makeGitRepo(files);
 
-  const natsPort = await freePort();
-  let natsUrl = `nats://127.0.0.1:${String(natsPort)}`;
   const pki = options.tls === true ? await makeTestPki(dirs.nats) : undefined;
   const serverTls = pki === undefined ? [] : ["--tls-cert", pki.server.certFile, "--tls-key", pki.server.keyFile, "--tls-ca", pki.caFile, "--tls-verify"];
   const tlsFlags = async (name: string): Promise<string[]> => {
@@ -166,27 +169,25 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
     const client = await pki.client(name);
     return ["--tls-ca", pki.caFile, "--tls-cert", client.certFile, "--tls-key", client.keyFile];
   };
-  const configured = await runFlotilla([...natsConfigArgs({ clusters: names, out: dirs.nats, listen: `127.0.0.1:${String(natsPort)}` }), ...serverTls]);
-  if (configured.code !== 0) throw new Error(`flotilla nats-config failed: ${configured.stderr}`);
-  let natsCluster: NatsClusterHandle | undefined;
-  if ((options.natsServers ?? 1) > 1) {
-    // The accounts and users nats-config wrote, on every server; listen and store come per node.
-    const generated = await readFile(join(dirs.nats, "nats-server.conf"), "utf8");
-    const accounts = generated.replace(/^listen:.*$/m, "").replace(/^jetstream \{[^}]*\}$/m, "");
-    // no_advertise: a client knows only the servers it is given, so a proxy in front of one of them
-    // partitions it for real (otherwise it learns the others from INFO and goes round the proxy).
-    const noAdvertise = (conf: string): string => conf.replace("cluster { ", "cluster { no_advertise: true, ");
-    natsCluster = await startNatsCluster({ size: options.natsServers, configs: (nodes) => nodes.map((n) => noAdvertise(clusterNodeConfig(n, nodes, "flotilla", accounts))) });
-    natsUrl = natsCluster.url;
-    await waitForJetStream(natsUrl, join(dirs.nats, "hub.nk"));
-  } else await supervisor.start({
-    name: "nats-server",
-    command: findNatsServer(process.env.PATH),
-    args: ["-c", join(dirs.nats, "nats-server.conf")],
-    ready: /Server is ready/,
-    readyTimeoutMs: 30_000,
-    onOutput: keep("nats-server"),
-  });
+  let natsUrl: string;
+  let customNats: FleetNats | undefined;
+  if (options.nats === undefined) {
+    const natsPort = await freePort();
+    natsUrl = `nats://127.0.0.1:${String(natsPort)}`;
+    const configured = await runFlotilla([...natsConfigArgs({ clusters: names, out: dirs.nats, listen: `127.0.0.1:${String(natsPort)}` }), ...serverTls]);
+    if (configured.code !== 0) throw new Error(`flotilla nats-config failed: ${configured.stderr}`);
+    await supervisor.start({
+      name: "nats-server",
+      command: findNatsServer(process.env.PATH),
+      args: ["-c", join(dirs.nats, "nats-server.conf")],
+      ready: /Server is ready/,
+      readyTimeoutMs: 30_000,
+      onOutput: keep("nats-server"),
+    });
+  } else {
+    customNats = await options.nats({ natsDir: dirs.nats, clusters: names });
+    natsUrl = customNats.url;
+  }
 
   let hubUrl = "";
   let hubKey = "";
@@ -198,7 +199,6 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
   const fleet: TestFleet = {
     dir,
     natsUrl,
-    natsCluster,
     repo,
     clusters,
     pki,
@@ -241,7 +241,7 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
     },
     stopHub: () => supervisor.stopChild("hub"),
     startSpoke: async (cluster) => {
-      const args = spokeArgs({ cluster, natsUrl, nkey: join(dirs.nats, `${cluster}.nk`), hubKey, kubeconfig: fleet.kubeconfig(cluster) });
+      const args = spokeArgs({ cluster, natsUrl: customNats?.spokeUrl?.(cluster) ?? natsUrl, nkey: join(dirs.nats, `${cluster}.nk`), hubKey, kubeconfig: fleet.kubeconfig(cluster) });
       await flotilla(`spoke ${cluster}`, [...args, ...(await tlsFlags(cluster)), ...(options.spokeFlags?.(cluster) ?? [])], /spoke started/, options.spokeNodeFlags?.(cluster));
     },
     stopSpoke: (cluster) => supervisor.stopChild(`spoke ${cluster}`),
@@ -314,7 +314,7 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
         .join("\n"),
     stop: async () => {
       await supervisor.stopAll();
-      await natsCluster?.stop();
+      await customNats?.stop();
       await repo.remove();
       await rm(dir, { recursive: true, force: true });
     },
@@ -329,25 +329,6 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
     throw err;
   }
   return fleet;
-}
-
-/** A new JetStream cluster elects its meta leader after the servers listen: wait until the hub's account can use it. */
-async function waitForJetStream(servers: string, nkeyFile: string): Promise<void> {
-  const nc = await connectNats({ servers: servers.split(","), nkeyFile, name: "fleet-harness" });
-  try {
-    const deadline = Date.now() + 30_000;
-    for (;;) {
-      try {
-        await (await jetstreamManager(nc)).getAccountInfo();
-        return;
-      } catch (err) {
-        if (Date.now() > deadline) throw err;
-        await new Promise((r) => setTimeout(r, 250));
-      }
-    }
-  } finally {
-    await nc.close();
-  }
 }
 
 export { SPOKE_NAMESPACE };

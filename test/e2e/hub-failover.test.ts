@@ -13,6 +13,7 @@ import { connectNats } from "../../hub/index.js";
 import { DESIRED_BUCKET, parseEnvelope } from "../../protocol/index.js";
 import { freePort, runFlotilla, startTcpProxy, type TcpProxy } from "../harness/index.js";
 import { startFleet, type TestFleet } from "./fleet-harness.js";
+import { clusterNats } from "./nats-cluster-fleet.js";
 
 // Hub failover as an operator would see it: two hubs of one fleet (hub-a started by the fleet
 // harness, hub-b beside it, reaching NATS through a TCP proxy the test can cut), three spokes on
@@ -96,13 +97,15 @@ describe("hub failover: two hubs, one lease", () => {
   const puts: { cluster: string; generation: number; kvRevision: number }[] = [];
   const rev: Record<string, string> = {};
 
+  const nats = clusterNats({ size: 3, noAdvertise: true });
+
   beforeAll(async () => {
     work = await mkdtemp(join(tmpdir(), "flotilla-failover-"));
     const tokenFile = join(work, "api-token");
     await writeFile(tokenFile, TOKEN, { mode: 0o600 });
     fleet = await startFleet({
       files: { "appsets/web.yaml": WEB_APPSET, "apps/web/config.yaml": webConfig("v1") },
-      natsServers: 3,
+      nats: nats.start,
       hubFlags: ["--lease", LEASE, "--hub-id", "hub-a", "--api-token-file", tokenFile],
     });
     rev.v1 = await fleet.repo.head();
@@ -116,7 +119,7 @@ describe("hub failover: two hubs, one lease", () => {
         puts.push({ cluster: e.key, generation: parseEnvelope(e.value).generation, kvRevision: e.revision });
       }
     })();
-    proxy = await startTcpProxy({ host: "127.0.0.1", port: fleet.natsCluster?.nodes[0]?.port ?? 0 });
+    proxy = await startTcpProxy({ host: "127.0.0.1", port: nats.cluster().nodes[0]?.port ?? 0 });
     const port = await freePort();
     hubBUrl = `http://127.0.0.1:${String(port)}`;
     const args = hubArgs({ natsUrl: `nats://127.0.0.1:${String(proxy.port)}`, nkey: join(fleet.dir, "nats", "hub.nk"), repo: fleet.repo.dir, port, signingKey: join(fleet.dir, "hub", "signing-key.pem") });

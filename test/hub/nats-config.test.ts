@@ -99,6 +99,46 @@ describe("flotilla nats-config", () => {
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("error[CLUSTER_NAME_INVALID]");
   });
+
+  it("names the flag of a cluster or leaf layout it cannot write, and writes nothing", async () => {
+    const cases: [string[], string][] = [
+      [["--cluster-size", "3"], "--routes"],
+      [["--cluster-size", "3", "--routes", "nats-route://a:6222,nats-route://b:6222"], "--routes"],
+      [["--routes", "nats-route://a:6222,nats-route://b:6222", "--server-names", "x,x"], "--server-names"],
+      [["--leaf", "eu:nope", "--leafnode-listen", "0.0.0.0:7422", "--leaf-remote", "nats-leaf://h:7422"], "--leaf"],
+      [["--leaf", "eu:eu-1"], "--leafnode-listen"],
+      [["--leaf", "eu:eu-1", "--leafnode-listen", "0.0.0.0:7422", "--leaf-remote", "http://h:7422"], "--leaf-remote"],
+    ];
+    for (const [flags, field] of cases) {
+      const out = join(dir, "bad-layout");
+      const result = await runFlotilla(["nats-config", "--fleet", FLEET, "--clusters", "eu-1,us-1", "--out", out, ...flags]);
+      expect(result.code, flags.join(" ")).toBe(1);
+      expect(result.stderr, flags.join(" ")).toContain("error[INVALID_FLAG]");
+      expect(result.stderr, flags.join(" ")).toContain(field);
+      await expect(stat(out)).rejects.toThrow();
+    }
+  });
+
+  it("writes a leaf config that holds the password, and cluster configs that hold only its bcrypt hash", async () => {
+    const out = join(dir, "leafy");
+    const result = await runFlotilla([
+      "nats-config", "--fleet", FLEET, "--clusters", "eu-1,us-1", "--out", out,
+      "--routes", "nats-route://n0:6222,nats-route://n1:6222,nats-route://n2:6222",
+      "--leafnode-listen", "0.0.0.0:7422", "--leaf", "eu:eu-1", "--leaf-remote", "nats-leaf://hub.example:7422",
+    ]);
+    expect(result.stderr).toBe("");
+    const password = (await readFile(join(out, "leaf-eu.password"), "utf8")).trim();
+    const leaf = await readFile(join(out, "leaf-eu.conf"), "utf8");
+    expect(leaf).toContain(`nats-leaf://leaf-eu-eu-1:${password}@hub.example:7422`);
+    expect(leaf).not.toContain("spoke-us-1");
+    expect((await stat(join(out, "leaf-eu.conf"))).mode & 0o777).toBe(0o600);
+    for (const name of ["nats-0", "nats-1", "nats-2"]) {
+      const conf = await readFile(join(out, `nats-server-${name}.conf`), "utf8");
+      expect(conf).toContain(`server_name: "${name}"`);
+      expect(conf).not.toContain(password);
+      expect(conf).toMatch(/user: "leaf-eu-eu-1", password: "\$2[aby]\$/);
+    }
+  });
 });
 
 describe("a spoke user from nats-config", () => {
