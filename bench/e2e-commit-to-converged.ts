@@ -23,25 +23,22 @@
  *
  * Run: npm run build && node dist/bench/e2e-commit-to-converged.js [spokes…]   (default 100 1000 10000)
  */
-import * as fs from "node:fs";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
 import { connect } from "@nats-io/transport-node";
-import git from "isomorphic-git";
 import { silentLogger, systemClock } from "../core/index.js";
 import { DEFAULT_RENDER_BUDGET, RenderPool, type FleetRender } from "../gitops/index.js";
 import { DesiredStateStore, GitFleetSource, clusterView, startHub, type DesiredStateSource, type HubConfig, type RunningHub } from "../hub/index.js";
 import { createEnvelope, encodeBundle, loadSigningKey } from "../protocol/index.js";
-import { makeGitRepo, startNats, type GitRepo, type RepoFiles } from "../test/harness/index.js";
+import { startNats, type GitRepo } from "../test/harness/index.js";
+import { BENCH_CONFIGMAPS, BENCH_DEPLOYMENTS, benchAppFiles, makeBenchFleetRepo, releaseConfig } from "./bench-fleet.js";
 import { clusterNames } from "./simulated-spokes.js";
 import { ReportingSpokes } from "./simulated-reporting-spokes.js";
 
 const SIZES = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [100, 1000, 10_000];
 const FLEET = "bench";
 const CONNECTIONS = 32;
-const CONFIGMAPS = 45;
-const DEPLOYMENTS = 5;
 const POLL_MS = 5;
 const TIMEOUT_MS = 600_000;
 
@@ -49,87 +46,6 @@ function targetSeconds(spokes: number): number {
   if (spokes <= 100) return 1;
   if (spokes <= 1000) return 2;
   return 10;
-}
-
-/** As clusterFile() in test/e2e/fleet-harness.ts. */
-function clusterYaml(name: string, env: string): string {
-  return `apiVersion: flotilla.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: ${name}\n  labels:\n    env: ${env}\n`;
-}
-
-const APPSET = `apiVersion: flotilla.dev/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: bench
-spec:
-  goTemplate: true
-  generators:
-  - clusters: {}
-  template:
-    metadata:
-      name: 'bench-{{.name}}'
-    spec:
-      project: default
-      source:
-        repoURL: .
-        targetRevision: HEAD
-        path: apps/bench
-      destination:
-        name: '{{.name}}'
-        namespace: bench
-      syncPolicy:
-        automated:
-          prune: true
-          selfHeal: true
-`;
-
-/** The one manifest every commit changes. */
-function releaseConfig(commit: number): RepoFiles {
-  return { "apps/bench/config-00.yaml": `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: config-00\ndata:\n  release: "${String(commit)}"\n` };
-}
-
-/**
- * The fleet repo. The Cluster files are staged with one `git add clusters` (makeGitRepo adds file by
- * file, which rewrites the index each time: about 4 minutes for 10 k files), then committed.
- */
-async function makeFleetRepo(clusters: readonly string[]): Promise<GitRepo> {
-  const repo = await makeGitRepo(appFiles());
-  await mkdir(join(repo.dir, "clusters"));
-  for (const [i, c] of clusters.entries()) await writeFile(join(repo.dir, "clusters", `${c}.yaml`), clusterYaml(c, i % 2 === 0 ? "prod" : "staging"));
-  await git.add({ fs, dir: repo.dir, filepath: "clusters" });
-  await repo.commit({}, `${String(clusters.length)} clusters`);
-  return repo;
-}
-
-function appFiles(): RepoFiles {
-  const files: Record<string, string> = { "appsets/bench.yaml": APPSET };
-  for (let i = 1; i < CONFIGMAPS; i++) {
-    const name = `config-${String(i).padStart(2, "0")}`;
-    files[`apps/bench/${name}.yaml`] = `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  key: value-${String(i)}\n  level: info\n`;
-  }
-  for (let i = 0; i < DEPLOYMENTS; i++) {
-    const name = `web-${String(i)}`;
-    files[`apps/bench/${name}.yaml`] = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: ${name}
-  template:
-    metadata:
-      labels:
-        app: ${name}
-    spec:
-      containers:
-      - name: web
-        image: nginx:1.27
-        ports:
-        - containerPort: 80
-`;
-  }
-  return { ...files, ...releaseConfig(0) };
 }
 
 /** The hub's own git source, timed: how long its fetch + render of each pass takes. */
@@ -289,7 +205,7 @@ async function runSize(size: number, pool: RenderPool): Promise<void> {
   let spokes: ReportingSpokes | undefined;
   try {
     const tr = performance.now();
-    repo = await makeFleetRepo(clusters);
+    repo = await makeBenchFleetRepo(clusters, benchAppFiles());
     const repoSeconds = (performance.now() - tr) / 1000;
     const keyFile = join(dir, "hub-signing.pem");
     // As cli/hub.ts builds it for `flotilla hub --repo DIR --fleet bench --poll-interval 0 --listen 127.0.0.1:0`.
@@ -324,7 +240,7 @@ async function runSize(size: number, pool: RenderPool): Promise<void> {
     const joinedAt = await hubConverged(hub, clusters, firstRevision);
     const joinSeconds = (joinedAt - tJoin) / 1000;
     const counts = new Set(spokes.objectCounts.values());
-    if (counts.size !== 1 || !counts.has(CONFIGMAPS + DEPLOYMENTS)) throw new Error(`spokes applied ${[...counts].join("/")} objects, want ${String(CONFIGMAPS + DEPLOYMENTS)}`);
+    if (counts.size !== 1 || !counts.has(BENCH_CONFIGMAPS + BENCH_DEPLOYMENTS)) throw new Error(`spokes applied ${[...counts].join("/")} objects, want ${String(BENCH_CONFIGMAPS + BENCH_DEPLOYMENTS)}`);
 
     const run: Run = { hub, repo, source, spokes, clusters, ingest };
     const warm = await commitAndConverge(run, 1);
@@ -335,7 +251,7 @@ async function runSize(size: number, pool: RenderPool): Promise<void> {
     const mem = process.memoryUsage();
     process.stdout.write(
       [
-        `  ${String(size)} spokes × ${String(CONFIGMAPS + DEPLOYMENTS)} objects: commit → converged ${s3(f.totalSeconds)}  target ≤ ${String(target)} s: ${f.totalSeconds <= target ? "met" : "MISSED"}  (warm-up commit: ${s3(warm.totalSeconds)})`,
+        `  ${String(size)} spokes × ${String(BENCH_CONFIGMAPS + BENCH_DEPLOYMENTS)} objects: commit → converged ${s3(f.totalSeconds)}  target ≤ ${String(target)} s: ${f.totalSeconds <= target ? "met" : "MISSED"}  (warm-up commit: ${s3(warm.totalSeconds)})`,
         `    hub fetch + render: ${s3(f.renderSeconds)}; plan + sign + publish: ${s3(f.publishSeconds)}; spokes fetch/verify/apply/report after the publish: ${s3(f.spokesSeconds)}; hub status ingest after the last report: ${s3(f.ingestSeconds)}`,
         `    CPU in this one thread: spokes' verifyEnvelope ${s3(f.verifyCpu)}, apply ${s3(f.applyCpu)}, build + sign report ${s3(f.reportCpu)}; hub's registry.ingest ${s3(f.ingestCpu)}`,
         `    baseline, fan-out alone (same bundles re-signed, putMany + notify → all spokes fetched and verified): ${s3(fanout)}  ratio ${(f.totalSeconds / fanout).toFixed(1)}× the fan-out`,

@@ -18,47 +18,18 @@
  *
  * Run: npm run build && node dist/bench/hub-incremental.js [clusters…]   (default 1000 10000)
  */
-import * as fs from "node:fs";
-import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, loadavg, tmpdir } from "node:os";
 import { join } from "node:path";
-import git from "isomorphic-git";
 import { silentLogger, systemClock } from "../core/index.js";
 import { DEFAULT_RENDER_BUDGET, RenderPool, type FleetRender } from "../gitops/index.js";
 import { GitFleetSource, startHub, type DesiredStateSource, type HubConfig, type RunningHub } from "../hub/index.js";
-import { makeGitRepo, startNats, type GitRepo, type RepoFiles } from "../test/harness/index.js";
+import { startNats, type GitRepo, type RepoFiles } from "../test/harness/index.js";
+import { BENCH_CONFIGMAPS, BENCH_DEPLOYMENTS, benchAppFiles, makeBenchFleetRepo, releaseConfig, releaseConfigMap } from "./bench-fleet.js";
 import { clusterNames } from "./simulated-spokes.js";
 
 const SIZES = process.argv.length > 2 ? process.argv.slice(2).map(Number) : [1000, 10_000];
 const FLEET = "bench";
-const CONFIGMAPS = 45;
-const DEPLOYMENTS = 5;
-
-const APPSET = `apiVersion: flotilla.dev/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: bench
-spec:
-  goTemplate: true
-  generators:
-  - clusters: {}
-  template:
-    metadata:
-      name: 'bench-{{.name}}'
-    spec:
-      project: default
-      source:
-        repoURL: .
-        targetRevision: HEAD
-        path: apps/bench
-      destination:
-        name: '{{.name}}'
-        namespace: bench
-      syncPolicy:
-        automated:
-          prune: true
-          selfHeal: true
-`;
 
 function canaryAppSet(cluster: string): string {
   return `apiVersion: flotilla.dev/v1alpha1
@@ -87,28 +58,9 @@ spec:
 `;
 }
 
-const configMap = (name: string, value: string): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: ${name}\ndata:\n  release: "${value}"\n`;
-
+/** e2e-commit-to-converged's fleet, plus an ApplicationSet `canary` placing one more app on one cluster. */
 function appFiles(canaryCluster: string): RepoFiles {
-  const files: Record<string, string> = { "appsets/bench.yaml": APPSET, "appsets/canary.yaml": canaryAppSet(canaryCluster), "apps/canary/config.yaml": configMap("canary", "0") };
-  for (let i = 0; i < CONFIGMAPS; i++) files[`apps/bench/config-${String(i).padStart(2, "0")}.yaml`] = configMap(`config-${String(i).padStart(2, "0")}`, i === 0 ? "0" : `value-${String(i)}`);
-  for (let i = 0; i < DEPLOYMENTS; i++) {
-    const name = `web-${String(i)}`;
-    files[`apps/bench/${name}.yaml`] = `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\nspec:\n  replicas: 2\n  selector:\n    matchLabels:\n      app: ${name}\n  template:\n    metadata:\n      labels:\n        app: ${name}\n    spec:\n      containers:\n      - name: web\n        image: nginx:1.27\n`;
-  }
-  return files;
-}
-
-/** As e2e-commit-to-converged: the Cluster files staged with one `git add clusters`. */
-async function makeFleetRepo(clusters: readonly string[]): Promise<GitRepo> {
-  const repo = await makeGitRepo(appFiles(clusters[0] ?? ""));
-  await mkdir(join(repo.dir, "clusters"));
-  for (const [i, c] of clusters.entries()) {
-    await writeFile(join(repo.dir, "clusters", `${c}.yaml`), `apiVersion: flotilla.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: ${c}\n  labels:\n    env: ${i % 2 === 0 ? "prod" : "staging"}\n`);
-  }
-  await git.add({ fs, dir: repo.dir, filepath: "clusters" });
-  await repo.commit({}, `${String(clusters.length)} clusters`);
-  return repo;
+  return { ...benchAppFiles(), "appsets/canary.yaml": canaryAppSet(canaryCluster), "apps/canary/config.yaml": releaseConfigMap("canary", "0") };
 }
 
 /** The hub's git source, timed: how long each pass's fetch + render takes. */
@@ -161,7 +113,7 @@ async function runSize(size: number, pool: RenderPool): Promise<void> {
   let repo: GitRepo | undefined;
   let hub: RunningHub | undefined;
   try {
-    repo = await makeFleetRepo(clusters);
+    repo = await makeBenchFleetRepo(clusters, appFiles(clusters[0] ?? ""));
     const repoConfig = { url: repo.dir, appSetPath: "appsets", clustersPath: "clusters" };
     const config: HubConfig = { fleet: FLEET, nats: { servers: [nats.url] }, signingKeyFile: join(dir, "hub-signing.pem"), repos: [repoConfig], listen: { host: "127.0.0.1", port: 0 }, pollIntervalMs: 0 };
     const logger = silentLogger();
@@ -170,9 +122,9 @@ async function runSize(size: number, pool: RenderPool): Promise<void> {
     const cold = await pass(hub, source);
     // The hub's own first poll may still be queued behind the cold pass: let it run before measuring.
     await hub.service.refresh();
-    await repo.commit({ "apps/bench/config-00.yaml": configMap("config-00", "1") }, "shared app");
+    await repo.commit(releaseConfig(1), "shared app");
     const all = await pass(hub, source);
-    await repo.commit({ "apps/canary/config.yaml": configMap("canary", "1") }, "canary app");
+    await repo.commit({ "apps/canary/config.yaml": releaseConfigMap("canary", "1") }, "canary app");
     const one = await pass(hub, source);
     const canary = hub.service.renderedClusters().find((c) => c.name === clusters[0])?.apps.find((a) => a.name.startsWith("canary-"));
     if (canary?.error !== undefined || canary === undefined) throw new Error(`the canary app did not render: ${JSON.stringify(canary?.error)}`);
@@ -181,7 +133,7 @@ async function runSize(size: number, pool: RenderPool): Promise<void> {
     const mem = process.memoryUsage();
     process.stdout.write(
       [
-        `  ${String(size)} clusters (${String(size + 1)} apps, ${String(size * (CONFIGMAPS + DEPLOYMENTS) + 1)} manifests):`,
+        `  ${String(size)} clusters (${String(size + 1)} apps, ${String(size * (BENCH_CONFIGMAPS + BENCH_DEPLOYMENTS) + 1)} manifests):`,
         line("cold first publish (baseline)", cold),
         line("commit changing the shared app", all),
         line("commit changing one app of one cluster", one),

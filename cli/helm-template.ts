@@ -1,5 +1,5 @@
-import { readdir, readFile, stat } from "node:fs/promises";
-import { basename, join, relative, resolve, sep } from "node:path";
+import { readFile, stat } from "node:fs/promises";
+import { basename, resolve } from "node:path";
 import type { Command } from "commander";
 import {
   finishTemplateOutput,
@@ -18,6 +18,7 @@ import type { CliContext } from "./context.js";
 import { collect, collectList } from "./flag-collectors.js";
 import { writeOutputDir } from "./helm-output-dir.js";
 import { findPostRenderer, runPostRenderer, type PostRenderer } from "./helm-post-renderer.js";
+import { readChartDirectory } from "./helm-chart-dir.js";
 import { keyringFor, verifyLocalChart } from "./helm-verify.js";
 
 interface HelmTemplateFlags {
@@ -54,8 +55,6 @@ interface HelmTemplateFlags {
 /** Kubernetes' DNS-1123 subdomain, as Helm validates release names (at most 53 characters). */
 const VALID_NAME = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
 
-/** Most bytes read from a chart directory (a chart is small; a wrong path to a home directory is not). */
-const MAX_CHART_DIR_BYTES = 100 * 1024 * 1024;
 
 /** Helm's `NameAndChart`: `[NAME] CHART`, --name-template, --generate-name. */
 function nameAndChart(args: readonly string[], opts: HelmTemplateFlags, ctx: CliContext): { name: string; chart: string } {
@@ -86,24 +85,6 @@ function nameAndChart(args: readonly string[], opts: HelmTemplateFlags, ctx: Cli
   }
   // helm template's default release name.
   return { name: "release-name", chart };
-}
-
-/** Reads a chart directory into a file map (path relative to the chart, `/` separators). */
-async function readChartDirectory(dir: string): Promise<Map<string, Uint8Array>> {
-  const files = new Map<string, Uint8Array>();
-  let total = 0;
-  const entries = await readdir(dir, { recursive: true, withFileTypes: true });
-  for (const e of entries) {
-    const full = join(e.parentPath, e.name);
-    let isFile = e.isFile();
-    if (e.isSymbolicLink()) isFile = (await stat(full)).isFile(); // Helm's sympath.Walk follows links
-    if (!isFile) continue;
-    const data = await readFile(full);
-    total += data.length;
-    if (total > MAX_CHART_DIR_BYTES) throw new HelmError(HELM_ERROR.chartInvalid, `chart directory ${dir} holds more than ${MAX_CHART_DIR_BYTES} bytes`, { file: dir });
-    files.set(relative(dir, full).split(sep).join("/"), data);
-  }
-  return files;
 }
 
 /** `helm template`'s chart argument: a chart directory or a packaged chart (.tgz). */
