@@ -35,6 +35,8 @@ const clusterSummarySchema = z.looseObject({
   spokeVersion: z.string().nullable().optional(),
   desired: revisionPair.nullable().optional(),
   applied: revisionPair.nullable().optional(),
+  /** Why the hub's newest publish to this cluster failed; it keeps the last good state and retries. */
+  publishError: z.string().optional(),
   sync: z.string(),
   health: z.string(),
   errors: z.array(z.looseObject({ code: z.string(), message: z.string() })).default([]),

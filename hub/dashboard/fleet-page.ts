@@ -130,7 +130,7 @@ export function fleetPage(all: readonly DashboardCluster[], now: number, query: 
     pages === 1
       ? ""
       : `<p class="pager">${page > 1 ? `<a rel="prev" href="${esc(href(query, { page: page - 1 }))}">← previous</a> ` : ""}page ${String(page)} of ${String(pages)}${page < pages ? ` <a rel="next" href="${esc(href(query, { page: page + 1 }))}">next →</a>` : ""}</p>`;
-  return `<p><strong>${String(healthy)}/${String(all.length)}</strong> clusters Synced and Healthy at HEAD · ${String(online)} online${behind === 0 ? "" : ` · <span class="err">${String(behind)} behind HEAD</span>`}</p>
+  return `<p id="fleet-summary"><strong>${String(healthy)}/${String(all.length)}</strong> clusters Synced and Healthy at HEAD · ${String(online)} online${behind === 0 ? "" : ` · <span class="err">${String(behind)} behind HEAD</span>`}</p>
 ${form}
 ${legend(counts(selected), query)}
 ${healthMap(selected)}

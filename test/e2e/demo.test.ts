@@ -136,7 +136,7 @@ describe("flotilla demo", () => {
     await page.goto(`${hubUrl}/rollouts`);
     const web = page.locator('section.rollout[data-app-set="web"]');
     expect(await web.count()).toBe(1);
-    expect(await web.locator("tr[data-step]").count()).toBe(2);
+    expect(await web.locator("[data-step]").count()).toBe(2);
   });
 
   it("never shows a secret value in the hub API, the dashboard or the demo output", async () => {

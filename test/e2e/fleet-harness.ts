@@ -282,7 +282,8 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
           `${only.join(", ")} Synced/Healthy at ${revision.slice(0, 7)}`,
           async () => {
             // The hub has rendered the commit, and each cluster applied what the hub wants for it
-            // (a cluster whose objects the commit does not change keeps its earlier desired state).
+            // (a cluster whose objects the commit does not change keeps its earlier desired state),
+            // and no publish to it failed (the hub keeps the last good state and retries next pass).
             const sources = await fleet.hub().sources();
             last = await fleet.hub().clusters();
             if (sources.length === 0 || sources.some((s) => s.publishedRevision !== revision)) return undefined;
@@ -294,6 +295,7 @@ export async function startFleet(options: StartFleetOptions): Promise<TestFleet>
                 c.sync === "Synced" &&
                 c.health === "Healthy" &&
                 typeof c.desired?.generation === "number" &&
+                c.publishError === undefined &&
                 c.applied?.generation === c.desired.generation &&
                 c.applied.revision === c.desired.revision,
             );

@@ -6,6 +6,7 @@ import type { NatsConnection } from "@nats-io/transport-node";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { connectNats } from "../../hub/index.js";
 import { parseEnvelope } from "../../protocol/index.js";
+import { until } from "../harness/index.js";
 import { clusterNats } from "./nats-cluster-fleet.js";
 import { PLAIN_WEB_APPSET, startFleet, type TestFleet } from "./fleet-harness.js";
 
@@ -100,7 +101,11 @@ describe("a fleet on a 3-server NATS cluster", () => {
       const data = await fleet.getJson<{ data: { colour: string } }>(c.name, "configmap", "web-config", "-n", "web");
       expect(data?.data.colour, c.name).toBe(`c${String(colour)}`);
       // Kept revisions: strictly increasing generations, ending at what the spoke applied, all above the start.
-      const gens = await generations(c.name);
+      // A replica that was just restarted may still be catching up: read until the newest kept entry is what the spoke applied.
+      const gens = await until(`${c.name}'s newest kept generation to be the applied one`, async () => {
+        const g = await generations(c.name);
+        return g.at(-1) === c.applied?.generation ? g : undefined;
+      }, { timeoutMs: 30_000 }).catch(() => generations(c.name));
       expect(gens, c.name).toEqual([...gens].sort((a, b) => a - b));
       expect(new Set(gens).size, c.name).toBe(gens.length);
       expect(gens.at(-1), c.name).toBe(c.applied?.generation);

@@ -160,7 +160,7 @@ describe("flotilla status", () => {
       const banner = page.locator("#conditions");
       expect(await banner.innerText()).toMatch(/HEAD [0-9a-f]{12} is not published everywhere[\s\S]*ComparisonError GITOPS_KUSTOMIZE apps\/web\/base\/deployment\.yaml:\d+ kustomize build failed: [\s\S]*holds back 4 clusters/);
       expect(await page.content()).not.toMatch(/\/tmp\/|run\.go:/);
-      expect(await page.locator("main > p").first().innerText()).toMatch(/0\/4 clusters Synced and Healthy at HEAD .* 4 behind HEAD/);
+      expect(await page.locator("#fleet-summary").innerText()).toMatch(/0\/4 clusters Synced and Healthy at HEAD .* 4 behind HEAD/);
       await page.goto(`${hubUrl}/rollouts`);
       await banner.waitFor();
 
