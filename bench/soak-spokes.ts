@@ -61,6 +61,8 @@ interface SoakSpoke {
   again: boolean;
   /** Report even when the fetch finds nothing new: a starting spoke reports after its first pass. */
   reportNext: boolean;
+  /** The highest generation a notify announced. */
+  announced: number;
 }
 
 const RETRY_MS = 500;
@@ -81,6 +83,13 @@ export class SoakSpokes {
   readonly caughtUp: Record<FetchCause, number> = { notify: 0, start: 0, reconnect: 0, periodic: 0 };
   fetchErrors = 0;
   rejected = 0;
+  /**
+   * Fetches after a notify that returned an older generation than the notify announced: the direct
+   * get was answered by a replica that had not stored the put yet (any replica of an R3 stream with
+   * allow_direct answers). As the real spoke, the soak's spoke then waits for the next notify or its
+   * periodic check.
+   */
+  staleReads = 0;
   restarts = 0;
   reports = 0;
   heartbeats = 0;
@@ -127,6 +136,7 @@ export class SoakSpokes {
         fetching: undefined,
         again: false,
         reportNext: true,
+        announced: 0,
       };
       this.#spokes.push(spoke);
       this.#byCluster.set(cluster, spoke);
@@ -180,7 +190,9 @@ export class SoakSpokes {
   async #comeUp(spoke: SoakSpoke): Promise<void> {
     spoke.sub = spoke.nc.subscribe(subjects.notify(this.#o.fleet, spoke.cluster), {
       callback: (_err, msg) => {
-        if (wantsAnnounce(msg.data)) this.#hello(spoke);
+        const notify = parseNotify(msg.data);
+        if (notify.announce) this.#hello(spoke);
+        spoke.announced = Math.max(spoke.announced, notify.generation);
         void this.#fetchNow(spoke, FETCH_CAUSE.notify);
       },
     });
@@ -278,6 +290,7 @@ export class SoakSpokes {
       return;
     }
     if (fetched === null) return;
+    if (fetched.envelope.generation < spoke.announced) this.staleReads++;
     const unchanged = fetched.kvRevision === spoke.kvRevision;
     if (!unchanged) {
       const result = verifyEnvelope({ envelope: fetched.envelope, hubPublicKey: this.#o.hubPublicKey, fleet: this.#o.fleet, cluster: spoke.cluster, minGeneration: spoke.applied });
@@ -314,11 +327,12 @@ export class SoakSpokes {
   }
 }
 
-/** The hub's notify asks for Hello again (it cannot verify this spoke's messages, e.g. after its restart). */
-function wantsAnnounce(data: Uint8Array): boolean {
+/** A notify's generation, and whether the hub asks for Hello again (it cannot verify this spoke's messages, e.g. after its restart). */
+function parseNotify(data: Uint8Array): { readonly announce: boolean; readonly generation: number } {
   try {
-    return (JSON.parse(Buffer.from(data).toString("utf8")) as { announce?: unknown }).announce === true;
+    const n = JSON.parse(Buffer.from(data).toString("utf8")) as { announce?: unknown; generation?: unknown };
+    return { announce: n.announce === true, generation: typeof n.generation === "number" ? n.generation : 0 };
   } catch {
-    return false;
+    return { announce: false, generation: 0 };
   }
 }
