@@ -10,6 +10,29 @@ import { SimulatedSpokes } from "./simulated-spokes.js";
 // every object is taken as applied, in sync and Healthy), and publishes the signed StatusReport the
 // real spoke builds (spoke/status-report.ts buildStatusReport, signStatusReport, subjects.status).
 
+/**
+ * A simulated spoke's apply (also bench/soak-spokes.ts): every desired object replaces its entry in
+ * the in-memory "cluster" `objects` (id → object), objects no longer desired are pruned, and every
+ * object counts as applied, in sync and Healthy. Returns the apps for the status report.
+ */
+export function applyInMemory(objects: Map<string, KubeObject>, verified: { readonly envelope: DesiredStateEnvelope; readonly bundle: Bundle }): AppState[] {
+  const seen = new Set<string>();
+  const apps: AppState[] = verified.bundle.apps.map((app) => ({
+    name: app.name,
+    revision: verified.envelope.revision,
+    pending: false,
+    objects: app.objects.map((raw) => {
+      const obj = raw as KubeObject;
+      const id = refId(refOf(obj));
+      seen.add(id);
+      objects.set(id, obj);
+      return { id, desired: obj, baseline: obj, live: obj, health: { status: HEALTH.healthy }, drift: [] };
+    }),
+  }));
+  for (const id of objects.keys()) if (!seen.has(id)) objects.delete(id);
+  return apps;
+}
+
 export interface ReportingSpokesOptions {
   readonly servers: string;
   readonly fleet: string;
@@ -74,23 +97,9 @@ export class ReportingSpokes {
   #applyAndReport(nc: NatsConnection, cluster: string, verified: { readonly envelope: DesiredStateEnvelope; readonly bundle: Bundle }): void {
     if (!this.reporting) return;
     const state = this.#stateOf(cluster);
-    const { envelope, bundle } = verified;
+    const { envelope } = verified;
     const t0 = performance.now();
-    // Apply: every desired object replaces its entry; objects no longer desired are pruned.
-    const seen = new Set<string>();
-    const apps: AppState[] = bundle.apps.map((app) => ({
-      name: app.name,
-      revision: envelope.revision,
-      pending: false,
-      objects: app.objects.map((raw) => {
-        const obj = raw as KubeObject;
-        const id = refId(refOf(obj));
-        seen.add(id);
-        state.objects.set(id, obj);
-        return { id, desired: obj, baseline: obj, live: obj, health: { status: HEALTH.healthy }, drift: [] };
-      }),
-    }));
-    for (const id of state.objects.keys()) if (!seen.has(id)) state.objects.delete(id);
+    const apps = applyInMemory(state.objects, verified);
     this.objectCounts.set(cluster, state.objects.size);
     const t1 = performance.now();
     const report = buildStatusReport({
