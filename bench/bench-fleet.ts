@@ -4,7 +4,7 @@ import { join } from "node:path";
 import git from "isomorphic-git";
 import { makeGitRepo, type GitRepo, type RepoFiles } from "../test/harness/index.js";
 
-// The fleet the hub benches share (e2e-commit-to-converged, hub-incremental): one ApplicationSet
+// The fleets the hub benches share. e2e-commit-to-converged and hub-incremental: one ApplicationSet
 // `bench` placing 45 ConfigMaps and 5 Deployments on every cluster, and N Cluster files.
 
 export const BENCH_CONFIGMAPS = 45;
@@ -95,3 +95,22 @@ export async function makeBenchFleetRepo(clusters: readonly string[], files: Rep
   await repo.commit({}, `${String(clusters.length)} clusters`);
   return repo;
 }
+
+/** The failover and soak benches' fleet: one ConfigMap `web` on every cluster, its `release` what each commit changes. */
+export const WEB_APPSET = `apiVersion: flotilla.dev/v1alpha1
+kind: ApplicationSet
+metadata:
+  name: web
+spec:
+  generators:
+  - clusters: {}
+  template:
+    metadata:
+      name: 'web-{{.name}}'
+    spec:
+      source: {repoURL: ., path: apps/web}
+      destination: {name: '{{.name}}', namespace: web}
+      syncPolicy: {automated: {prune: true}}
+`;
+
+export const webReleaseConfig = (n: number): string => releaseConfigMap("web", String(n));

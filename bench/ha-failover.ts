@@ -22,6 +22,7 @@ import { Kvm, type KvWatchEntry } from "@nats-io/kv";
 import { connect } from "@nats-io/transport-node";
 import { DESIRED_BUCKET, parseEnvelope } from "../protocol/index.js";
 import { CLI_PATH, freePort, makeGitRepo, startNats } from "../test/harness/index.js";
+import { WEB_APPSET, webReleaseConfig } from "./bench-fleet.js";
 import { clusterNames } from "./simulated-spokes.js";
 import { ReportingSpokes } from "./simulated-reporting-spokes.js";
 
@@ -30,22 +31,6 @@ const LEASE_S = Number(process.argv[3] ?? 4);
 const ROUNDS = Number(process.argv[4] ?? 3);
 const FLEET = "bench";
 
-const APPSET = `apiVersion: flotilla.dev/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: web
-spec:
-  generators:
-  - clusters: {}
-  template:
-    metadata:
-      name: 'web-{{.name}}'
-    spec:
-      source: {repoURL: ., path: apps/web}
-      destination: {name: '{{.name}}', namespace: web}
-      syncPolicy: {automated: {prune: true}}
-`;
-const config = (n: number): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  release: "${String(n)}"\n`;
 
 interface Hub {
   readonly id: string;
@@ -95,7 +80,7 @@ async function main(): Promise<void> {
   const dir = await mkdtemp(join(tmpdir(), "flotilla-ha-bench-"));
   const key = join(dir, "hub.pem");
   const clusters = clusterNames(SPOKES);
-  const files: Record<string, string> = { "appsets/web.yaml": APPSET, "apps/web/config.yaml": config(0) };
+  const files: Record<string, string> = { "appsets/web.yaml": WEB_APPSET, "apps/web/config.yaml": webReleaseConfig(0) };
   for (const c of clusters) files[`clusters/${c}.yaml`] = `apiVersion: flotilla.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: ${c}\n  labels:\n    env: prod\n`;
   const repo = await makeGitRepo(files);
   const hubs: Hub[] = [];
@@ -135,7 +120,7 @@ async function main(): Promise<void> {
       const standby = await startHubProcess({ id: `hub-${String(round)}b`, nats: nats.url, repo: repo.dir, key, poll: "500ms" });
       hubs.push(standby);
       await waitUntil("the standby standing by", async () => ((await roleOf(standby)) === "standby" ? true : undefined));
-      const head = await repo.commit({ "apps/web/config.yaml": config(round) }, `round ${String(round)}`);
+      const head = await repo.commit({ "apps/web/config.yaml": webReleaseConfig(round) }, `round ${String(round)}`);
       await waitUntil("the standby rendering the commit", async () => ((await sourceRevision(standby)) === head ? true : undefined));
       spokes.spokes.arm(generation + 1);
       const before = puts.length;

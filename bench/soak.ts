@@ -29,6 +29,7 @@ import { join } from "node:path";
 import { jetstreamManager } from "@nats-io/jetstream";
 import { connect, type NatsConnection } from "@nats-io/transport-node";
 import { CLI_PATH, freePort, makeGitRepo, startNatsCluster, type NatsClusterHandle } from "../test/harness/index.js";
+import { WEB_APPSET, webReleaseConfig } from "./bench-fleet.js";
 import { clusterNames } from "./simulated-spokes.js";
 import { SoakSpokes } from "./soak-spokes.js";
 
@@ -48,22 +49,6 @@ const POLL = "1s";
 const MISS_WINDOW_S = 60;
 const SAMPLE_MS = 5000;
 
-const APPSET = `apiVersion: flotilla.dev/v1alpha1
-kind: ApplicationSet
-metadata:
-  name: web
-spec:
-  generators:
-  - clusters: {}
-  template:
-    metadata:
-      name: 'web-{{.name}}'
-    spec:
-      source: {repoURL: ., path: apps/web}
-      destination: {name: '{{.name}}', namespace: web}
-      syncPolicy: {automated: {prune: true}}
-`;
-const config = (n: number): string => `apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: web\ndata:\n  release: "${String(n)}"\n`;
 
 interface Commit {
   readonly sha: string;
@@ -215,7 +200,7 @@ function slope(points: readonly { x: number; y: number }[]): number {
 async function main(): Promise<void> {
   const clusters = clusterNames(SPOKES);
   const dir = await mkdtemp(join(tmpdir(), "flotilla-soak-"));
-  const files: Record<string, string> = { "appsets/web.yaml": APPSET, "apps/web/config.yaml": config(0) };
+  const files: Record<string, string> = { "appsets/web.yaml": WEB_APPSET, "apps/web/config.yaml": webReleaseConfig(0) };
   for (const c of clusters) files[`clusters/${c}.yaml`] = `apiVersion: flotilla.dev/v1alpha1\nkind: Cluster\nmetadata:\n  name: ${c}\n  labels:\n    env: prod\n`;
   const repo = await makeGitRepo(files);
   const cluster = await startNatsCluster({ size: 3 });
@@ -331,7 +316,7 @@ async function main(): Promise<void> {
           try {
             release++;
             const at = performance.now();
-            const sha = await repo.commit({ "apps/web/config.yaml": config(release) }, `release ${String(release)}`);
+            const sha = await repo.commit({ "apps/web/config.yaml": webReleaseConfig(release) }, `release ${String(release)}`);
             indexOf.set(sha, commits.length);
             commits.push({ sha, at, reached: 0, firstAt: undefined, convergedAt: undefined });
           } catch {
