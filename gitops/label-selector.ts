@@ -11,7 +11,8 @@ const OPERATORS = new Set(["In", "NotIn", "Exists", "DoesNotExist"]);
  * matches everything. Unknown operators are rejected up front, with the field that holds them.
  */
 export function compileLabelSelector(selector: LabelSelector | undefined, field: string, file?: string): LabelMatcher {
-  if (selector === undefined) return () => true;
+  // `selector:` left empty in YAML is null: as absent, it matches every cluster (Go reads it as a nil selector).
+  if (selector === undefined || selector === null) return () => true;
   const tests: LabelMatcher[] = [];
   for (const [key, value] of Object.entries(selector.matchLabels ?? {})) tests.push((labels) => labels[key] === value);
   (selector.matchExpressions ?? []).forEach((expr, i) => {

@@ -17,7 +17,17 @@ export function compileGlob(pattern: string, options: { doubleStar: boolean; fie
   const hit = cache.get(key);
   if (hit !== undefined) return hit;
   const regex = new RegExp(`^${translate(pattern, options.doubleStar, options.field)}$`, "u");
-  const glob: PathGlob = { pattern, matches: (path) => regex.test(path) };
+  // V8 compiles a regex when it first runs; a pattern too large for it fails there, not above.
+  const glob: PathGlob = {
+    pattern,
+    matches: (path) => {
+      try {
+        return regex.test(path);
+      } catch {
+        throw new GitOpsError(GITOPS_ERROR.generator, `pattern too large to match (${String(pattern.length)} characters)`, { field: options.field });
+      }
+    },
+  };
   if (cache.size > 1000) cache.clear();
   cache.set(key, glob);
   return glob;
